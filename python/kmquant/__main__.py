@@ -1,0 +1,3 @@
+from kmquant.cli import main
+
+main()

@@ -1,0 +1,224 @@
+"""Command-line entry points: one subcommand per workflow step (`kmquant --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+from kmquant import atomic
+from kmquant.images import ImageError
+
+
+def _fit(args: argparse.Namespace) -> None:
+    from threadpoolctl import threadpool_limits
+
+    from kmquant import fitting, initial, pixels
+
+    px = pixels.load(args.pixels)
+    module = _fit_module(args.impl)
+    features = px.fit_features()
+    with threadpool_limits(limits=args.threads):
+        if args.mode == "matched":
+            init = initial.read_centres(args.init)
+            raw = module.fit_matched(features, init, args.max_iter)
+            k_eff = len(init)
+        else:
+            k_eff = initial.effective_k(args.k, len(pixels.distinct_colours(px.fit_colours())))
+            raw = module.fit_native(features, k_eff, args.seed, args.max_iter)
+    ident = {
+        "image": args.image,
+        "impl": args.impl,
+        "mode": args.mode,
+        "k_requested": args.k,
+        "k_effective": k_eff,
+        "seed": args.seed,
+    }
+    result = fitting.complete(raw, px, ident)
+    logging.info("%s", json.dumps(result.meta, sort_keys=True))
+    fitting.save(result, args.out)
+
+
+def _fit_module(impl: str) -> ModuleType:
+    if impl == "python":
+        from kmquant import fit_python
+
+        return fit_python
+    from kmquant import fit_r
+
+    return fit_r
+
+
+def _pixels(args: argparse.Namespace) -> None:
+    from kmquant import pixels
+
+    px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
+    logging.info(
+        "%s: %d x %d pixels, max value %d, fit on %d rows",
+        args.image,
+        *px.shape,
+        px.max_value,
+        len(px.fit_rows),
+    )
+    pixels.save(px, args.out)
+
+
+def _init(args: argparse.Namespace) -> None:
+    from kmquant import initial, pixels
+
+    centres = initial.initial_centres(pixels.load(args.pixels), args.k, args.seed)
+    initial.write_centres(centres, args.out)
+
+
+def _agree(args: argparse.Namespace) -> None:
+    from kmquant import agreement, fitting, initial, labelling, pixels
+
+    python, r = fitting.load(args.python), fitting.load(args.r)
+    record = agreement.compare(python, r)
+    tied = None
+    if args.init:
+        px = pixels.load(args.pixels)
+        init = initial.read_centres(args.init) * px.max_value
+        tied = labelling.count_tied_pixels(px.fit_colours(), init.round())
+        record["message"] = agreement.explain_matched(record, python, r, tied)
+    ident = {key: python.meta[key] for key in ("image", "mode", "k_requested", "seed")}
+    record = (
+        ident
+        | record
+        | {
+            "k_effective_python": python.meta["k_effective"],
+            "k_effective_r": r.meta["k_effective"],
+            "tied_initial_pixels": tied,
+        }
+    )
+    atomic.write_text(args.out, json.dumps(record, sort_keys=True, indent=1) + "\n")
+
+
+def _images(args: argparse.Namespace) -> None:
+    from kmquant import fitting, images, pixels
+    from kmquant.metrics import palette_8bit
+
+    shape = pixels.load(args.pixels).shape
+    with atomic.atomic_path(args.out, directory=True) as folder:
+        for path in args.fits:
+            result = fitting.load(path)
+            if result.ok:
+                png = images.encode_png(result.labels.reshape(shape), palette_8bit(result.centres))
+                (folder / Path(path).with_suffix(".png").name).write_bytes(png)
+
+
+def _fits_table(args: argparse.Namespace) -> None:
+    from kmquant import fitting, tables
+
+    rows = [fitting.load_meta(path) for path in args.fits]
+    tables.write_table(args.out, tables.FIT_COLUMNS, rows)
+
+
+def _agreement_table(args: argparse.Namespace) -> None:
+    from kmquant import tables
+
+    rows = [tables.read_json(path) for path in args.records]
+    tables.write_table(args.out, tables.AGREEMENT_COLUMNS, rows)
+
+
+def _timings_table(args: argparse.Namespace) -> None:
+    from kmquant import fitting, tables
+
+    if len(args.fits) != len(args.benchmarks):
+        raise SystemExit("timings-table: give one benchmark file per fit, in the same order")
+    rows = [
+        fitting.load_meta(fit) | tables.read_benchmark(bench)
+        for fit, bench in zip(args.fits, args.benchmarks, strict=True)
+    ]
+    tables.write_table(args.out, tables.TIMING_COLUMNS, rows)
+
+
+def _environment(args: argparse.Namespace) -> None:
+    from kmquant import environment
+
+    text = json.dumps(environment.collect(), indent=2, sort_keys=True) + "\n"
+    atomic.write_text(args.out, text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kmquant", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("pixels", help="load an image into results/pixels/{image}.npz")
+    p.add_argument("image")
+    p.add_argument("out")
+    p.add_argument("--fit-max-pixels", type=int, required=True)
+    p.add_argument("--sample-seed", type=int, default=0)
+    p.add_argument("--background", default="#ffffff")
+    p.set_defaults(run=_pixels)
+
+    p = sub.add_parser("init", help="matched-mode initial centres")
+    p.add_argument("pixels")
+    p.add_argument("out")
+    p.add_argument("--k", type=int, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.set_defaults(run=_init)
+
+    p = sub.add_parser("fit", help="one K-means fit in Python or R")
+    p.add_argument("pixels")
+    p.add_argument("out")
+    p.add_argument("--impl", choices=("python", "r"), required=True)
+    p.add_argument("--mode", choices=("matched", "native"), required=True)
+    p.add_argument("--image", required=True)
+    p.add_argument("--k", type=int, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--max-iter", type=int, required=True)
+    p.add_argument("--init", help="initial centres CSV (matched mode)")
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(run=_fit)
+
+    p = sub.add_parser("agree", help="compare a Python fit with an R fit")
+    p.add_argument("python")
+    p.add_argument("r")
+    p.add_argument("out")
+    p.add_argument("--init", help="matched-mode initial centres, to explain differences")
+    p.add_argument("--pixels")
+    p.set_defaults(run=_agree)
+
+    p = sub.add_parser("images", help="write the indexed PNGs of successful fits")
+    p.add_argument("pixels")
+    p.add_argument("out")
+    p.add_argument("fits", nargs="*")
+    p.set_defaults(run=_images)
+
+    p = sub.add_parser("fits-table", help="results/tables/fits.csv")
+    p.add_argument("out")
+    p.add_argument("fits", nargs="*")
+    p.set_defaults(run=_fits_table)
+
+    p = sub.add_parser("agreement-table", help="results/tables/agreement.csv")
+    p.add_argument("out")
+    p.add_argument("records", nargs="*")
+    p.set_defaults(run=_agreement_table)
+
+    p = sub.add_parser("timings-table", help="results/tables/timings.csv")
+    p.add_argument("out")
+    p.add_argument("--fits", nargs="*", default=[])
+    p.add_argument("--benchmarks", nargs="*", default=[])
+    p.set_defaults(run=_timings_table)
+
+    p = sub.add_parser("environment", help="results/environment.json")
+    p.add_argument("out")
+    p.set_defaults(run=_environment)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except ImageError as error:  # bad input: one plain sentence, no traceback
+        logging.error("%s", error)
+        sys.exit(1)

@@ -1,0 +1,77 @@
+"""What the results were computed with: Python, packages, R, BLAS, OS and CPU."""
+
+from __future__ import annotations
+
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy  # noqa: F401  (loaded so that threadpool_info reports numpy's BLAS)
+from threadpoolctl import threadpool_info
+
+PACKAGES = (
+    "kmquant",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "pillow",
+    "pandas",
+    "snakemake",
+    "rpy2",
+    "threadpoolctl",
+)
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _os_name() -> str:
+    release = Path("/etc/os-release")
+    if release.exists():
+        for line in release.read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    return platform.platform()
+
+
+def _cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def _r_versions() -> dict[str, Any]:
+    from kmquant.fit_r import _r
+
+    r = _r().r
+    return {
+        "version": str(r("R.version.string")[0]),
+        "blas": str(r('extSoftVersion()[["BLAS"]]')[0]),
+        "lapack": str(r("La_library()")[0]),
+    }
+
+
+def collect() -> dict[str, Any]:
+    blas = [
+        {k: info.get(k) for k in ("internal_api", "version", "filepath", "num_threads")}
+        for info in threadpool_info()
+    ]
+    return {
+        "python": platform.python_version(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "r": _r_versions(),
+        "python_blas": blas,
+        "os": _os_name(),
+        "kernel": platform.release(),
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+    }

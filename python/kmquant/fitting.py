@@ -1,0 +1,114 @@
+"""What a fit returns, in either language, and how it is completed and stored (design 2.4)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kmquant.atomic import atomic_path
+from kmquant.labelling import nearest_labels
+from kmquant.metrics import mse, palette_8bit, psnr_db, sse_8bit
+from kmquant.pixels import Pixels
+
+IMPLS = ("python", "r")
+MODES = ("matched", "native")
+
+
+@dataclass
+class RawFit:
+    """One language's answer on the fit sample; `centres` is None when the fit failed."""
+
+    centres: np.ndarray | None
+    labels: np.ndarray | None  # 0-based, one per fit-sample row
+    n_iter: int = 0
+    converged: bool = False
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class FitResult:
+    centres: np.ndarray  # k_effective x 3 in [0, 1]; 0 x 3 after an error
+    labels: np.ndarray  # one per pixel; empty after an error
+    meta: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return self.meta["status"] != "error"
+
+
+def label_dtype(k: int) -> type:
+    return np.uint8 if k <= 256 else np.uint16 if k <= 65536 else np.uint32
+
+
+def status_of(raw: RawFit) -> tuple[str, str]:
+    if raw.error is not None:
+        return "error", "; ".join([raw.error, *raw.warnings])
+    if raw.warnings:
+        return "warning", "; ".join(raw.warnings)
+    return "ok", ""
+
+
+def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
+    """Label every pixel, compute the fit's metrics and assemble its record.
+
+    A fit on all pixels keeps the labels its implementation gave (what the language really
+    returns); a fit on a sample labels every pixel with its nearest centre.
+    `n_not_nearest` counts fit-sample pixels whose own label is not their nearest centre
+    (Hartigan-Wong and unconverged runs can leave some).
+    """
+    status, message = status_of(raw)
+    meta: dict[str, Any] = {
+        **ident,
+        "status": status,
+        "message": message,
+        "n_iter": raw.n_iter,
+        "converged": raw.converged,
+        "n_pixels": pixels.n,
+        "n_fit_pixels": len(pixels.fit_rows),
+        "fit_seconds": raw.seconds,
+    }
+    if raw.centres is None or raw.labels is None:
+        empty = np.zeros((0, 3))
+        return FitResult(empty, np.zeros(0, dtype=np.uint8), meta)
+    centres = raw.centres
+    nearest = nearest_labels(pixels.colours, pixels.max_value, centres)
+    labels = raw.labels if pixels.samples_all else nearest
+    features = pixels.features()
+    fit_sse = sse_8bit(features, centres, labels)
+    image_sse = sse_8bit(features, palette_8bit(centres) / 255.0, labels)
+    counts = np.bincount(labels, minlength=len(centres))
+    meta |= {
+        "n_empty_clusters": int((counts == 0).sum()),
+        "n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum()),
+        "fit_sse": fit_sse,
+        "sse": image_sse,
+        "mse": mse(image_sse, pixels.n),
+        "psnr_db": psnr_db(mse(image_sse, pixels.n)),
+    }
+    return FitResult(centres, labels.astype(label_dtype(len(centres))), meta)
+
+
+def save(result: FitResult, path: str | Path) -> None:
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(
+            handle,
+            centres=result.centres,
+            labels=result.labels,
+            meta=np.array(json.dumps(result.meta, sort_keys=True)),
+        )
+
+
+def load(path: str | Path) -> FitResult:
+    with np.load(path) as data:
+        return FitResult(data["centres"], data["labels"], json.loads(str(data["meta"])))
+
+
+def load_meta(path: str | Path) -> dict[str, Any]:
+    with np.load(path) as data:
+        return json.loads(str(data["meta"]))

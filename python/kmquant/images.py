@@ -1,0 +1,85 @@
+"""Reading any image Pillow opens as an RGB array, and writing the quantized image as PNG."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+log = logging.getLogger(__name__)
+
+#: PNG palettes hold at most this many colours; a larger K is written as an RGB PNG.
+MAX_PALETTE = 256
+_SIXTEEN_BIT_GREY = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
+
+
+class ImageError(ValueError):
+    """An input file that cannot be used as an image; the message names the file."""
+
+
+def parse_colour(text: str) -> tuple[int, int, int]:
+    """'#rrggbb' to an 8-bit RGB triple."""
+    value = text.lstrip("#")
+    return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
+
+
+def load_rgb(path: str | Path, background: str = "#ffffff") -> tuple[np.ndarray, int]:
+    """Return (H x W x 3 integer array, max value) of the upright image at `path`.
+
+    8-bit images give uint8 with max 255; 16-bit greyscale keeps its precision as uint16
+    with max 65535. Transparent pixels are composited over `background`.
+    """
+    try:
+        with Image.open(path) as im:
+            if getattr(im, "n_frames", 1) > 1:
+                log.warning("%s has %d frames; using the first", path, im.n_frames)
+                im.seek(0)
+            im.load()
+            return _to_rgb(ImageOps.exif_transpose(im), path, background)
+    except (OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ImageError(f"{path}: not a readable image ({error})") from error
+
+
+def _to_rgb(im: Image.Image, path: str | Path, background: str) -> tuple[np.ndarray, int]:
+    if im.mode in _SIXTEEN_BIT_GREY:
+        grey = np.clip(np.asarray(im, dtype=np.int64), 0, 65535).astype(np.uint16)
+        return np.repeat(grey[..., None], 3, axis=2), 65535
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info
+    if not has_alpha:
+        return np.asarray(im.convert("RGB"), dtype=np.uint8), 255
+    rgba = im.convert("RGBA")
+    n_transparent = int((np.asarray(rgba)[..., 3] < 255).sum())
+    if n_transparent:
+        log.warning(
+            "%s: %d pixels are (partly) transparent; composited over %s",
+            path,
+            n_transparent,
+            background,
+        )
+    base = Image.new("RGBA", rgba.size, (*parse_colour(background), 255))
+    return np.asarray(Image.alpha_composite(base, rgba).convert("RGB"), dtype=np.uint8), 255
+
+
+def encode_png(labels: np.ndarray, palette8: np.ndarray) -> bytes:
+    """The quantized image as PNG bytes: indexed (mode P) when the palette allows it.
+
+    `labels` is H x W; `palette8` is K x 3 uint8. Pillow picks 1, 2, 4 or 8 bits per index
+    from the palette length.
+    """
+    buffer = io.BytesIO()
+    if len(palette8) <= MAX_PALETTE:
+        image = Image.fromarray(labels.astype(np.uint8))
+        image.putpalette(palette8.astype(np.uint8).ravel().tolist())
+    else:
+        image = Image.fromarray(palette8[labels].astype(np.uint8))
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """The RGB pixels a PNG shows (for comparing output images)."""
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im.convert("RGB"))

@@ -1,0 +1,64 @@
+"""Nearest-centre questions asked of every pixel, answered once per distinct colour.
+
+One shared labelling function serves both languages' palettes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+#: Distinct colours per block of a distance computation (bounds memory to ~block x K values).
+_BLOCK = 8192
+
+
+def _distinct(colours: np.ndarray, max_value: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct colours, index of each pixel's colour, pixels per distinct colour)."""
+    base = np.int64(max_value) + 1
+    c = colours.astype(np.int64)
+    keys = (c[:, 0] * base + c[:, 1]) * base + c[:, 2]
+    _, first, inverse, counts = np.unique(
+        keys, return_index=True, return_inverse=True, return_counts=True
+    )
+    return colours[first], inverse.ravel(), counts
+
+
+def _squared_distances(points: np.ndarray, centres: np.ndarray) -> Iterator[np.ndarray]:
+    """Blocks of the points x centres matrix of sums of squared differences."""
+    for start in range(0, len(points), _BLOCK):
+        block = points[start : start + _BLOCK]
+        yield ((block[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+
+
+def nearest_labels(colours: np.ndarray, max_value: int, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre (squared Euclidean, first on ties) for each N x 3 colour.
+
+    Distances are sums of squared differences, as R computes them, not the
+    |x|^2 - 2xc + |c|^2 expansion. Centres that are NaN (an emptied R cluster) are never
+    nearest.
+    """
+    distinct, inverse, _ = _distinct(colours, max_value)
+    features = distinct.astype(np.float64) / max_value
+    best = [
+        np.argmin(np.where(np.isnan(d2), np.inf, d2), axis=1)
+        for d2 in _squared_distances(features, centres)
+    ]
+    return np.concatenate(best)[inverse] if best else np.zeros(0, dtype=np.int64)
+
+
+def count_tied_pixels(colours: np.ndarray, centres: np.ndarray) -> int:
+    """Pixels exactly equidistant from two or more nearest centres, in integer arithmetic.
+
+    `colours` and `centres` are integer colours on the same scale; the matched-mode initial
+    centres are such colours. Exact ties are broken by floating-point rounding, which
+    differs between scikit-learn and R.
+    """
+    distinct, _, counts = _distinct(colours, int(max(colours.max(initial=0), 1)))
+    tied = 0
+    start = 0
+    for d2 in _squared_distances(distinct.astype(np.int64), centres.astype(np.int64)):
+        ties = (d2 == d2.min(axis=1, keepdims=True)).sum(axis=1) > 1
+        tied += int(counts[start : start + len(d2)][ties].sum())
+        start += len(d2)
+    return tied

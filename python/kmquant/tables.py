@@ -1,0 +1,108 @@
+"""The tidy result tables: one row per fit, per pair of fits, and per timed job."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from kmquant.atomic import write_text
+
+IDENT = ("image", "impl", "mode", "k_requested", "k_effective", "seed")
+FIT_COLUMNS = (
+    *IDENT,
+    "status",
+    "message",
+    "n_iter",
+    "converged",
+    "n_pixels",
+    "n_fit_pixels",
+    "n_empty_clusters",
+    "n_not_nearest",
+    "fit_sse",
+    "sse",
+    "mse",
+    "psnr_db",
+)
+AGREEMENT_COLUMNS = (
+    "image",
+    "mode",
+    "k_requested",
+    "seed",
+    "k_effective_python",
+    "k_effective_r",
+    "status",
+    "verdict",
+    "message",
+    "n_iter_python",
+    "n_iter_r",
+    "max_centre_distance_8bit",
+    "mean_centre_distance_8bit",
+    "share_equal_labels",
+    "adjusted_rand_index",
+    "max_image_difference_8bit",
+    "relative_sse_difference",
+    "tied_initial_pixels",
+)
+TIMING_COLUMNS = (
+    "image",
+    "impl",
+    "mode",
+    "k_requested",
+    "seed",
+    "fit_seconds",
+    "job_wall_seconds",
+    "job_cpu_seconds",
+    "job_max_rss_mb",
+)
+_SORT = ("image", "impl", "mode", "k_requested", "seed")
+
+
+def format_value(value: Any) -> str:
+    """Stable text for a cell: repr for floats (round-trips exactly), lower-case booleans."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "inf" if math.isinf(value) and value > 0 else repr(value)
+    return str(value)
+
+
+def write_table(
+    path: str | Path, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]
+) -> None:
+    """Write rows sorted by their identifying columns, so reruns give the same bytes."""
+    present = [key for key in _SORT if key in columns]
+    ordered = sorted(rows, key=lambda row: tuple(row.get(key, "") for key in present))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([[format_value(row.get(c)) for c in columns] for row in ordered])
+    write_text(path, out.getvalue())
+
+
+def read_benchmark(path: str | Path) -> dict[str, float]:
+    """Snakemake's benchmark TSV: wall seconds, CPU seconds and peak RSS (MB) of a job."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle, delimiter="\t"))
+
+    def number(key: str) -> float:
+        try:
+            return float(row[key])
+        except (KeyError, ValueError):
+            return math.nan
+
+    return {
+        "job_wall_seconds": number("s"),
+        "job_cpu_seconds": number("cpu_time"),
+        "job_max_rss_mb": number("max_rss"),
+    }
+
+
+def read_json(path: str | Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
