@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -43,9 +44,15 @@ def adjusted_rand_index(a: np.ndarray, b: np.ndarray) -> float:
     return (index - expected) / (maximum - expected)
 
 
-def _relative(a: float, b: float) -> float:
-    """(b - a) / a, with 0 when both are 0."""
-    return 0.0 if a == b else (b - a) / a if a else float("inf")
+#: SSEs (8-bit units squared) below this are lossless up to floating-point noise.
+_LOSSLESS_SSE = 1e-6
+
+
+def relative_difference(a: float, b: float) -> float:
+    """(b - a) / a; 0 when both are lossless up to floating-point noise."""
+    if max(abs(a), abs(b)) < _LOSSLESS_SSE:
+        return 0.0
+    return (b - a) / a if a else math.inf
 
 
 def verdict(share_equal_labels: float, max_centre_distance: float, max_image_diff: int) -> str:
@@ -86,7 +93,7 @@ def compare(python: FitResult, r: FitResult) -> dict[str, Any]:
         "share_equal_labels": share,
         "adjusted_rand_index": adjusted_rand_index(python.labels, r.labels),
         "max_image_difference_8bit": image_diff,
-        "relative_sse_difference": _relative(python.meta["fit_sse"], r.meta["fit_sse"]),
+        "relative_sse_difference": relative_difference(python.meta["fit_sse"], r.meta["fit_sse"]),
     }
 
 

@@ -1,0 +1,214 @@
+# K-means colour quantization in Python (scikit-learn) and R (stats::kmeans), cross-validated.
+# Read top to bottom: load each image, draw matched initial centres, fit in both languages,
+# write the indexed PNGs, compare every Python/R pair, and gather the result tables.
+# Each rule calls one subcommand of the kmquant package (python/kmquant/cli.py).
+
+import sys
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import min_version, validate
+
+from kmquant.study import ConfigError, discover_images
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "workflow/config.schema.yaml")
+
+try:
+    IMAGES = discover_images(config)
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
+
+IMPLS = ["python", "r"]
+MODES = config["modes"]
+KS = config["k"]
+SEEDS = config["seeds"]
+KMQ = f'"{sys.executable}" -m kmquant'
+# scikit-learn and BLAS use no more threads than the rule was given.
+LIMIT = "OMP_NUM_THREADS={threads} OPENBLAS_NUM_THREADS={threads} MKL_NUM_THREADS={threads}"
+FIT = "{impl}/{mode}/{image}/k{k}_s{seed}"
+
+
+wildcard_constraints:
+    image=r"[A-Za-z0-9_.-]+",
+    impl="python|r",
+    mode="matched|native",
+    k=r"\d+",
+    seed=r"\d+",
+
+
+def fits(impls=IMPLS, modes=MODES, images=IMAGES, pattern=f"results/fits/{FIT}.npz"):
+    return expand(pattern, impl=impls, mode=modes, image=images, k=KS, seed=SEEDS)
+
+
+def pairs():
+    return expand(
+        "results/agreement/{mode}/{image}/k{k}_s{seed}.json",
+        mode=MODES,
+        image=IMAGES,
+        k=KS,
+        seed=SEEDS,
+    )
+
+
+rule all:
+    input:
+        "results/tables/fits.csv",
+        "results/tables/agreement.csv",
+        "results/tables/timings.csv",
+        "results/environment.json",
+        expand("results/images/{impl}/{mode}/{image}", impl=IMPLS, mode=MODES, image=IMAGES),
+
+
+rule pixels:
+    input:
+        lambda wc: IMAGES[wc.image],
+    output:
+        "results/pixels/{image}.npz",
+    log:
+        "results/logs/pixels/{image}.log",
+    benchmark:
+        "results/benchmarks/pixels/{image}.tsv"
+    threads: 1
+    params:
+        fit_max_pixels=config["fit_max_pixels"],
+        sample_seed=config["fit_sample_seed"],
+        background=config["background"],
+    shell:
+        "{KMQ} pixels {input:q} {output:q} --fit-max-pixels {params.fit_max_pixels}"
+        " --sample-seed {params.sample_seed} --background {params.background:q} > {log:q} 2>&1"
+
+
+rule initial_centres:
+    input:
+        "results/pixels/{image}.npz",
+    output:
+        "results/init/{image}/k{k}_s{seed}.csv",
+    log:
+        "results/logs/init/{image}/k{k}_s{seed}.log",
+    benchmark:
+        "results/benchmarks/init/{image}/k{k}_s{seed}.tsv"
+    threads: 1
+    shell:
+        "{KMQ} init {input:q} {output:q} --k {wildcards.k} --seed {wildcards.seed} > {log:q} 2>&1"
+
+
+rule fit:
+    input:
+        pixels="results/pixels/{image}.npz",
+        init=lambda wc: (
+            f"results/init/{wc.image}/k{wc.k}_s{wc.seed}.csv" if wc.mode == "matched" else []
+        ),
+    output:
+        f"results/fits/{FIT}.npz",
+    log:
+        f"results/logs/fits/{FIT}.log",
+    benchmark:
+        f"results/benchmarks/fits/{FIT}.tsv"
+    threads: 1
+    params:
+        max_iter=config["max_iter"],
+        init=lambda wc, input: f"--init '{input.init}'" if input.init else "",
+    shell:
+        LIMIT + " {KMQ} fit {input.pixels:q} {output:q} --impl {wildcards.impl}"
+        " --mode {wildcards.mode} --image {wildcards.image} --k {wildcards.k}"
+        " --seed {wildcards.seed} --max-iter {params.max_iter} {params.init}"
+        " --threads {threads} > {log:q} 2>&1"
+
+
+rule images:
+    input:
+        pixels="results/pixels/{image}.npz",
+        fits=lambda wc: fits([wc.impl], [wc.mode], [wc.image]),
+    output:
+        directory("results/images/{impl}/{mode}/{image}"),
+    log:
+        "results/logs/images/{impl}/{mode}/{image}.log",
+    benchmark:
+        "results/benchmarks/images/{impl}/{mode}/{image}.tsv"
+    threads: 1
+    shell:
+        "{KMQ} images {input.pixels:q} {output:q} {input.fits:q} > {log:q} 2>&1"
+
+
+rule agreement:
+    input:
+        python="results/fits/python/{mode}/{image}/k{k}_s{seed}.npz",
+        r="results/fits/r/{mode}/{image}/k{k}_s{seed}.npz",
+        pixels="results/pixels/{image}.npz",
+        init=lambda wc: (
+            f"results/init/{wc.image}/k{wc.k}_s{wc.seed}.csv" if wc.mode == "matched" else []
+        ),
+    output:
+        "results/agreement/{mode}/{image}/k{k}_s{seed}.json",
+    log:
+        "results/logs/agreement/{mode}/{image}/k{k}_s{seed}.log",
+    benchmark:
+        "results/benchmarks/agreement/{mode}/{image}/k{k}_s{seed}.tsv"
+    threads: 1
+    params:
+        init=lambda wc, input: (
+            f"--init '{input.init}' --pixels '{input.pixels}'" if input.init else ""
+        ),
+    shell:
+        "{KMQ} agree {input.python:q} {input.r:q} {output:q} {params.init} > {log:q} 2>&1"
+
+
+rule fits_table:
+    input:
+        fits(),
+    output:
+        "results/tables/fits.csv",
+    log:
+        "results/logs/tables/fits.log",
+    benchmark:
+        "results/benchmarks/tables/fits.tsv"
+    threads: 1
+    shell:
+        "{KMQ} fits-table {output:q} {input:q} > {log:q} 2>&1"
+
+
+rule agreement_table:
+    input:
+        pairs(),
+    output:
+        "results/tables/agreement.csv",
+    log:
+        "results/logs/tables/agreement.log",
+    benchmark:
+        "results/benchmarks/tables/agreement.tsv"
+    threads: 1
+    shell:
+        "{KMQ} agreement-table {output:q} {input:q} > {log:q} 2>&1"
+
+
+rule timings_table:
+    input:
+        fits=fits(),
+        benchmarks=fits(pattern=f"results/benchmarks/fits/{FIT}.tsv"),
+    output:
+        "results/tables/timings.csv",
+    log:
+        "results/logs/tables/timings.log",
+    benchmark:
+        "results/benchmarks/tables/timings.tsv"
+    threads: 1
+    shell:
+        "{KMQ} timings-table {output:q} --fits {input.fits:q}"
+        " --benchmarks {input.benchmarks:q} > {log:q} 2>&1"
+
+
+rule environment:
+    output:
+        "results/environment.json",
+    log:
+        "results/logs/environment.log",
+    benchmark:
+        "results/benchmarks/environment.tsv"
+    threads: 1
+    shell:
+        "{KMQ} environment {output:q} > {log:q} 2>&1"
