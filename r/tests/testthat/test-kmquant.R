@@ -1,0 +1,41 @@
+# testthat tests of r/kmquant.R, run by tests/test_r.py (or testthat::test_dir("r/tests/testthat")).
+source(file.path("..", "..", "kmquant.R"), chdir = TRUE)
+
+# Two well separated groups on a line: Lloyd from (0, 10) ends at the group means by hand.
+x <- cbind(c(0, 1, 2, 10, 11, 12), 0, 0)
+
+test_that("matched Lloyd reaches the hand-computed centres and labels", {
+  fit <- kmquant_fit_matched(x, rbind(c(0, 0, 0), c(10, 0, 0)), 300L)
+  expect_equal(fit$status, "ok")
+  expect_equal(fit$centers[, 1], c(1, 11))
+  expect_equal(fit$cluster, c(1, 1, 1, 2, 2, 2))
+  expect_true(fit$converged)
+  expect_length(fit$warnings, 0)
+})
+
+test_that("R's own errors come back as a status, not a stop", {
+  fit <- kmquant_fit_matched(x, rbind(c(0, 0, 0), c(0, 0, 0)), 300L)
+  expect_equal(fit$status, "error")
+  expect_match(fit$message, "initial centers are not distinct")
+  fit <- kmquant_fit_native(x[1:2, ], 3L, 1L, 10L)
+  expect_equal(fit$status, "error")
+})
+
+test_that("warnings are collected and mark the fit as not converged", {
+  set.seed(3)
+  y <- matrix(runif(600), ncol = 3)
+  fit <- kmquant_fit_matched(y, y[1:5, ], 1L)
+  expect_equal(fit$status, "ok")
+  expect_match(fit$warnings, "did not converge in 1 iteration")
+  expect_false(fit$converged)
+})
+
+test_that("native mode is set.seed(seed) followed by R's default kmeans", {
+  set.seed(7)
+  y <- matrix(runif(300), ncol = 3)
+  set.seed(42)
+  expected <- kmeans(y, 4, iter.max = 50)
+  fit <- kmquant_fit_native(y, 4L, 42L, 50L)
+  expect_equal(fit$centers, unname(expected$centers))
+  expect_equal(fit$cluster, unname(expected$cluster))
+})

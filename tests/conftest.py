@@ -1,0 +1,76 @@
+"""Shared fixtures: small images built at test time and a real snakemake runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+FIVE_COLOURS = np.array(
+    [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [20, 20, 20]], dtype=np.uint8
+)
+
+
+def five_colour_image(height: int = 20, width: int = 30) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    return FIVE_COLOURS[rng.integers(0, 5, (height, width))]
+
+
+def small_photo(width: int = 48, height: int = 32) -> Image.Image:
+    """A downscaled copy of a shipped photograph: real colour statistics, few pixels."""
+    with Image.open(ROOT / "data" / "china.jpg") as im:
+        return im.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+
+
+def run_snakemake(
+    workdir: Path, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the project's Snakefile for real in `workdir` (which holds its config.yaml)."""
+    env = os.environ | {"PYTHONHASHSEED": "0"}
+    snakefile = str(ROOT / "Snakefile")
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", snakefile, "-d", str(workdir), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def write_config(workdir: Path, **config: object) -> Path:
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def make_tiny_study(folder: Path) -> Path:
+    """A work folder with two small images and a small config (2 K values, 1 seed)."""
+    data = folder / "data"
+    data.mkdir()
+    small_photo().save(data / "photo.png")
+    Image.fromarray(five_colour_image()).save(data / "five colours.png")
+    write_config(
+        folder,
+        image_dir="data",
+        k=[2, 8],
+        seeds=[0],
+        modes=["matched", "native"],
+        max_iter=300,
+        fit_max_pixels=1000,
+    )
+    return folder
+
+
+@pytest.fixture
+def tiny_study(tmp_path: Path) -> Path:
+    return make_tiny_study(tmp_path)

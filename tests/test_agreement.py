@@ -1,0 +1,109 @@
+"""Comparing a Python fit with an R fit: matching, ARI and the verdicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from kmquant.agreement import (
+    adjusted_rand_index,
+    compare,
+    explain_matched,
+    match_palettes,
+    relative_difference,
+)
+from kmquant.fitting import FitResult
+
+
+def _fit(centres: np.ndarray, labels: np.ndarray, status: str = "ok", **meta: Any) -> FitResult:
+    base = {
+        "status": status,
+        "message": "boom" if status == "error" else "",
+        "n_iter": 3,
+        "converged": True,
+        "fit_sse": 10.0,
+        "n_empty_clusters": 0,
+    }
+    return FitResult(centres, labels, base | meta)
+
+
+PALETTE = np.array([[25, 50, 75], [230, 25, 25], [100, 200, 50], [0, 0, 255]]) / 255.0
+LABELS = np.random.default_rng(0).integers(0, 4, 500)
+
+
+def test_hungarian_matching_recovers_a_permuted_palette() -> None:
+    permutation = np.array([2, 0, 3, 1])
+    rows, cols = match_palettes(PALETTE, PALETTE[permutation])
+    # row i of the first palette is row j of the second where permutation[j] == i
+    np.testing.assert_array_equal(permutation[cols], rows)
+
+
+def test_ari_agrees_with_scikit_learn() -> None:
+    rng = np.random.default_rng(1)
+    a, b = rng.integers(0, 5, 300), rng.integers(0, 7, 300)
+    b[:150] = a[:150]
+    assert adjusted_rand_index(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-12)
+    assert adjusted_rand_index(a, a) == 1.0
+
+
+def test_identical_verdict_for_a_relabelled_but_equal_fit() -> None:
+    permutation = np.array([2, 0, 3, 1])
+    inverse = np.argsort(permutation)
+    r = _fit(PALETTE[permutation] + 1e-13, inverse[LABELS])
+    record = compare(_fit(PALETTE, LABELS), r)
+    assert record["verdict"] == "identical"
+    assert record["share_equal_labels"] == 1.0
+    assert record["max_centre_distance_8bit"] < 1e-9
+
+
+def test_same_image_verdict_when_centres_differ_below_rounding() -> None:
+    shifted = PALETTE + 0.1 / 255  # 0.1 of an 8-bit step: the rounded palettes agree
+    record = compare(_fit(PALETTE, LABELS), _fit(shifted, LABELS))
+    assert record["verdict"] == "same_image"
+    assert record["max_image_difference_8bit"] == 0
+    assert record["max_centre_distance_8bit"] == pytest.approx(0.1 * np.sqrt(3))
+
+
+def test_different_verdict_when_labels_move() -> None:
+    moved = LABELS.copy()
+    moved[:10] = (moved[:10] + 1) % 4
+    record = compare(_fit(PALETTE, LABELS), _fit(PALETTE, moved))
+    assert record["verdict"] == "different"
+    assert record["share_equal_labels"] == pytest.approx(0.98)
+    assert record["max_image_difference_8bit"] > 0
+
+
+def test_failed_fit_gives_status_and_message() -> None:
+    record = compare(_fit(PALETTE, LABELS), _fit(np.zeros((0, 3)), LABELS[:0], status="error"))
+    assert record["status"] == "error"
+    assert record["verdict"] == "failed"
+    assert record["message"] == "r failed: boom"
+
+
+def test_emptied_r_centre_is_explained() -> None:
+    r_centres = PALETTE.copy()
+    r_centres[3] = np.nan
+    r_labels = np.where(LABELS == 3, 0, LABELS)
+    python, r = _fit(PALETTE, LABELS), _fit(r_centres, r_labels, n_empty_clusters=1)
+    record = compare(python, r)
+    assert record["verdict"] == "different"
+    assert record["max_centre_distance_8bit"] == np.inf
+    message = explain_matched(record, python, r, tied=0)
+    assert "r: 1" in message
+    assert "NaN" in message
+
+
+def test_ties_at_the_start_are_explained() -> None:
+    moved = LABELS.copy()
+    moved[0] = (moved[0] + 1) % 4
+    python, r = _fit(PALETTE, LABELS), _fit(PALETTE, moved)
+    message = explain_matched(compare(python, r), python, r, tied=12)
+    assert message.startswith("12 pixels are exactly equidistant")
+
+
+def test_relative_sse_difference() -> None:
+    assert relative_difference(100.0, 101.0) == pytest.approx(0.01)
+    assert relative_difference(1e-23, 1e-25) == 0.0  # both lossless

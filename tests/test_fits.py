@@ -1,0 +1,130 @@
+"""Both fits on small data: scikit-learn and R (really run, through rpy2 and r/kmquant.R)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT, five_colour_image
+from kmquant import fit_python, fit_r, fitting, pixels
+
+RNG = np.random.default_rng(5)
+X = RNG.random((400, 3))  # continuous values: no exact ties between centres
+INIT = X[[3, 50, 120, 300]].copy()
+
+
+def reference_lloyd(x: np.ndarray, centres: np.ndarray, max_iter: int) -> tuple[np.ndarray, int]:
+    """Textbook Lloyd (seed 001's loop): assign, move, stop when no label changes."""
+    labels = np.full(len(x), -1)
+    for iteration in range(1, max_iter + 1):
+        new = np.argmin(((x[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
+        if np.array_equal(new, labels):
+            return labels, iteration
+        labels = new
+        centres = np.array([x[labels == j].mean(axis=0) for j in range(len(centres))])
+    return labels, max_iter
+
+
+def test_python_matched_is_textbook_lloyd() -> None:
+    labels, n_iter = reference_lloyd(X, INIT, 300)
+    fit = fit_python.fit_matched(X, INIT, 300)
+    np.testing.assert_array_equal(fit.labels, labels)
+    assert fit.converged
+    assert fit.n_iter == n_iter
+
+
+def test_r_matched_is_identical_to_python_matched() -> None:
+    python, r = fit_python.fit_matched(X, INIT, 300), fit_r.fit_matched(X, INIT, 300)
+    np.testing.assert_array_equal(r.labels, python.labels)
+    np.testing.assert_allclose(r.centres, python.centres, atol=1e-12, rtol=0)
+    assert (r.n_iter, r.converged) == (python.n_iter, python.converged)
+
+
+def test_r_native_is_what_bare_rscript_computes(tmp_path: Path) -> None:
+    """The R fit is R's own kmeans: a separate Rscript, no rpy2, gives the same result."""
+    # Doubles pass as raw bytes, column-major like an R matrix: bit-identical data.
+    np.asfortranarray(X).T.tofile(tmp_path / "x.bin")
+    script = (
+        f'x <- matrix(readBin("{tmp_path / "x.bin"}", "double", n = {X.size}), ncol = 3); '
+        "set.seed(9); fit <- kmeans(x, centers = 4, iter.max = 300); "
+        f'writeBin(as.vector(fit$centers), "{tmp_path / "c.bin"}")'
+    )
+    subprocess.run(["Rscript", "-e", script], check=True, capture_output=True)
+    expected = np.fromfile(tmp_path / "c.bin").reshape(3, 4).T
+    fit = fit_r.fit_native(X, 4, 9, 300)
+    np.testing.assert_array_equal(fit.centres, expected)
+    assert fit.converged and fit.error is None
+
+
+def test_r_error_becomes_a_status() -> None:
+    duplicated = np.vstack([INIT, INIT[:1]])
+    fit = fit_r.fit_matched(X, duplicated, 300)
+    assert fit.centres is None
+    assert fit.error == "initial centers are not distinct"
+
+
+def test_r_warning_is_recorded_and_marks_no_convergence() -> None:
+    fit = fit_r.fit_matched(X, INIT, 1)
+    assert fit.warnings == ["did not converge in 1 iteration"]
+    assert not fit.converged
+    assert fit.n_iter == 1
+    status, message = fitting.status_of(fit)
+    assert (status, message) == ("warning", "did not converge in 1 iteration")
+
+
+def test_r_lloyd_records_an_emptied_cluster() -> None:
+    # A centre far from every point loses all its points in the first assignment.
+    init = np.vstack([INIT[:3], [[5.0, 5.0, 5.0]]])
+    fit = fit_r.fit_matched(X, init, 300)
+    assert "empty cluster" in "; ".join(fit.warnings)
+    assert np.isnan(fit.centres[3]).all()
+
+
+def test_sampled_fit_labels_every_pixel_with_its_nearest_centre() -> None:
+    rgb = RNG.integers(0, 256, (10, 20, 3), dtype=np.uint8)
+    px = pixels.Pixels(rgb, 255, pixels.fit_sample(200, 50, 0))
+    raw = fit_python.fit_matched(px.fit_features(), px.fit_features()[:3], 300)
+    result = fitting.complete(raw, px, {"image": "x"})
+    x = px.features()
+    brute = np.argmin(((x[:, None, :] - result.centres[None]) ** 2).sum(axis=2), axis=1)
+    np.testing.assert_array_equal(result.labels, brute)
+    assert result.meta["n_fit_pixels"] == 50
+    assert result.meta["n_pixels"] == 200
+    # mse and psnr follow from the output image's sse
+    assert result.meta["mse"] == pytest.approx(result.meta["sse"] / 600)
+
+
+def test_failed_fit_is_completed_as_an_error_record(tmp_path: Path) -> None:
+    px = pixels.Pixels(five_colour_image(), 255, np.arange(600))
+    raw = fitting.RawFit(None, None, warnings=["w"], error="e")
+    result = fitting.complete(raw, px, {"image": "x"})
+    fitting.save(result, tmp_path / "f.npz")
+    back = fitting.load(tmp_path / "f.npz")
+    assert not back.ok
+    assert back.meta["message"] == "e; w"
+    assert back.centres.shape == (0, 3)
+
+
+@pytest.mark.parametrize("impl", ["python", "r"])
+@pytest.mark.parametrize("mode", ["matched", "native"])
+def test_k_above_distinct_colours_runs_with_k_effective(
+    tmp_path: Path, impl: str, mode: str
+) -> None:
+    Image.fromarray(five_colour_image()).save(tmp_path / "five.png")
+    cli = [sys.executable, "-m", "kmquant"]
+    run = {"check": True, "capture_output": True, "cwd": ROOT}
+    subprocess.run([*cli, "pixels", tmp_path / "five.png", tmp_path / "p.npz",
+                    "--fit-max-pixels", "1000"], **run)  # fmt: skip
+    subprocess.run([*cli, "init", tmp_path / "p.npz", tmp_path / "i.csv", "--k", "8",
+                    "--seed", "0"], **run)  # fmt: skip
+    subprocess.run([*cli, "fit", tmp_path / "p.npz", tmp_path / "f.npz", "--impl", impl,
+                    "--mode", mode, "--image", "five", "--k", "8", "--seed", "0",
+                    "--max-iter", "300", "--init", tmp_path / "i.csv"], **run)  # fmt: skip
+    meta = fitting.load_meta(tmp_path / "f.npz")
+    assert (meta["k_requested"], meta["k_effective"], meta["status"]) == (8, 5, "ok")
+    assert meta["sse"] == 0.0  # five colours, five centres: lossless

@@ -1,0 +1,85 @@
+"""Pixels, the fit sample and the matched-mode initial centres."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from conftest import five_colour_image
+from kmquant import initial, pixels
+
+
+def _pixels(rgb: np.ndarray, max_value: int = 255, fit_rows: np.ndarray | None = None):
+    n = rgb.shape[0] * rgb.shape[1]
+    rows = np.arange(n) if fit_rows is None else fit_rows
+    return pixels.Pixels(rgb, max_value, rows)
+
+
+def test_features_are_rgb_over_max_value_in_row_major_order() -> None:
+    rgb = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    x = _pixels(rgb).features()
+    assert x.dtype == np.float64
+    assert x.shape == (6, 3)
+    np.testing.assert_array_equal(x[4], rgb[1, 1] / 255.0)
+
+
+def test_fit_sample_keeps_all_rows_when_they_fit() -> None:
+    np.testing.assert_array_equal(pixels.fit_sample(10, 10, 0), np.arange(10))
+
+
+def test_fit_sample_draws_distinct_rows_with_default_rng() -> None:
+    rows = pixels.fit_sample(1000, 100, 7)
+    expected = np.sort(np.random.default_rng(7).choice(1000, 100, replace=False))
+    np.testing.assert_array_equal(rows, expected)
+    assert len(np.unique(rows)) == 100
+
+
+def test_prepare_save_load_round_trip(tmp_path: Path) -> None:
+    Image.fromarray(five_colour_image()).save(tmp_path / "a.png")
+    px = pixels.prepare(tmp_path / "a.png", fit_max_pixels=100, sample_seed=3, background="#fff")
+    pixels.save(px, tmp_path / "a.npz")
+    back = pixels.load(tmp_path / "a.npz")
+    np.testing.assert_array_equal(back.rgb, five_colour_image())
+    np.testing.assert_array_equal(back.fit_rows, px.fit_rows)
+    assert back.max_value == 255
+    assert not back.samples_all
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz", "a.png"]  # no temporary
+
+
+def test_initial_centres_are_distinct_colours_of_the_sample() -> None:
+    # 600 pixels but only 5 colours: drawing from pixels would repeat colours.
+    px = _pixels(five_colour_image())
+    centres = initial.initial_centres(px, k=5, seed=0)
+    assert len(np.unique(centres, axis=0)) == 5
+    as_8bit = np.round(centres * 255).astype(np.uint8)
+    assert {tuple(c) for c in as_8bit} == {tuple(c) for c in five_colour_image().reshape(-1, 3)}
+
+
+def test_initial_centres_follow_default_rng_over_sorted_distinct_colours() -> None:
+    rgb = np.random.default_rng(2).integers(0, 256, (10, 10, 3), dtype=np.uint8)
+    centres = initial.initial_centres(_pixels(rgb), k=4, seed=11)
+    distinct = np.unique(rgb.reshape(-1, 3), axis=0)
+    rows = np.random.default_rng(11).choice(len(distinct), 4, replace=False)
+    np.testing.assert_array_equal(centres, distinct[rows] / 255.0)
+
+
+def test_k_larger_than_distinct_colours_is_capped() -> None:
+    centres = initial.initial_centres(_pixels(five_colour_image()), k=8, seed=0)
+    assert centres.shape == (5, 3)
+    assert initial.effective_k(8, 5) == 5
+    assert initial.effective_k(4, 5) == 4
+
+
+def test_only_fit_sample_colours_are_drawn() -> None:
+    rgb = np.zeros((1, 4, 3), dtype=np.uint8)
+    rgb[0, 3] = [9, 9, 9]  # outside the fit sample
+    centres = initial.initial_centres(_pixels(rgb, fit_rows=np.array([0, 1, 2])), k=2, seed=0)
+    assert centres.shape == (1, 3)
+
+
+def test_centres_csv_round_trips_exactly(tmp_path: Path) -> None:
+    centres = np.random.default_rng(0).random((7, 3))
+    initial.write_centres(centres, tmp_path / "c.csv")
+    np.testing.assert_array_equal(initial.read_centres(tmp_path / "c.csv"), centres)

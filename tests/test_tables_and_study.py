@@ -1,0 +1,73 @@
+"""Result tables and the discovery of a study's images."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from kmquant import tables
+from kmquant.study import ConfigError, discover_images, image_name
+
+
+def test_format_value_is_stable_and_exact() -> None:
+    assert tables.format_value(0.1 + 0.2) == "0.30000000000000004"
+    assert float(tables.format_value(1 / 3)) == 1 / 3
+    assert tables.format_value(True) == "true"
+    assert tables.format_value(None) == ""
+    assert tables.format_value(math.inf) == "inf"
+
+
+def test_write_table_sorts_rows_by_their_identity(tmp_path: Path) -> None:
+    rows = [
+        {"image": "b", "impl": "r", "mode": "native", "k_requested": 2, "seed": 0},
+        {"image": "a", "impl": "r", "mode": "native", "k_requested": 16, "seed": 0},
+        {"image": "a", "impl": "r", "mode": "native", "k_requested": 4, "seed": 1},
+    ]
+    columns = ("image", "k_requested", "seed")
+    tables.write_table(tmp_path / "t.csv", columns, rows)
+    lines = (tmp_path / "t.csv").read_text().splitlines()
+    assert lines == ["image,k_requested,seed", "a,4,1", "a,16,0", "b,2,0"]
+
+
+def test_read_benchmark(tmp_path: Path) -> None:
+    path = tmp_path / "b.tsv"
+    path.write_text(
+        "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+        "2.5\t0:00:02\t120.5\t300\t100\t101\t0\t1\t50\t2.25\n"
+    )
+    assert tables.read_benchmark(path) == {
+        "job_wall_seconds": 2.5,
+        "job_cpu_seconds": 2.25,
+        "job_max_rss_mb": 120.5,
+    }
+
+
+def test_image_names_are_wildcard_safe() -> None:
+    assert image_name("data/My Photo (1).JPG") == "My_Photo_1"
+    assert image_name("Ärger über Straße.png") == "Arger_uber_Strae"
+    assert image_name("日本.png") == "image"
+
+
+def test_discover_images_from_folder_and_list(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "b.png").write_bytes(b"")
+    (tmp_path / "data" / "notes.txt").write_text("not an image")
+    (tmp_path / "extra.jpg").write_bytes(b"")
+    found = discover_images({"image_dir": "data", "images": ["extra.jpg"]}, root=tmp_path)
+    assert found == {"b": str(tmp_path / "data" / "b.png"), "extra": str(tmp_path / "extra.jpg")}
+
+
+def test_missing_listed_image_names_the_key(tmp_path: Path) -> None:
+    message = re.escape("config key 'images': nope.png does not exist")
+    with pytest.raises(ConfigError, match=message):
+        discover_images({"image_dir": None, "images": ["nope.png"]}, root=tmp_path)
+
+
+def test_two_files_with_one_name_are_refused(tmp_path: Path) -> None:
+    for name in ("a b.png", "a_b.png"):
+        (tmp_path / name).write_bytes(b"")
+    with pytest.raises(ConfigError, match="both give the image name 'a_b'"):
+        discover_images({"image_dir": "."}, root=tmp_path)

@@ -1,0 +1,148 @@
+"""End-to-end: the real Snakefile on a tiny study, run by real snakemake in a temporary folder."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from conftest import make_tiny_study, run_snakemake, write_config
+from kmquant import fitting, initial
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One complete run of the tiny study, shared by the checks below."""
+    workdir = make_tiny_study(tmp_path_factory.mktemp("tiny"))
+    run_snakemake(workdir, "--cores", "2")
+    return workdir
+
+
+def test_fits_table_has_one_row_per_fit(tiny_run: Path) -> None:
+    rows = read_csv(tiny_run / "results" / "tables" / "fits.csv")
+    keys = {(r["image"], r["impl"], r["mode"], r["k_requested"], r["seed"]) for r in rows}
+    assert len(rows) == len(keys) == 2 * 2 * 2 * 2
+    assert {r["status"] for r in rows} == {"ok"}
+    for row in rows:
+        assert float(row["mse"]) == pytest.approx(float(row["sse"]) / (3 * int(row["n_pixels"])))
+
+
+def test_fewer_colours_than_k_gives_k_effective_in_both_languages(tiny_run: Path) -> None:
+    rows = read_csv(tiny_run / "results" / "tables" / "fits.csv")
+    five = [r for r in rows if r["image"] == "five_colours" and r["k_requested"] == "8"]
+    assert {(r["impl"], r["mode"]) for r in five} == {
+        ("python", "matched"),
+        ("python", "native"),
+        ("r", "matched"),
+        ("r", "native"),
+    }
+    assert {r["k_effective"] for r in five} == {"5"}
+    assert {r["psnr_db"] for r in five} == {"inf"}  # five colours, five centres: lossless
+
+
+def test_matched_pairs_agree_or_say_why(tiny_run: Path) -> None:
+    rows = read_csv(tiny_run / "results" / "tables" / "agreement.csv")
+    assert len(rows) == 2 * 2 * 2
+    matched = [r for r in rows if r["mode"] == "matched"]
+    for row in matched:
+        assert row["verdict"] == "identical" or row["message"], row
+        assert row["n_iter_python"] == row["n_iter_r"] or row["message"], row
+    # The photo at K = 2 has no tied pixels: both languages must reach the same fit.
+    photo = next(r for r in matched if r["image"] == "photo" and r["k_requested"] == "2")
+    assert photo["tied_initial_pixels"] == "0"
+    assert photo["verdict"] == "identical"
+    assert float(photo["max_centre_distance_8bit"]) < 1e-9 * 255
+
+
+def test_indexed_pngs_show_the_fitted_palette(tiny_run: Path) -> None:
+    results = tiny_run / "results"
+    for impl in ("python", "r"):
+        png = results / "images" / impl / "matched" / "photo" / "k8_s0.png"
+        fit = fitting.load(results / "fits" / impl / "matched" / "photo" / "k8_s0.npz")
+        with Image.open(png) as im:
+            assert im.mode == "P"
+            assert im.size == (48, 32)
+            shown = np.asarray(im.convert("RGB")).reshape(-1, 3)
+        expected = np.round(np.asarray(fit.centres) * 255)[fit.labels]
+        np.testing.assert_array_equal(shown, expected)
+
+
+def test_timings_and_environment(tiny_run: Path) -> None:
+    timings = read_csv(tiny_run / "results" / "tables" / "timings.csv")
+    assert len(timings) == 16
+    assert all(float(t["job_wall_seconds"]) > 0 for t in timings)
+    environment = json.loads((tiny_run / "results" / "environment.json").read_text())
+    assert environment["r"]["version"].startswith("R version")
+    assert environment["packages"]["scikit-learn"]
+
+
+def test_second_run_has_nothing_to_do(tiny_run: Path) -> None:
+    result = run_snakemake(tiny_run, "--cores", "2", "-n")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_a_fresh_rerun_gives_byte_identical_tables(tiny_run: Path, tiny_study: Path) -> None:
+    run_snakemake(tiny_study, "--cores", "2")
+    for table in ("fits.csv", "agreement.csv"):
+        first = (tiny_run / "results" / "tables" / table).read_bytes()
+        second = (tiny_study / "results" / "tables" / table).read_bytes()
+        assert first == second, table
+
+
+def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -> None:
+    run_snakemake(tiny_study, "--cores", "2", "--until", "initial_centres")
+    # Duplicate initial centres: R's kmeans stops ("initial centers are not distinct"),
+    # scikit-learn runs. A real failure in one language only.
+    init_csv = tiny_study / "results" / "init" / "photo" / "k8_s0.csv"
+    centres = initial.read_centres(init_csv)
+    initial.write_centres(np.vstack([centres[:-1], centres[:1]]), init_csv)
+    run_snakemake(tiny_study, "--cores", "2")
+
+    fits = read_csv(tiny_study / "results" / "tables" / "fits.csv")
+    failed = [r for r in fits if r["status"] == "error"]
+    assert [(r["impl"], r["mode"], r["image"], r["k_requested"]) for r in failed] == [
+        ("r", "matched", "photo", "8")
+    ]
+    assert failed[0]["message"] == "initial centers are not distinct"
+    pair = [
+        r
+        for r in read_csv(tiny_study / "results" / "tables" / "agreement.csv")
+        if r["verdict"] == "failed"
+    ]
+    assert len(pair) == 1
+    assert pair[0]["message"] == "r failed: initial centers are not distinct"
+    images = tiny_study / "results" / "images"
+    assert not (images / "r" / "matched" / "photo" / "k8_s0.png").exists()
+    assert (images / "python" / "matched" / "photo" / "k8_s0.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"k": [0, 2]}, "'k'"),
+        ({"k": [2.5]}, "'k'"),
+        ({"seeds": [-1]}, "'seeds'"),
+        ({"colour": "red"}, "'colour' was unexpected"),
+        ({"images": ["missing.png"]}, "config key 'images': missing.png does not exist"),
+    ],
+)
+def test_bad_config_is_rejected_naming_the_key(
+    tiny_study: Path, change: dict[str, object], expected: str
+) -> None:
+    config = yaml.safe_load((tiny_study / "config.yaml").read_text()) | change
+    write_config(tiny_study, **config)
+    result = run_snakemake(tiny_study, "-n", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert expected in output, output
+    assert not (tiny_study / "results").exists()
