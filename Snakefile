@@ -3,12 +3,13 @@
 # write the indexed PNGs, compare every Python/R pair, and gather the result tables.
 # Each rule calls one subcommand of the kmquant package (python/kmquant/cli.py).
 
+import os
 import sys
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from kmquant.study import ConfigError, discover_images
+from kmquant.study import ConfigError, discover_images, job_environment
 
 min_version("9.0")
 
@@ -23,13 +24,15 @@ try:
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
 
+# Jobs run `python -m kmquant` from this checkout: with the Python that runs snakemake (the
+# project's .venv) or, under --sdm conda, with the rules' conda environment.
+os.environ.update(job_environment(sys.executable, workflow.basedir, os.environ))
+ENV = "workflow/envs/kmquant.yaml"
+
 IMPLS = ["python", "r"]
 MODES = config["modes"]
 KS = config["k"]
 SEEDS = config["seeds"]
-KMQ = f'"{sys.executable}" -m kmquant'
-# scikit-learn and BLAS use no more threads than the rule was given.
-LIMIT = "OMP_NUM_THREADS={threads} OPENBLAS_NUM_THREADS={threads} MKL_NUM_THREADS={threads}"
 FIT = "{impl}/{mode}/{image}/k{k}_s{seed}"
 
 
@@ -43,6 +46,15 @@ wildcard_constraints:
 
 def fits(impls=IMPLS, modes=MODES, images=IMAGES, pattern=f"results/fits/{FIT}.npz"):
     return expand(pattern, impl=impls, mode=modes, image=images, k=KS, seed=SEEDS)
+
+
+def matched_init(wc):
+    """Matched-mode fits (and their comparison) read the shared initial centres."""
+    return (
+        f"results/init/{wc.image}/k{wc.k}_s{wc.seed}.csv"
+        if wc.mode == "matched"
+        else []
+    )
 
 
 def pairs():
@@ -61,7 +73,12 @@ rule all:
         "results/tables/agreement.csv",
         "results/tables/timings.csv",
         "results/environment.json",
-        expand("results/images/{impl}/{mode}/{image}", impl=IMPLS, mode=MODES, image=IMAGES),
+        expand(
+            "results/images/{impl}/{mode}/{image}",
+            impl=IMPLS,
+            mode=MODES,
+            image=IMAGES,
+        ),
 
 
 rule pixels:
@@ -73,13 +90,15 @@ rule pixels:
         "results/logs/pixels/{image}.log",
     benchmark:
         "results/benchmarks/pixels/{image}.tsv"
+    conda:
+        ENV
     threads: 1
     params:
         fit_max_pixels=config["fit_max_pixels"],
         sample_seed=config["fit_sample_seed"],
         background=config["background"],
     shell:
-        "{KMQ} pixels {input:q} {output:q} --fit-max-pixels {params.fit_max_pixels}"
+        "python -m kmquant pixels {input:q} {output:q} --fit-max-pixels {params.fit_max_pixels}"
         " --sample-seed {params.sample_seed} --background {params.background:q} > {log:q} 2>&1"
 
 
@@ -92,29 +111,31 @@ rule initial_centres:
         "results/logs/init/{image}/k{k}_s{seed}.log",
     benchmark:
         "results/benchmarks/init/{image}/k{k}_s{seed}.tsv"
+    conda:
+        ENV
     threads: 1
     shell:
-        "{KMQ} init {input:q} {output:q} --k {wildcards.k} --seed {wildcards.seed} > {log:q} 2>&1"
+        "python -m kmquant init {input:q} {output:q} --k {wildcards.k} --seed {wildcards.seed} > {log:q} 2>&1"
 
 
 rule fit:
     input:
         pixels="results/pixels/{image}.npz",
-        init=lambda wc: (
-            f"results/init/{wc.image}/k{wc.k}_s{wc.seed}.csv" if wc.mode == "matched" else []
-        ),
+        init=matched_init,
     output:
         f"results/fits/{FIT}.npz",
     log:
         f"results/logs/fits/{FIT}.log",
     benchmark:
         f"results/benchmarks/fits/{FIT}.tsv"
+    conda:
+        ENV
     threads: 1
     params:
         max_iter=config["max_iter"],
         init=lambda wc, input: f"--init '{input.init}'" if input.init else "",
     shell:
-        LIMIT + " {KMQ} fit {input.pixels:q} {output:q} --impl {wildcards.impl}"
+        "python -m kmquant fit {input.pixels:q} {output:q} --impl {wildcards.impl}"
         " --mode {wildcards.mode} --image {wildcards.image} --k {wildcards.k}"
         " --seed {wildcards.seed} --max-iter {params.max_iter} {params.init}"
         " --threads {threads} > {log:q} 2>&1"
@@ -130,9 +151,11 @@ rule images:
         "results/logs/images/{impl}/{mode}/{image}.log",
     benchmark:
         "results/benchmarks/images/{impl}/{mode}/{image}.tsv"
+    conda:
+        ENV
     threads: 1
     shell:
-        "{KMQ} images {input.pixels:q} {output:q} {input.fits:q} > {log:q} 2>&1"
+        "python -m kmquant images {input.pixels:q} {output:q} {input.fits:q} > {log:q} 2>&1"
 
 
 rule agreement:
@@ -140,22 +163,22 @@ rule agreement:
         python="results/fits/python/{mode}/{image}/k{k}_s{seed}.npz",
         r="results/fits/r/{mode}/{image}/k{k}_s{seed}.npz",
         pixels="results/pixels/{image}.npz",
-        init=lambda wc: (
-            f"results/init/{wc.image}/k{wc.k}_s{wc.seed}.csv" if wc.mode == "matched" else []
-        ),
+        init=matched_init,
     output:
         "results/agreement/{mode}/{image}/k{k}_s{seed}.json",
     log:
         "results/logs/agreement/{mode}/{image}/k{k}_s{seed}.log",
     benchmark:
         "results/benchmarks/agreement/{mode}/{image}/k{k}_s{seed}.tsv"
+    conda:
+        ENV
     threads: 1
     params:
         init=lambda wc, input: (
             f"--init '{input.init}' --pixels '{input.pixels}'" if input.init else ""
         ),
     shell:
-        "{KMQ} agree {input.python:q} {input.r:q} {output:q} {params.init} > {log:q} 2>&1"
+        "python -m kmquant agree {input.python:q} {input.r:q} {output:q} {params.init} > {log:q} 2>&1"
 
 
 rule fits_table:
@@ -167,9 +190,11 @@ rule fits_table:
         "results/logs/tables/fits.log",
     benchmark:
         "results/benchmarks/tables/fits.tsv"
+    conda:
+        ENV
     threads: 1
     shell:
-        "{KMQ} fits-table {output:q} {input:q} > {log:q} 2>&1"
+        "python -m kmquant fits-table {output:q} {input:q} > {log:q} 2>&1"
 
 
 rule agreement_table:
@@ -181,9 +206,11 @@ rule agreement_table:
         "results/logs/tables/agreement.log",
     benchmark:
         "results/benchmarks/tables/agreement.tsv"
+    conda:
+        ENV
     threads: 1
     shell:
-        "{KMQ} agreement-table {output:q} {input:q} > {log:q} 2>&1"
+        "python -m kmquant agreement-table {output:q} {input:q} > {log:q} 2>&1"
 
 
 rule timings_table:
@@ -196,9 +223,11 @@ rule timings_table:
         "results/logs/tables/timings.log",
     benchmark:
         "results/benchmarks/tables/timings.tsv"
+    conda:
+        ENV
     threads: 1
     shell:
-        "{KMQ} timings-table {output:q} --fits {input.fits:q}"
+        "python -m kmquant timings-table {output:q} --fits {input.fits:q}"
         " --benchmarks {input.benchmarks:q} > {log:q} 2>&1"
 
 
@@ -209,6 +238,8 @@ rule environment:
         "results/logs/environment.log",
     benchmark:
         "results/benchmarks/environment.tsv"
+    conda:
+        ENV
     threads: 1
     shell:
-        "{KMQ} environment {output:q} > {log:q} 2>&1"
+        "python -m kmquant environment {output:q} > {log:q} 2>&1"

@@ -101,9 +101,18 @@ def test_ties_at_the_start_are_explained() -> None:
     moved[0] = (moved[0] + 1) % 4
     python, r = _fit(PALETTE, LABELS), _fit(PALETTE, moved)
     message = explain_matched(compare(python, r), python, r, tied=12)
-    assert message.startswith("12 pixels are exactly equidistant")
+    assert message.startswith("12 pixels are exactly equidistant from two initial centres")
+    assert "rounding" in explain_matched(compare(python, r), python, r, tied=0)
 
 
 def test_relative_sse_difference() -> None:
     assert relative_difference(100.0, 101.0) == pytest.approx(0.01)
     assert relative_difference(1e-23, 1e-25) == 0.0  # both lossless
+
+
+def test_identical_fit_with_other_iteration_counts_is_noted() -> None:
+    python, r = _fit(PALETTE, LABELS, n_iter=203), _fit(PALETTE, LABELS, n_iter=202)
+    record = compare(python, r)
+    assert record["verdict"] == "identical"
+    assert explain_matched(record, python, r, tied=5).startswith("the same fit, reached in 203")
+    assert explain_matched(record, python, python, tied=5) == ""

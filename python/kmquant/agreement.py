@@ -102,8 +102,15 @@ def explain_matched(record: dict[str, Any], python: FitResult, r: FitResult, tie
 
     `tied` is the number of pixels exactly equidistant from two initial centres.
     """
-    if record["verdict"] in ("identical", "failed"):
+    if record["verdict"] == "failed":
         return record["message"]
+    iterations = (python.meta["n_iter"], r.meta["n_iter"])
+    if record["verdict"] == "identical":
+        if iterations[0] == iterations[1]:
+            return ""
+        return (
+            f"the same fit, reached in {iterations[0]} (python) and {iterations[1]} (r) iterations"
+        )
     reasons = []
     empty = {name: fit.meta["n_empty_clusters"] for name, fit in (("python", python), ("r", r))}
     if any(empty.values()):
@@ -112,14 +119,15 @@ def explain_matched(record: dict[str, Any], python: FitResult, r: FitResult, tie
             + ", ".join(f"{name}: {n}" for name, n in empty.items())
             + "); R's Lloyd keeps an emptied centre as NaN, scikit-learn moves it"
         )
+    how = (
+        "each implementation breaks ties by its own floating-point rounding (scikit-learn "
+        "centres the data and expands |x - c|^2 = |x|^2 - 2 x.c + |c|^2; R sums squared "
+        "differences)"
+    )
     if tied:
-        reasons.append(
-            f"{tied} pixels are exactly equidistant from two initial centres and the two "
-            "implementations break such ties by their own floating-point rounding, so the "
-            "runs part at the first assignment"
-        )
-    elif not (python.meta["converged"] and r.meta["converged"]):
+        reasons.append(f"{tied} pixels are exactly equidistant from two initial centres and {how}")
+    else:
+        reasons.append(f"no exact ties at the start; near-ties later in the run, where {how}")
+    if not (python.meta["converged"] and r.meta["converged"]):
         reasons.append("a run stopped at max_iter before converging")
-    if not reasons:
-        reasons.append("the runs part after the first assignment (floating-point near-ties)")
     return "; ".join(reasons)

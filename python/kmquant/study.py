@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -50,3 +51,19 @@ def discover_images(config: Mapping[str, Any], root: str | Path = ".") -> dict[s
     if not found:
         raise ConfigError("config keys 'image_dir' and 'images': no images found")
     return dict(sorted(found.items()))
+
+
+def job_environment(
+    python: str, workflow_dir: str | Path, env: Mapping[str, str]
+) -> dict[str, str]:
+    """PATH and PYTHONPATH under which every job runs `python -m kmquant` of this checkout.
+
+    The running Python's folder goes first on PATH, so jobs use the environment that runs
+    snakemake even when it was not activated; python/ goes on PYTHONPATH for environments
+    that do not install kmquant (a rule's conda environment).
+    """
+    source = str(Path(workflow_dir) / "python")
+    return {
+        "PATH": os.pathsep.join([str(Path(python).parent), *filter(None, [env.get("PATH")])]),
+        "PYTHONPATH": os.pathsep.join([source, *filter(None, [env.get("PYTHONPATH")])]),
+    }
