@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 
 from kmquant.labelling import count_tied_pixels, nearest_labels
-from kmquant.metrics import mse, palette_8bit, psnr_db, sse_8bit
+from kmquant.metrics import (
+    index_bits,
+    mse,
+    palette_8bit,
+    psnr_db,
+    sse_8bit,
+    storage,
+    total_sum_of_squares_8bit,
+    variance_explained,
+)
 
 
 def test_nearest_labels_match_brute_force() -> None:
@@ -53,3 +62,26 @@ def test_psnr_of_a_known_pair() -> None:
     assert mse(float(((original - 105.0) ** 2).sum()), 16) == 25.0
     assert psnr_db(25.0) == pytest.approx(34.1514, abs=1e-4)
     assert psnr_db(0.0) == math.inf
+
+
+@pytest.mark.parametrize(("k", "bits"), [(1, 0), (2, 1), (3, 2), (4, 2), (5, 3), (16, 4), (256, 8)])
+def test_index_bits_is_ceil_log2(k: int, bits: int) -> None:
+    assert index_bits(k) == bits
+    assert bits == (math.ceil(math.log2(k)) if k > 1 else 0)
+
+
+def test_storage_of_seed_003s_example() -> None:
+    # 128 x 128 pixels, K = 16: 24 x 16 + 16384 x 4 = 65,920 bits against 24 x 16384.
+    figures = storage(128 * 128, 16)
+    assert figures["palette_bits"] + 128 * 128 * figures["index_bits"] == 65_920
+    assert figures["raw_bits"] == 393_216
+    assert figures["ratio_theoretical"] == pytest.approx(393_216 / 65_920)  # 5.965: "5.96"
+    assert math.floor(figures["ratio_theoretical"] * 100) == 596
+
+
+def test_variance_explained() -> None:
+    features = np.array([[0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]) / 255.0
+    sst = total_sum_of_squares_8bit(features)
+    assert sst == pytest.approx(2.0)  # each pixel 1 unit from the mean
+    assert variance_explained(0.5, sst) == pytest.approx(0.75)
+    assert variance_explained(0.0, 0.0) == 1.0

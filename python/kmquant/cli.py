@@ -28,7 +28,8 @@ def _fit(args: argparse.Namespace) -> None:
             raw = module.fit_matched(features, init, args.max_iter)
             k_eff = len(init)
         else:
-            k_eff = initial.effective_k(args.k, len(pixels.distinct_colours(px.fit_colours())))
+            distinct = pixels.distinct_colours(px.fit_colours(), px.max_value)[0]
+            k_eff = initial.effective_k(args.k, len(distinct))
             raw = module.fit_native(features, k_eff, args.seed, args.max_iter)
     ident = {
         "image": args.image,

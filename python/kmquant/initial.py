@@ -23,7 +23,7 @@ def initial_centres(pixels: Pixels, k: int, seed: int) -> np.ndarray:
     Drawing from distinct colours, not from pixels, keeps R from stopping with
     "initial centers are not distinct".
     """
-    distinct = distinct_colours(pixels.fit_colours())
+    distinct = distinct_colours(pixels.fit_colours(), pixels.max_value)[0]
     k_eff = effective_k(k, len(distinct))
     rows = np.random.default_rng(seed).choice(len(distinct), size=k_eff, replace=False)
     return distinct[rows].astype(np.float64) / pixels.max_value

@@ -9,19 +9,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from kmquant.pixels import distinct_colours
+
 #: Distinct colours per block of a distance computation (bounds memory to ~block x K values).
 _BLOCK = 8192
-
-
-def _distinct(colours: np.ndarray, max_value: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(distinct colours, index of each pixel's colour, pixels per distinct colour)."""
-    base = np.int64(max_value) + 1
-    c = colours.astype(np.int64)
-    keys = (c[:, 0] * base + c[:, 1]) * base + c[:, 2]
-    _, first, inverse, counts = np.unique(
-        keys, return_index=True, return_inverse=True, return_counts=True
-    )
-    return colours[first], inverse.ravel(), counts
 
 
 def _squared_distances(points: np.ndarray, centres: np.ndarray) -> Iterator[np.ndarray]:
@@ -38,7 +29,7 @@ def nearest_labels(colours: np.ndarray, max_value: int, centres: np.ndarray) -> 
     |x|^2 - 2xc + |c|^2 expansion. Centres that are NaN (an emptied R cluster) are never
     nearest.
     """
-    distinct, inverse, _ = _distinct(colours, max_value)
+    distinct, inverse, _ = distinct_colours(colours, max_value)
     features = distinct.astype(np.float64) / max_value
     best = [
         np.argmin(np.where(np.isnan(d2), np.inf, d2), axis=1)
@@ -54,7 +45,7 @@ def count_tied_pixels(colours: np.ndarray, centres: np.ndarray) -> int:
     centres are such colours. Exact ties are broken by floating-point rounding, which
     differs between scikit-learn and R.
     """
-    distinct, _, counts = _distinct(colours, int(max(colours.max(initial=0), 1)))
+    distinct, _, counts = distinct_colours(colours, int(colours.max(initial=0)))
     tied = 0
     start = 0
     for d2 in _squared_distances(distinct.astype(np.int64), centres.astype(np.int64)):

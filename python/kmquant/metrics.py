@@ -25,3 +25,31 @@ def mse(sse: float, n_pixels: int) -> float:
 def psnr_db(mse_value: float) -> float:
     """10 log10(255^2 / mse); infinite for a lossless result."""
     return math.inf if mse_value == 0 else 10.0 * math.log10(255.0**2 / mse_value)
+
+
+def variance_explained(sse: float, sst: float) -> float:
+    """1 - sse / sst: the share of the colour variance the palette keeps (1 for a flat image)."""
+    return 1.0 if sst == 0 else 1.0 - sse / sst
+
+
+def total_sum_of_squares_8bit(features: np.ndarray) -> float:
+    """Squared distance of the pixels to their mean colour, in 8-bit units."""
+    diff = (features - features.mean(axis=0)) * 255.0
+    return float(np.einsum("ij,ij->", diff, diff))
+
+
+def index_bits(k: int) -> int:
+    """Bits per pixel to store an index into a palette of k colours: ceil(log2 k)."""
+    return max(k - 1, 0).bit_length()
+
+
+def storage(n_pixels: int, k: int) -> dict[str, float]:
+    """Seed 003's accounting: 24-bit palette plus an index per pixel, against 24-bit RGB."""
+    bits = index_bits(k)
+    raw, palette = 24 * n_pixels, 24 * k
+    return {
+        "index_bits": bits,
+        "palette_bits": palette,
+        "raw_bits": raw,
+        "ratio_theoretical": raw / (palette + n_pixels * bits),
+    }

@@ -73,6 +73,17 @@ def load(path: str | Path) -> Pixels:
         return Pixels(data["rgb"], int(data["max_value"]), data["fit_rows"])
 
 
-def distinct_colours(colours: np.ndarray) -> np.ndarray:
-    """The distinct rows of an N x 3 integer colour array, in lexicographic order."""
-    return np.unique(colours, axis=0)
+def distinct_colours(
+    colours: np.ndarray, max_value: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct rows in lexicographic order, index of each row's colour, rows per colour).
+
+    Each colour is packed into one integer, which sorts far faster than np.unique(axis=0).
+    """
+    base = np.int64(max_value) + 1
+    c = colours.astype(np.int64)
+    keys = (c[:, 0] * base + c[:, 1]) * base + c[:, 2]
+    _, first, inverse, counts = np.unique(
+        keys, return_index=True, return_inverse=True, return_counts=True
+    )
+    return colours[first], inverse.ravel(), counts

@@ -1,0 +1,266 @@
+"""Publication figures from the result tables: one function per figure, PNG and SVG each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from kmquant.atomic import atomic_path
+
+#: One colour per language in every figure (Okabe-Ito, safe for colour-blind readers).
+COLOURS = {"python": "#0072B2", "r": "#D55E00"}
+LABELS = {"python": "Python (scikit-learn)", "r": "R (stats::kmeans)"}
+LINESTYLES = {"matched": "-", "native": "--"}
+FORMATS = ("png", "svg")
+
+plt.rcParams.update(
+    {
+        "font.size": 8,
+        "axes.titlesize": 8,
+        "axes.labelsize": 8,
+        "legend.fontsize": 7,
+        "xtick.labelsize": 7,
+        "ytick.labelsize": 7,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "figure.dpi": 150,
+        "savefig.dpi": 200,
+        "svg.hashsalt": "kmquant",  # the same SVG bytes on every run
+    }
+)
+
+
+def save(figure: Figure, stem: str | Path) -> list[Path]:
+    """Write `stem`.png and `stem`.svg atomically; return their paths."""
+    paths = []
+    for fmt in FORMATS:
+        path = Path(f"{stem}.{fmt}")
+        with atomic_path(path) as tmp:
+            figure.savefig(tmp, format=fmt, bbox_inches="tight", metadata=_metadata(fmt))
+        paths.append(path)
+    plt.close(figure)
+    return paths
+
+
+def _metadata(fmt: str) -> dict[str, str | None]:
+    # No creation dates: reruns give the same files.
+    return {"Date": None} if fmt == "svg" else {"Software": "kmquant"}
+
+
+def _k_axis(ax: plt.Axes, ks: Sequence[int]) -> None:
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(ks))
+    ax.set_xticklabels([str(k) for k in ks])
+    ax.set_xlabel("palette size K (log2 scale)")
+
+
+def _by_language_and_mode(ax: plt.Axes, fits: pd.DataFrame, column: str, ks: Sequence[int]) -> None:
+    """Mean over seeds as a line, the range over seeds as a band, per language and mode."""
+    for (impl, mode), group in fits.groupby(["impl", "mode"], sort=True):
+        stats = group.groupby("k_requested")[column].agg(["mean", "min", "max"])
+        ax.plot(
+            stats.index,
+            stats["mean"],
+            LINESTYLES[mode],
+            color=COLOURS[impl],
+            marker="o",
+            markersize=2.5,
+            linewidth=1,
+            label=f"{LABELS[impl]}, {mode}",
+        )
+        ax.fill_between(stats.index, stats["min"], stats["max"], color=COLOURS[impl], alpha=0.15)
+    _k_axis(ax, ks)
+
+
+def metric_panels(
+    fits: pd.DataFrame,
+    panels: Sequence[tuple[str, str, bool]],
+    title: str,
+    stem: str | Path,
+) -> list[Path]:
+    """One row per image, one column per (column, y label, log y) panel, against K."""
+    ok = fits[fits["status"] != "error"]
+    images = sorted(ok["image"].unique())
+    ks = sorted(ok["k_requested"].unique())
+    figure, axes = plt.subplots(
+        len(images), len(panels), figsize=(7, 2.3 * len(images)), squeeze=False
+    )
+    for row, image in enumerate(images):
+        for col, (column, label, log) in enumerate(panels):
+            ax = axes[row, col]
+            _by_language_and_mode(ax, ok[ok["image"] == image], column, ks)
+            ax.set_ylabel(label)
+            if log:
+                ax.set_yscale("log")
+            ax.set_title(f"{image}: {label.split(' (')[0]}")
+            ax.grid(alpha=0.3, linewidth=0.5)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False,
+                  bbox_to_anchor=(0.5, -0.02 / len(images)))  # fmt: skip
+    figure.suptitle(title)
+    figure.tight_layout(rect=(0, 0.06 / len(images) + 0.04, 1, 1))
+    return save(figure, stem)
+
+
+#: Exact agreement (distance 0) is drawn at this floor of the log axis.
+_FLOOR_8BIT = 1e-14
+
+
+def agreement(pairs: pd.DataFrame, stem: str | Path) -> list[Path]:
+    """Max matched centre distance against K: matched mode beside native mode, log axis."""
+    ok = pairs[pairs["status"] == "ok"]
+    ks = sorted(ok["k_requested"].unique())
+    figure, axes = plt.subplots(1, 2, figsize=(7, 2.6), sharey=True)
+    markers = dict(zip(sorted(ok["image"].unique()), "osD^v<>", strict=False))
+    for ax, mode in zip(axes, ("matched", "native"), strict=True):
+        subset = ok[ok["mode"] == mode]
+        for image, group in subset.groupby("image"):
+            distance = group["max_centre_distance_8bit"].clip(lower=_FLOOR_8BIT)
+            finite = np.isfinite(distance)
+            ax.scatter(group["k_requested"][finite], distance[finite], s=12, alpha=0.8,
+                       marker=markers[image], facecolors="none", edgecolors="black",
+                       linewidths=0.7, label=image)  # fmt: skip
+        ax.axhline(255e-9, color="grey", linewidth=0.6, linestyle=":")
+        ax.text(ks[0], 255e-9 * 1.6, "'identical' threshold (1e-9 of full scale)", fontsize=6,
+                color="grey")  # fmt: skip
+        ax.set_yscale("log")
+        ax.set_ylim(_FLOOR_8BIT / 3, 1e3)
+        _k_axis(ax, ks)
+        ax.set_title(f"{mode} mode")
+        ax.grid(alpha=0.3, linewidth=0.5)
+    axes[0].set_ylabel("max matched centre distance\n(8-bit RGB units, log scale)")
+    axes[0].legend(title="image", loc="upper left", frameon=False)
+    figure.suptitle("Python against R: how far apart are the two palettes?")
+    figure.tight_layout()
+    return save(figure, stem)
+
+
+def timing(timings: pd.DataFrame, stem: str | Path) -> list[Path]:
+    """Fit seconds against K, per language and mode (mean over seeds and images)."""
+    ks = sorted(timings["k_requested"].unique())
+    figure, ax = plt.subplots(figsize=(3.5, 2.6))
+    _by_language_and_mode(ax, timings, "fit_seconds", ks)
+    ax.set_yscale("log")
+    ax.set_ylabel("fit time (seconds, log scale)")
+    ax.set_title("Time of one fit, measured in one run")
+    ax.grid(alpha=0.3, linewidth=0.5)
+    ax.legend(frameon=False, loc="upper left")
+    figure.tight_layout()
+    return save(figure, stem)
+
+
+def convergence(trace: pd.DataFrame, centres: pd.DataFrame, stem: str | Path) -> list[Path]:
+    """Per traced run: SSE per iteration (both languages) and centre paths in RGB space."""
+    runs = list(trace.groupby(["image", "k_requested", "seed"], sort=True))
+    figure = plt.figure(figsize=(7, 2.8 * len(runs)))
+    for row, ((image, k, seed), group) in enumerate(runs):
+        ax = figure.add_subplot(len(runs), 2, 2 * row + 1)
+        for impl, lines in group.groupby("impl"):
+            ax.plot(lines["iteration"], lines["sse"], color=COLOURS[impl], label=LABELS[impl],
+                    linewidth=2.4 if impl == "python" else 1.0,
+                    linestyle="-" if impl == "python" else "--")  # fmt: skip
+        ax.set_yscale("log")
+        ax.set_xlabel("Lloyd iteration")
+        ax.set_ylabel("SSE (8-bit units squared, log)")
+        ax.set_title(f"{image}, K = {k}, seed {seed}: SSE per iteration")
+        ax.legend(frameon=False)
+        ax.grid(alpha=0.3, linewidth=0.5)
+        ax3 = figure.add_subplot(len(runs), 2, 2 * row + 2, projection="3d")
+        paths = centres[
+            (centres["image"] == image) & (centres["k_requested"] == k) & (centres["seed"] == seed)
+        ]
+        for (impl, _), path in paths.groupby(["impl", "cluster"]):
+            path = path.sort_values("iteration")
+            xyz = path[["r", "g", "b"]].to_numpy()
+            ax3.plot(*xyz.T, color=COLOURS[impl], linewidth=0.9 if impl == "python" else 0.6,
+                     linestyle="-" if impl == "python" else "--")  # fmt: skip
+            final = np.clip(xyz[-1] / 255, 0, 1)
+            ax3.scatter(*xyz[-1], color=final, edgecolors="black", s=18, linewidths=0.4)
+            ax3.scatter(*xyz[0], color="white", edgecolors="grey", s=8, linewidths=0.4)
+        ax3.set_xlabel("R")
+        ax3.set_ylabel("G")
+        ax3.set_zlabel("B")
+        ax3.set_title("centre paths (start: white, end: own colour)")
+    figure.tight_layout()
+    return save(figure, stem)
+
+
+def image_grid(
+    original: np.ndarray,
+    quantized: dict[int, tuple[np.ndarray | None, np.ndarray | None]],
+    title: str,
+    stem: str | Path,
+    amplify: int = 8,
+) -> list[Path]:
+    """Rows K; columns original | Python | R | |Python - R| x `amplify` (black: equal)."""
+    ks = sorted(quantized)
+    height, width = original.shape[:2]
+    figure, axes = plt.subplots(
+        len(ks), 4, figsize=(7, 7 / 4 * height / width * len(ks) + 0.4), squeeze=False
+    )
+    for row, k in enumerate(ks):
+        python, r = quantized[k]
+        difference = None
+        if python is not None and r is not None:
+            raw = np.abs(python.astype(np.int16) - r.astype(np.int16))
+            difference = np.clip(raw * amplify, 0, 255).astype(np.uint8)
+        panels = (original, python, r, difference)
+        for col, picture in enumerate(panels):
+            ax = axes[row, col]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if picture is None:
+                ax.text(0.5, 0.5, "fit failed", ha="center", va="center", transform=ax.transAxes)
+            else:
+                ax.imshow(picture, interpolation="nearest")
+            if row == 0:
+                ax.set_title(
+                    ("original", LABELS["python"], LABELS["r"], f"|Python - R| x {amplify}")[col]
+                )
+        axes[row, 0].set_ylabel(f"K = {k}")
+    figure.suptitle(title)
+    figure.tight_layout()
+    return save(figure, stem)
+
+
+def hex_colour(rgb: Sequence[int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*(int(v) for v in rgb))
+
+
+def palettes(
+    rows: list[tuple[int, np.ndarray, np.ndarray]], title: str, stem: str | Path
+) -> list[Path]:
+    """Swatches with hex codes: for each K, the Python palette above the R palette, matched
+    colour to colour (column j of both rows is the Hungarian pair)."""
+    n_cols = max(len(p) for _, p, _ in rows)
+    figure, ax = plt.subplots(figsize=(7, 0.2 + 0.62 * len(rows) * max(1, n_cols / 16)))
+    y = 0.0
+    cols = 16
+    for k, python, r in rows:
+        for name, palette in (("Py", python), ("R", r)):
+            for j, colour in enumerate(palette):
+                x, dy = j % cols, j // cols
+                cell = (x, -(y + dy))
+                ax.add_patch(plt.Rectangle(cell, 0.95, 0.9, color=np.asarray(colour) / 255))
+                light = np.dot(colour, [0.299, 0.587, 0.114]) > 140
+                ax.text(x + 0.47, -(y + dy) + 0.45, hex_colour(colour), ha="center",
+                        va="center", fontsize=4.2, color="black" if light else "white",
+                        family="monospace")  # fmt: skip
+            ax.text(-0.2, -y + 0.45, f"K={k} {name}", ha="right", va="center", fontsize=6)
+            y += max(1, int(np.ceil(len(palette) / cols)))
+        y += 0.4
+    ax.set_xlim(-2.2, cols)
+    ax.set_ylim(-y, 1)
+    ax.axis("off")
+    ax.set_title(title)
+    figure.tight_layout()
+    return save(figure, stem)

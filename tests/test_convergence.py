@@ -1,0 +1,45 @@
+"""Stepped Lloyd trajectories in both languages end where the single full run ends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import small_photo
+from kmquant import fit_python, fit_r, initial, pixels
+from kmquant.convergence import step_through
+
+
+@pytest.fixture(scope="module")
+def photo() -> pixels.Pixels:
+    rgb = np.asarray(small_photo(64, 40), dtype=np.uint8)
+    return pixels.Pixels(rgb, 255, np.arange(64 * 40))
+
+
+@pytest.mark.parametrize("module", [fit_python, fit_r], ids=["python", "r"])
+def test_stepped_run_ends_where_the_full_run_ends(photo: pixels.Pixels, module) -> None:
+    init = initial.initial_centres(photo, 6, seed=0)
+    full = module.fit_matched(photo.fit_features(), init, 300)
+    trace = step_through(module.fit_matched, photo, init, 300)
+    assert trace.converged and full.converged
+    np.testing.assert_allclose(trace.centres[-1], full.centres, atol=1e-12, rtol=0)
+    # one entry for the start and one per iteration that moved the centres
+    assert len(trace.centres) == full.n_iter
+    assert np.all(np.diff(trace.sse) <= 1e-9 * trace.sse[0])  # Lloyd never increases the SSE
+
+
+def test_both_languages_agree_at_every_iteration(photo: pixels.Pixels) -> None:
+    init = initial.initial_centres(photo, 6, seed=0)
+    python = step_through(fit_python.fit_matched, photo, init, 300)
+    r = step_through(fit_r.fit_matched, photo, init, 300)
+    assert python.centres.shape == r.centres.shape
+    assert np.abs(python.centres - r.centres).max() < 1e-12
+    np.testing.assert_allclose(python.sse, r.sse, rtol=1e-12)
+
+
+def test_an_r_error_ends_the_trajectory(photo: pixels.Pixels) -> None:
+    init = np.vstack([initial.initial_centres(photo, 3, seed=0), [[0.0, 0.0, 0.0]]] * 1)
+    init = np.vstack([init, init[:1]])  # duplicated centres: R stops at the first step
+    trace = step_through(fit_r.fit_matched, photo, init, 300)
+    assert trace.error == "initial centers are not distinct"
+    assert len(trace.centres) == 1 and not trace.converged
