@@ -10,8 +10,17 @@ from typing import Any
 import numpy as np
 
 from kmquant.atomic import atomic_path
+from kmquant.colour import mean_ciede2000
 from kmquant.labelling import nearest_labels
-from kmquant.metrics import mse, palette_8bit, psnr_db, sse_8bit
+from kmquant.metrics import (
+    mse,
+    palette_8bit,
+    psnr_db,
+    sse_8bit,
+    storage,
+    total_sum_of_squares_8bit,
+    variance_explained,
+)
 from kmquant.pixels import Pixels
 
 IMPLS = ("python", "r")
@@ -80,8 +89,10 @@ def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
     nearest = nearest_labels(pixels.colours, pixels.max_value, centres)
     labels = raw.labels if pixels.samples_all else nearest
     features = pixels.features()
+    palette = palette_8bit(centres) / 255.0  # what the PNG shows
     fit_sse = sse_8bit(features, centres, labels)
-    image_sse = sse_8bit(features, palette_8bit(centres) / 255.0, labels)
+    image_sse = sse_8bit(features, palette, labels)
+    sst = total_sum_of_squares_8bit(features)
     counts = np.bincount(labels, minlength=len(centres))
     meta |= {
         "n_empty_clusters": int((counts == 0).sum()),
@@ -90,6 +101,9 @@ def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
         "sse": image_sse,
         "mse": mse(image_sse, pixels.n),
         "psnr_db": psnr_db(mse(image_sse, pixels.n)),
+        "variance_explained": variance_explained(image_sse, sst),
+        "mean_ciede2000": mean_ciede2000(features, palette, labels),
+        **storage(pixels.n, len(centres)),
     }
     return FitResult(centres, labels.astype(label_dtype(len(centres))), meta)
 

@@ -22,18 +22,36 @@ def _squared_distances(points: np.ndarray, centres: np.ndarray) -> Iterator[np.n
         yield ((block[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
 
 
+#: Distances this close to the minimum (squared, in [0, 1] units) are rechecked exactly.
+_RECHECK = 1e-9
+
+
+def _nearest_block(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Nearest centre per point: fast |x|^2 - 2x.c + |c|^2 by BLAS, then every point whose
+    best two distances lie within rounding of each other is decided by exact sums of
+    squared differences (first centre on a tie), as R decides it."""
+    finite = np.where(np.isnan(centres), 0.0, centres)
+    approx = (points**2).sum(axis=1)[:, None] - 2.0 * points @ finite.T + (finite**2).sum(axis=1)
+    approx[:, np.isnan(centres).any(axis=1)] = np.inf
+    best = np.argmin(approx, axis=1)
+    close = (approx <= approx[np.arange(len(points)), best][:, None] + _RECHECK).sum(axis=1) > 1
+    if close.any():
+        exact = ((points[close][:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        best[close] = np.argmin(np.where(np.isnan(exact), np.inf, exact), axis=1)
+    return best
+
+
 def nearest_labels(colours: np.ndarray, max_value: int, centres: np.ndarray) -> np.ndarray:
     """Index of the nearest centre (squared Euclidean, first on ties) for each N x 3 colour.
 
-    Distances are sums of squared differences, as R computes them, not the
-    |x|^2 - 2xc + |c|^2 expansion. Centres that are NaN (an emptied R cluster) are never
-    nearest.
+    Computed once per distinct colour. Centres that are NaN (an emptied R cluster) are
+    never nearest.
     """
     distinct, inverse, _ = distinct_colours(colours, max_value)
     features = distinct.astype(np.float64) / max_value
     best = [
-        np.argmin(np.where(np.isnan(d2), np.inf, d2), axis=1)
-        for d2 in _squared_distances(features, centres)
+        _nearest_block(features[start : start + _BLOCK], centres)
+        for start in range(0, len(features), _BLOCK)
     ]
     return np.concatenate(best)[inverse] if best else np.zeros(0, dtype=np.int64)
 
