@@ -5,6 +5,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
@@ -34,6 +35,26 @@ MODES = config["modes"]
 KS = config["k"]
 SEEDS = config["seeds"]
 FIT = "{impl}/{mode}/{image}/k{k}_s{seed}"
+# The image grids and palettes show one mode and seed; palettes up to PALETTE_MAX_K colours.
+FIGURE_MODE = "matched" if "matched" in MODES else "native"
+FIGURE_SEED = SEEDS[0]
+PALETTE_KS = [k for k in KS if k <= config["palette_max_k"]]
+TRACES = expand(
+    "results/convergence/{image}/k{k}_s{seed}.npz",
+    image=IMAGES if "matched" in MODES else [],
+    k=config["convergence_k"],
+    seed=config["convergence_seeds"],
+)
+FIGURES = [
+    "elbow",
+    "quality",
+    "storage",
+    "agreement",
+    "timing",
+    *(["convergence"] if TRACES else []),
+    *[f"images_{image}" for image in IMAGES],
+    *[f"palettes_{image}" for image in IMAGES],
+]
 
 
 wildcard_constraints:
@@ -72,7 +93,10 @@ rule all:
         "results/tables/fits.csv",
         "results/tables/agreement.csv",
         "results/tables/timings.csv",
+        "results/tables/native_summary.csv",
+        "results/tables/convergence.csv",
         "results/environment.json",
+        expand("results/figures/{name}.{ext}", name=FIGURES, ext=["png", "svg"]),
         expand(
             "results/images/{impl}/{mode}/{image}",
             impl=IMPLS,
@@ -181,9 +205,54 @@ rule agreement:
         "python -m kmquant agree {input.python:q} {input.r:q} {output:q} {params.init} > {log:q} 2>&1"
 
 
+rule original_png:
+    input:
+        "results/pixels/{image}.npz",
+    output:
+        "results/images/original/{image}.png",
+    log:
+        "results/logs/original/{image}.log",
+    benchmark:
+        "results/benchmarks/original/{image}.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "python -m kmquant original {input:q} {output:q} > {log:q} 2>&1"
+
+
+rule convergence:
+    input:
+        pixels="results/pixels/{image}.npz",
+        init="results/init/{image}/k{k}_s{seed}.csv",
+        python="results/fits/python/matched/{image}/k{k}_s{seed}.npz",
+        r="results/fits/r/matched/{image}/k{k}_s{seed}.npz",
+    output:
+        "results/convergence/{image}/k{k}_s{seed}.npz",
+    log:
+        "results/logs/convergence/{image}/k{k}_s{seed}.log",
+    benchmark:
+        "results/benchmarks/convergence/{image}/k{k}_s{seed}.tsv"
+    conda:
+        ENV
+    threads: 1
+    params:
+        max_iter=config["max_iter"],
+    shell:
+        "python -m kmquant converge {input.pixels:q} {input.init:q} {input.python:q}"
+        " {input.r:q} {output:q} --max-iter {params.max_iter} > {log:q} 2>&1"
+
+
 rule fits_table:
     input:
-        fits(),
+        fits=fits(),
+        images=expand(
+            "results/images/{impl}/{mode}/{image}",
+            impl=IMPLS,
+            mode=MODES,
+            image=IMAGES,
+        ),
+        originals=expand("results/images/original/{image}.png", image=IMAGES),
     output:
         "results/tables/fits.csv",
     log:
@@ -193,8 +262,46 @@ rule fits_table:
     conda:
         ENV
     threads: 1
+    params:
+        images=lambda wc, input: Path(input.originals[0]).parent.parent,
     shell:
-        "python -m kmquant fits-table {output:q} {input:q} > {log:q} 2>&1"
+        "python -m kmquant fits-table --images {params.images:q} {output:q} {input.fits:q}"
+        " > {log:q} 2>&1"
+
+
+rule native_summary:
+    input:
+        "results/tables/fits.csv",
+    output:
+        "results/tables/native_summary.csv",
+    log:
+        "results/logs/tables/native_summary.log",
+    benchmark:
+        "results/benchmarks/tables/native_summary.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "python -m kmquant native-summary {input:q} {output:q} > {log:q} 2>&1"
+
+
+rule convergence_tables:
+    input:
+        TRACES,
+    output:
+        iterations="results/tables/convergence.csv",
+        centres="results/tables/convergence_centres.csv",
+        checks="results/tables/convergence_check.csv",
+    log:
+        "results/logs/tables/convergence.log",
+    benchmark:
+        "results/benchmarks/tables/convergence.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "python -m kmquant convergence-tables {output.iterations:q} {output.centres:q}"
+        " {output.checks:q} {input:q} > {log:q} 2>&1"
 
 
 rule agreement_table:
@@ -243,3 +350,109 @@ rule environment:
     threads: 1
     shell:
         "python -m kmquant environment {output:q} > {log:q} 2>&1"
+
+
+rule figure_metrics:
+    input:
+        "results/tables/fits.csv",
+    output:
+        expand(
+            "results/figures/{name}.{ext}",
+            name=["elbow", "quality", "storage"],
+            ext=["png", "svg"],
+        ),
+    log:
+        "results/logs/figures/metrics.log",
+    benchmark:
+        "results/benchmarks/figures/metrics.tsv"
+    conda:
+        ENV
+    threads: 1
+    params:
+        folder=lambda wc, output: Path(output[0]).parent,
+    shell:
+        "python -m kmquant figure metrics {params.folder:q} {input:q} > {log:q} 2>&1"
+
+
+rule figure_from_table:
+    input:
+        lambda wc: {
+            "agreement": ["results/tables/agreement.csv"],
+            "timing": ["results/tables/timings.csv"],
+            "convergence": [
+                "results/tables/convergence.csv",
+                "results/tables/convergence_centres.csv",
+            ],
+        }[wc.name],
+    output:
+        expand("results/figures/{{name}}.{ext}", ext=["png", "svg"]),
+    log:
+        "results/logs/figures/{name}.log",
+    benchmark:
+        "results/benchmarks/figures/{name}.tsv"
+    wildcard_constraints:
+        name="agreement|timing|convergence",
+    conda:
+        ENV
+    threads: 1
+    params:
+        stem=lambda wc, output: Path(output[0]).with_suffix(""),
+    shell:
+        "python -m kmquant figure {wildcards.name} {params.stem:q} {input:q} > {log:q} 2>&1"
+
+
+rule figure_images:
+    input:
+        original="results/images/original/{image}.png",
+        images=expand(
+            "results/images/{impl}/{mode}/{{image}}", impl=IMPLS, mode=[FIGURE_MODE]
+        ),
+    output:
+        expand("results/figures/images_{{image}}.{ext}", ext=["png", "svg"]),
+    log:
+        "results/logs/figures/images_{image}.log",
+    benchmark:
+        "results/benchmarks/figures/images_{image}.tsv"
+    conda:
+        ENV
+    threads: 1
+    params:
+        stem=lambda wc, output: Path(output[0]).with_suffix(""),
+        images=lambda wc, input: Path(input.images[0]).parents[2],
+        mode=FIGURE_MODE,
+        seed=FIGURE_SEED,
+        ks=" ".join(map(str, KS)),
+    shell:
+        "python -m kmquant figure images {params.stem:q} {input.original:q} {params.images:q}"
+        " --image {wildcards.image} --mode {params.mode} --seed {params.seed}"
+        " --k {params.ks} > {log:q} 2>&1"
+
+
+rule figure_palettes:
+    input:
+        expand(
+            "results/fits/{impl}/{mode}/{{image}}/k{k}_s{seed}.npz",
+            impl=IMPLS,
+            mode=[FIGURE_MODE],
+            k=PALETTE_KS,
+            seed=[FIGURE_SEED],
+        ),
+    output:
+        expand("results/figures/palettes_{{image}}.{ext}", ext=["png", "svg"]),
+    log:
+        "results/logs/figures/palettes_{image}.log",
+    benchmark:
+        "results/benchmarks/figures/palettes_{image}.tsv"
+    conda:
+        ENV
+    threads: 1
+    params:
+        stem=lambda wc, output: Path(output[0]).with_suffix(""),
+        fits=lambda wc, input: Path(input[0]).parents[3],
+        mode=FIGURE_MODE,
+        seed=FIGURE_SEED,
+        ks=" ".join(map(str, PALETTE_KS)),
+    shell:
+        "python -m kmquant figure palettes {params.stem:q} {params.fits:q}"
+        " --image {wildcards.image} --mode {params.mode} --seed {params.seed}"
+        " --k {params.ks} > {log:q} 2>&1"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -35,6 +36,56 @@ def test_fits_table_has_one_row_per_fit(tiny_run: Path) -> None:
     assert {r["status"] for r in rows} == {"ok"}
     for row in rows:
         assert float(row["mse"]) == pytest.approx(float(row["sse"]) / (3 * int(row["n_pixels"])))
+
+
+def test_fits_table_has_every_metric_of_the_design(tiny_run: Path) -> None:
+    rows = read_csv(tiny_run / "results" / "tables" / "fits.csv")
+    key = ("photo", "r", "matched", "8")
+    photo = next(r for r in rows if (r["image"], r["impl"], r["mode"], r["k_requested"]) == key)
+    assert (photo["index_bits"], photo["palette_bits"]) == ("3", "192")
+    assert float(photo["ratio_theoretical"]) == pytest.approx(24 * 1536 / (192 + 1536 * 3))
+    png = tiny_run / "results" / "images" / "r" / "matched" / "photo" / "k8_s0.png"
+    assert int(photo["indexed_png_bytes"]) == png.stat().st_size
+    original = tiny_run / "results" / "images" / "original" / "photo.png"
+    assert int(photo["original_png_bytes"]) == original.stat().st_size
+    assert float(photo["png_size_ratio"]) == pytest.approx(
+        original.stat().st_size / png.stat().st_size
+    )
+    assert 0 < float(photo["variance_explained"]) < 1
+    assert 0 < float(photo["mean_ciede2000"]) < 100
+
+
+def test_native_summary_and_convergence_tables(tiny_run: Path) -> None:
+    tables = tiny_run / "results" / "tables"
+    summary = read_csv(tables / "native_summary.csv")
+    assert {(r["image"], r["k_requested"], r["impl"]) for r in summary} == {
+        (image, k, impl) for image in ("photo", "five_colours") for k in ("2", "8")
+        for impl in ("python", "r")
+    }  # fmt: skip
+    checks = read_csv(tables / "convergence_check.csv")
+    assert len(checks) == 2 * 2 * 2  # images x convergence K values x languages
+    assert {r["ends_equal"] for r in checks} == {"true"}
+    trace = read_csv(tables / "convergence.csv")
+    k4 = [r for r in trace if (r["image"], r["k_requested"], r["impl"]) == ("photo", "4", "python")]
+    assert len(k4) > 5
+    # Both languages agree at every iteration, not only at the end.
+    assert all(float(r["max_difference_to_other_8bit"]) < 1e-9 for r in k4)
+    k16 = [r for r in trace if (r["image"], r["k_requested"], r["impl"]) == ("photo", "16", "r")]
+    assert float(k16[-1]["max_difference_to_other_8bit"]) < 1e-9
+
+
+def test_every_figure_is_a_valid_png_and_svg(tiny_run: Path) -> None:
+    figures = tiny_run / "results" / "figures"
+    names = ["elbow", "quality", "storage", "agreement", "timing", "convergence"]
+    names += [
+        f"{kind}_{image}" for kind in ("images", "palettes") for image in ("photo", "five_colours")
+    ]
+    for name in names:
+        with Image.open(figures / f"{name}.png") as im:
+            im.verify()
+            assert im.size[0] > 400
+        root = ElementTree.parse(figures / f"{name}.svg").getroot()
+        assert root.tag.endswith("svg")
 
 
 def test_fewer_colours_than_k_gives_k_effective_in_both_languages(tiny_run: Path) -> None:

@@ -116,7 +116,50 @@ def _fits_table(args: argparse.Namespace) -> None:
     from kmquant import fitting, tables
 
     rows = [fitting.load_meta(path) for path in args.fits]
+    rows = [row | tables.png_sizes(row, Path(args.images)) for row in rows]
     tables.write_table(args.out, tables.FIT_COLUMNS, rows)
+
+
+def _original(args: argparse.Namespace) -> None:
+    from kmquant import images, pixels
+
+    px = pixels.load(args.pixels)
+    atomic.write_bytes(args.out, images.encode_original_png(px.rgb, px.max_value))
+
+
+def _native_summary(args: argparse.Namespace) -> None:
+    from kmquant import summary, tables
+
+    rows = tables.read_csv(args.fits)
+    tables.write_table(args.out, summary.SUMMARY_COLUMNS, summary.native_summary(rows))
+
+
+def _converge(args: argparse.Namespace) -> None:
+    from kmquant import convergence, fit_python, fit_r, fitting, initial, pixels
+
+    px = pixels.load(args.pixels)
+    init = initial.read_centres(args.init)
+    trajectories, checks = {}, {}
+    for impl, module, full_path in (("python", fit_python, args.python), ("r", fit_r, args.r)):
+        full = fitting.load(full_path)
+        trajectories[impl] = convergence.step_through(module.fit_matched, px, init, args.max_iter)
+        checks[impl] = convergence.compare_with_full_run(trajectories[impl], full)
+    ident = {key: full.meta[key] for key in ("image", "k_requested", "k_effective", "seed")}
+    convergence.save(args.out, ident, trajectories, checks)
+
+
+def _convergence_tables(args: argparse.Namespace) -> None:
+    from kmquant import convergence, tables
+
+    iterations, centres, checks = [], [], []
+    for path in args.traces:
+        rows = convergence.table_rows(path)
+        iterations += rows[0]
+        centres += rows[1]
+        checks += rows[2]
+    tables.write_table(args.iterations, tables.CONVERGENCE_COLUMNS, iterations)
+    tables.write_table(args.centres, tables.CONVERGENCE_CENTRE_COLUMNS, centres)
+    tables.write_table(args.checks, tables.CONVERGENCE_CHECK_COLUMNS, checks)
 
 
 def _agreement_table(args: argparse.Namespace) -> None:
@@ -136,6 +179,26 @@ def _timings_table(args: argparse.Namespace) -> None:
         for fit, bench in zip(args.fits, args.benchmarks, strict=True)
     ]
     tables.write_table(args.out, tables.TIMING_COLUMNS, rows)
+
+
+def _figure(args: argparse.Namespace) -> None:
+    from kmquant import figures
+
+    if args.figure == "metrics":
+        figures.metric_figures(args.inputs[0], args.out)
+    elif args.figure == "agreement":
+        figures.agreement(figures.read_table(args.inputs[0]), args.out)
+    elif args.figure == "timing":
+        figures.timing(figures.read_table(args.inputs[0]), args.out)
+    elif args.figure == "convergence":
+        figures.convergence(
+            figures.read_table(args.inputs[0]), figures.read_table(args.inputs[1]), args.out
+        )
+    elif args.figure == "images":
+        original, images = args.inputs
+        figures.images_figure(original, images, args.image, args.mode, args.seed, args.k, args.out)
+    elif args.figure == "palettes":
+        figures.palettes_figure(args.inputs[0], args.image, args.mode, args.seed, args.k, args.out)
 
 
 def _environment(args: argparse.Namespace) -> None:
@@ -193,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("fits-table", help="results/tables/fits.csv")
     p.add_argument("out")
+    p.add_argument("--images", required=True, help="results/images, for real PNG sizes")
     p.add_argument("fits", nargs="*")
     p.set_defaults(run=_fits_table)
 
@@ -206,6 +270,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fits", nargs="*", default=[])
     p.add_argument("--benchmarks", nargs="*", default=[])
     p.set_defaults(run=_timings_table)
+
+    p = sub.add_parser("original", help="the original as an optimized RGB PNG")
+    p.add_argument("pixels")
+    p.add_argument("out")
+    p.set_defaults(run=_original)
+
+    p = sub.add_parser("native-summary", help="results/tables/native_summary.csv")
+    p.add_argument("fits", help="results/tables/fits.csv")
+    p.add_argument("out")
+    p.set_defaults(run=_native_summary)
+
+    p = sub.add_parser("converge", help="step both languages one Lloyd iteration at a time")
+    p.add_argument("pixels")
+    p.add_argument("init")
+    p.add_argument("python", help="the full matched Python fit, to check the end point")
+    p.add_argument("r", help="the full matched R fit")
+    p.add_argument("out")
+    p.add_argument("--max-iter", type=int, required=True)
+    p.set_defaults(run=_converge)
+
+    p = sub.add_parser("convergence-tables", help="results/tables/convergence*.csv")
+    p.add_argument("iterations")
+    p.add_argument("centres")
+    p.add_argument("checks")
+    p.add_argument("traces", nargs="*")
+    p.set_defaults(run=_convergence_tables)
+
+    p = sub.add_parser("figure", help="one figure (PNG and SVG) from result files")
+    p.add_argument(
+        "figure", choices=("metrics", "agreement", "timing", "convergence", "images", "palettes")
+    )
+    p.add_argument("out", help="file stem (folder for 'metrics')")
+    p.add_argument("inputs", nargs="+", help="tables, or the original PNG and results/images")
+    p.add_argument("--image")
+    p.add_argument("--mode", default="matched")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--k", type=int, nargs="*", default=[])
+    p.set_defaults(run=_figure)
 
     p = sub.add_parser("environment", help="results/environment.json")
     p.add_argument("out")

@@ -6,12 +6,17 @@ step returned, so agreement is shown at every iteration, not only at the end.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from kmquant.fitting import RawFit
+from kmquant.agreement import CENTRE_TOLERANCE
+from kmquant.atomic import atomic_path
+from kmquant.fitting import FitResult, RawFit
 from kmquant.labelling import nearest_labels
 from kmquant.metrics import sse_8bit
 from kmquant.pixels import Pixels
@@ -52,3 +57,65 @@ def _finish(
         sse_8bit(features, c, nearest_labels(pixels.colours, pixels.max_value, c)) for c in centres
     ]
     return Trajectory(np.stack(centres), np.array(sse), converged, error)
+
+
+def compare_with_full_run(trace: Trajectory, full: FitResult) -> dict[str, Any]:
+    """Does the stepped run end where the single full run ended?"""
+    record: dict[str, Any] = {
+        "stepped_iterations": len(trace.centres) - 1,
+        "stepped_converged": trace.converged,
+        "stepped_error": trace.error or "",
+        "full_iterations": full.meta["n_iter"],
+        "full_converged": full.meta["converged"],
+    }
+    if not full.ok or trace.centres[-1].shape != full.centres.shape:
+        return record | {"max_end_difference_8bit": None, "ends_equal": False}
+    difference = float(np.nan_to_num(np.abs(trace.centres[-1] - full.centres), nan=np.inf).max())
+    return record | {
+        "max_end_difference_8bit": 255.0 * difference,
+        "ends_equal": difference <= CENTRE_TOLERANCE,
+    }
+
+
+def save(path: str | Path, ident: dict[str, Any], trajectories: dict[str, Trajectory],
+         checks: dict[str, dict[str, Any]]) -> None:  # fmt: skip
+    arrays = {}
+    for impl, trace in trajectories.items():
+        arrays[f"{impl}_centres"] = trace.centres
+        arrays[f"{impl}_sse"] = trace.sse
+    meta = json.dumps({"ident": ident, "checks": checks}, sort_keys=True)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(handle, meta=np.array(meta), **arrays)
+
+
+def table_rows(path: str | Path) -> tuple[list[dict], list[dict], list[dict]]:
+    """(per-iteration rows, per-iteration centre rows, end-point checks) of one traced task."""
+    with np.load(path) as data:
+        meta = json.loads(str(data["meta"]))
+        arrays = {key: data[key] for key in data.files if key != "meta"}
+    ident = meta["ident"]
+    impls = sorted(meta["checks"])
+    iterations, centres = [], []
+    for impl in impls:
+        own = arrays[f"{impl}_centres"]
+        others = [arrays[f"{o}_centres"] for o in impls if o != impl]
+        for i, c in enumerate(own):
+            shift = np.abs(c - own[i - 1]).max() if i else None
+            gap = [np.abs(c - o[i]).max() for o in others if i < len(o)]
+            iterations.append(
+                ident
+                | {
+                    "impl": impl,
+                    "iteration": i,
+                    "sse": float(arrays[f"{impl}_sse"][i]),
+                    "max_centre_shift_8bit": None if shift is None else 255.0 * float(shift),
+                    "max_difference_to_other_8bit": 255.0 * float(gap[0]) if gap else None,
+                }
+            )
+            centres += [
+                ident | {"impl": impl, "iteration": i, "cluster": j,
+                         "red": 255.0 * rgb[0], "green": 255.0 * rgb[1], "blue": 255.0 * rgb[2]}
+                for j, rgb in enumerate(c.tolist())
+            ]  # fmt: skip
+    checks = [ident | {"impl": impl} | meta["checks"][impl] for impl in impls]
+    return iterations, centres, checks

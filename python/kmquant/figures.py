@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from kmquant.atomic import atomic_path
 
@@ -169,6 +170,7 @@ def convergence(trace: pd.DataFrame, centres: pd.DataFrame, stem: str | Path) ->
                     linewidth=2.4 if impl == "python" else 1.0,
                     linestyle="-" if impl == "python" else "--")  # fmt: skip
         ax.set_yscale("log")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Lloyd iteration")
         ax.set_ylabel("SSE (8-bit units squared, log)")
         ax.set_title(f"{image}, K = {k}, seed {seed}: SSE per iteration")
@@ -180,7 +182,7 @@ def convergence(trace: pd.DataFrame, centres: pd.DataFrame, stem: str | Path) ->
         ]
         for (impl, _), path in paths.groupby(["impl", "cluster"]):
             path = path.sort_values("iteration")
-            xyz = path[["r", "g", "b"]].to_numpy()
+            xyz = path[["red", "green", "blue"]].to_numpy()
             ax3.plot(*xyz.T, color=COLOURS[impl], linewidth=0.9 if impl == "python" else 0.6,
                      linestyle="-" if impl == "python" else "--")  # fmt: skip
             final = np.clip(xyz[-1] / 255, 0, 1)
@@ -264,3 +266,90 @@ def palettes(
     ax.set_title(title)
     figure.tight_layout()
     return save(figure, stem)
+
+
+# Figures from result files: what the workflow's figure rules call.
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+METRIC_FIGURES = {
+    "elbow": (
+        "Elbow: distortion and variance explained against K",
+        [
+            ("sse", "SSE (8-bit units squared, log scale)", True),
+            ("variance_explained", "variance explained (share of colour variance)", False),
+        ],
+    ),
+    "quality": (
+        "Quality of the compressed image against K",
+        [
+            ("psnr_db", "PSNR (dB)", False),
+            ("mean_ciede2000", "mean CIEDE2000 colour difference (dE00)", False),
+        ],
+    ),
+    "storage": (
+        "Storage: what each K saves",
+        [
+            ("ratio_theoretical", "theoretical ratio (24-bit RGB / palette + indices)", False),
+            ("png_size_ratio", "real size ratio (optimized RGB PNG / indexed PNG)", False),
+        ],
+    ),
+}  # fmt: skip
+
+
+def metric_figures(fits_csv: str | Path, folder: str | Path) -> list[Path]:
+    fits = pd.read_csv(fits_csv)
+    return [
+        path
+        for name, (title, panels) in METRIC_FIGURES.items()
+        for path in metric_panels(fits, panels, title, Path(folder) / name)
+    ]
+
+
+def _png_pixels(path: Path) -> np.ndarray | None:
+    if not path.exists():
+        return None
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def images_figure(
+    original_png: str | Path, images: str | Path, image: str, mode: str, seed: int,
+    ks: Sequence[int], stem: str | Path,
+) -> list[Path]:  # fmt: skip
+    """The image grid of one image from the written PNGs (results/images)."""
+    original = _png_pixels(Path(original_png))
+    quantized = {
+        k: tuple(
+            _png_pixels(Path(images) / impl / mode / image / f"k{k}_s{seed}.png")
+            for impl in ("python", "r")
+        )
+        for k in ks
+    }
+    title = f"{image}: {mode} mode, seed {seed}"
+    return image_grid(original, quantized, title, stem)  # type: ignore[arg-type]
+
+
+def palettes_figure(
+    fits: str | Path, image: str, mode: str, seed: int, ks: Sequence[int], stem: str | Path
+) -> list[Path]:
+    """Python and R palettes of one image, R's reordered to match Python's colour to colour."""
+    from kmquant.agreement import match_palettes
+    from kmquant.fitting import load
+    from kmquant.metrics import palette_8bit
+
+    rows = []
+    for k in ks:
+        python, r = (
+            load(Path(fits) / impl / mode / image / f"k{k}_s{seed}.npz") for impl in ("python", "r")
+        )
+        if not (python.ok and r.ok):
+            continue
+        order_p, order_r = match_palettes(python.centres, r.centres)
+        rows.append((k, palette_8bit(python.centres[order_p]), palette_8bit(r.centres[order_r])))
+    return palettes(rows, f"{image}: palettes, {mode} mode, seed {seed} (Py above R)", stem)

@@ -79,6 +79,17 @@ def encode_png(labels: np.ndarray, palette8: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def encode_original_png(rgb: np.ndarray, max_value: int) -> bytes:
+    """The original as an optimized RGB PNG: the baseline for real file sizes.
+
+    Pillow writes no 48-bit RGB PNG, so a 16-bit original is written at 8 bits.
+    """
+    eight_bit = rgb if max_value == 255 else np.round(rgb.astype(np.float64) * 255 / max_value)
+    buffer = io.BytesIO()
+    Image.fromarray(eight_bit.astype(np.uint8)).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
 def decode_png(data: bytes) -> np.ndarray:
     """The RGB pixels a PNG shows (for comparing output images)."""
     with Image.open(io.BytesIO(data)) as im:

@@ -27,6 +27,15 @@ FIT_COLUMNS = (
     "sse",
     "mse",
     "psnr_db",
+    "variance_explained",
+    "mean_ciede2000",
+    "index_bits",
+    "palette_bits",
+    "raw_bits",
+    "ratio_theoretical",
+    "original_png_bytes",
+    "indexed_png_bytes",
+    "png_size_ratio",
 )
 AGREEMENT_COLUMNS = (
     "image",
@@ -59,7 +68,26 @@ TIMING_COLUMNS = (
     "job_cpu_seconds",
     "job_max_rss_mb",
 )
-_SORT = ("image", "impl", "mode", "k_requested", "seed")
+_TRACE = ("image", "k_requested", "k_effective", "seed", "impl")
+CONVERGENCE_COLUMNS = (
+    *_TRACE,
+    "iteration",
+    "sse",
+    "max_centre_shift_8bit",
+    "max_difference_to_other_8bit",
+)
+CONVERGENCE_CENTRE_COLUMNS = (*_TRACE, "iteration", "cluster", "red", "green", "blue")
+CONVERGENCE_CHECK_COLUMNS = (
+    *_TRACE,
+    "stepped_iterations",
+    "stepped_converged",
+    "stepped_error",
+    "full_iterations",
+    "full_converged",
+    "max_end_difference_8bit",
+    "ends_equal",
+)
+_SORT = ("image", "impl", "mode", "k_requested", "seed", "iteration", "cluster")
 
 
 def format_value(value: Any) -> str:
@@ -106,3 +134,29 @@ def read_benchmark(path: str | Path) -> dict[str, float]:
 
 def read_json(path: str | Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def png_sizes(meta: Mapping[str, Any], images: Path) -> dict[str, Any]:
+    """Real file sizes of the original (optimized RGB PNG) and of the fit's indexed PNG.
+
+    `images` is results/images: original/{image}.png and {impl}/{mode}/{image}/k{K}_s{seed}.png.
+    A failed fit has no PNG.
+    """
+    original = (images / "original" / f"{meta['image']}.png").stat().st_size
+    indexed_path = (
+        images / meta["impl"] / meta["mode"] / meta["image"]
+        / f"k{meta['k_requested']}_s{meta['seed']}.png"
+    )  # fmt: skip
+    if not indexed_path.exists():
+        return {"original_png_bytes": original}
+    indexed = indexed_path.stat().st_size
+    return {
+        "original_png_bytes": original,
+        "indexed_png_bytes": indexed,
+        "png_size_ratio": original / indexed,
+    }
+
+
+def read_csv(path: str | Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
