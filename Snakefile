@@ -10,6 +10,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
+from kmquant.pixels import is_rejected
 from kmquant.study import ConfigError, discover_images, job_environment
 
 min_version("9.0")
@@ -39,22 +40,6 @@ FIT = "{impl}/{mode}/{image}/k{k}_s{seed}"
 FIGURE_MODE = "matched" if "matched" in MODES else "native"
 FIGURE_SEED = SEEDS[0]
 PALETTE_KS = [k for k in KS if k <= config["palette_max_k"]]
-TRACES = expand(
-    "results/convergence/{image}/k{k}_s{seed}.npz",
-    image=IMAGES if "matched" in MODES else [],
-    k=config["convergence_k"],
-    seed=config["convergence_seeds"],
-)
-FIGURES = [
-    "elbow",
-    "quality",
-    "storage",
-    "agreement",
-    "timing",
-    *(["convergence"] if TRACES else []),
-    *[f"images_{image}" for image in IMAGES],
-    *[f"palettes_{image}" for image in IMAGES],
-]
 
 
 wildcard_constraints:
@@ -65,8 +50,29 @@ wildcard_constraints:
     seed=r"\d+",
 
 
-def fits(impls=IMPLS, modes=MODES, images=IMAGES, pattern=f"results/fits/{FIT}.npz"):
+def accepted():
+    """The images whose pixels loaded, known once the `pixels` checkpoint ran for each;
+    rejected images are listed in results/tables/rejected_images.csv instead."""
+    return [
+        image
+        for image in IMAGES
+        if not is_rejected(checkpoints.pixels.get(image=image).output[0])
+    ]
+
+
+def fits(impls=IMPLS, modes=MODES, images=None, pattern=f"results/fits/{FIT}.npz"):
+    images = accepted() if images is None else images
     return expand(pattern, impl=impls, mode=modes, image=images, k=KS, seed=SEEDS)
+
+
+def image_dirs(*_):
+    return expand(
+        "results/images/{impl}/{mode}/{image}", impl=IMPLS, mode=MODES, image=accepted()
+    )
+
+
+def originals(*_):
+    return expand("results/images/original/{image}.png", image=accepted())
 
 
 def matched_init(wc):
@@ -78,14 +84,42 @@ def matched_init(wc):
     )
 
 
-def pairs():
+def inits(*_):
     return expand(
-        "results/agreement/{mode}/{image}/k{k}_s{seed}.json",
-        mode=MODES,
-        image=IMAGES,
+        "results/init/{image}/k{k}_s{seed}.csv",
+        image=accepted() if "matched" in MODES else [],
         k=KS,
         seed=SEEDS,
     )
+
+
+def pairs(*_):
+    return expand(
+        "results/agreement/{mode}/{image}/k{k}_s{seed}.json",
+        mode=MODES,
+        image=accepted(),
+        k=KS,
+        seed=SEEDS,
+    )
+
+
+def traces(*_):
+    """Matched runs that are also stepped one iteration at a time."""
+    return expand(
+        "results/convergence/{image}/k{k}_s{seed}.npz",
+        image=accepted() if "matched" in MODES else [],
+        k=config["convergence_k"],
+        seed=config["convergence_seeds"],
+    )
+
+
+def figures(*_):
+    names = ["elbow", "quality", "storage", "agreement", "timing"]
+    names += ["convergence"] if traces() else []
+    names += [
+        f"{kind}_{image}" for kind in ("images", "palettes") for image in accepted()
+    ]
+    return expand("results/figures/{name}.{ext}", name=names, ext=["png", "svg"])
 
 
 rule all:
@@ -95,17 +129,14 @@ rule all:
         "results/tables/timings.csv",
         "results/tables/native_summary.csv",
         "results/tables/convergence.csv",
+        "results/tables/rejected_images.csv",
         "results/environment.json",
-        expand("results/figures/{name}.{ext}", name=FIGURES, ext=["png", "svg"]),
-        expand(
-            "results/images/{impl}/{mode}/{image}",
-            impl=IMPLS,
-            mode=MODES,
-            image=IMAGES,
-        ),
+        "results/manifest.sha256",
+        figures,
+        image_dirs,
 
 
-rule pixels:
+checkpoint pixels:
     input:
         lambda wc: IMAGES[wc.image],
     output:
@@ -205,6 +236,22 @@ rule agreement:
         "python -m kmquant agree {input.python:q} {input.r:q} {output:q} {params.init} > {log:q} 2>&1"
 
 
+rule rejected_table:
+    input:
+        expand("results/pixels/{image}.npz", image=IMAGES),
+    output:
+        "results/tables/rejected_images.csv",
+    log:
+        "results/logs/tables/rejected_images.log",
+    benchmark:
+        "results/benchmarks/tables/rejected_images.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "python -m kmquant rejected-table {output:q} {input:q} > {log:q} 2>&1"
+
+
 rule original_png:
     input:
         "results/pixels/{image}.npz",
@@ -245,14 +292,9 @@ rule convergence:
 
 rule fits_table:
     input:
-        fits=fits(),
-        images=expand(
-            "results/images/{impl}/{mode}/{image}",
-            impl=IMPLS,
-            mode=MODES,
-            image=IMAGES,
-        ),
-        originals=expand("results/images/original/{image}.png", image=IMAGES),
+        fits=lambda wc: fits(),
+        images=image_dirs,
+        originals=originals,
     output:
         "results/tables/fits.csv",
     log:
@@ -263,7 +305,7 @@ rule fits_table:
         ENV
     threads: 1
     params:
-        images=lambda wc, input: Path(input.originals[0]).parent.parent,
+        images=lambda wc, output: Path(output[0]).parent.parent / "images",
     shell:
         "python -m kmquant fits-table --images {params.images:q} {output:q} {input.fits:q}"
         " > {log:q} 2>&1"
@@ -287,7 +329,7 @@ rule native_summary:
 
 rule convergence_tables:
     input:
-        TRACES,
+        traces,
     output:
         iterations="results/tables/convergence.csv",
         centres="results/tables/convergence_centres.csv",
@@ -306,7 +348,7 @@ rule convergence_tables:
 
 rule agreement_table:
     input:
-        pairs(),
+        pairs,
     output:
         "results/tables/agreement.csv",
     log:
@@ -322,8 +364,8 @@ rule agreement_table:
 
 rule timings_table:
     input:
-        fits=fits(),
-        benchmarks=fits(pattern=f"results/benchmarks/fits/{FIT}.tsv"),
+        fits=lambda wc: fits(),
+        benchmarks=lambda wc: fits(pattern=f"results/benchmarks/fits/{FIT}.tsv"),
     output:
         "results/tables/timings.csv",
     log:
@@ -456,3 +498,29 @@ rule figure_palettes:
         "python -m kmquant figure palettes {params.stem:q} {params.fits:q}"
         " --image {wildcards.image} --mode {params.mode} --seed {params.seed}"
         " --k {params.ks} > {log:q} 2>&1"
+
+
+rule manifest:
+    input:
+        "results/tables/fits.csv",
+        "results/tables/agreement.csv",
+        "results/tables/native_summary.csv",
+        "results/tables/convergence.csv",
+        "results/tables/convergence_centres.csv",
+        "results/tables/convergence_check.csv",
+        "results/tables/rejected_images.csv",
+        image_dirs,
+        originals,
+        pairs,
+        inits,
+    output:
+        "results/manifest.sha256",
+    log:
+        "results/logs/manifest.log",
+    benchmark:
+        "results/benchmarks/manifest.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "python -m kmquant manifest {output:q} {input:q} > {log:q} 2>&1"

@@ -128,3 +128,24 @@ def test_k_above_distinct_colours_runs_with_k_effective(
     meta = fitting.load_meta(tmp_path / "f.npz")
     assert (meta["k_requested"], meta["k_effective"], meta["status"]) == (8, 5, "ok")
     assert meta["sse"] == 0.0  # five colours, five centres: lossless
+
+
+def test_scikit_learn_warnings_are_recorded() -> None:
+    two_colours = np.repeat(np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]), 10, axis=0)
+    fit = fit_python.fit_native(two_colours, 3, 0, 300)
+    assert any("distinct clusters" in w for w in fit.warnings)
+    assert fitting.status_of(fit)[0] == "warning"
+
+
+def test_r_refuses_more_centres_than_distinct_points() -> None:
+    fit = fit_r.fit_native(np.repeat(X[:2], 5, axis=0), 3, 0, 300)
+    assert fit.error == "more cluster centers than distinct data points."
+
+
+def test_r_quick_transfer_limit_is_a_recorded_warning() -> None:
+    """Hartigan-Wong on the shipped china.jpg, K = 8, seed 2 hits R's Quick-TRANSfer limit."""
+    rgb = np.asarray(Image.open(ROOT / "data" / "china.jpg").convert("RGB"))
+    features = rgb.reshape(-1, 3) / 255.0
+    fit = fit_r.fit_native(features, 8, 2, 300)
+    assert any(w.startswith("Quick-TRANSfer stage steps exceeded maximum") for w in fit.warnings)
+    assert not fit.converged

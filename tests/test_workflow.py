@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -12,7 +18,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import make_tiny_study, run_snakemake, write_config
+from conftest import ROOT, make_tiny_study, run_snakemake, small_photo, write_config
 from kmquant import fitting, initial
 
 
@@ -142,12 +148,72 @@ def test_second_run_has_nothing_to_do(tiny_run: Path) -> None:
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
-def test_a_fresh_rerun_gives_byte_identical_tables(tiny_run: Path, tiny_study: Path) -> None:
+REPRODUCIBLE = (
+    "tables/fits.csv",
+    "tables/agreement.csv",
+    "tables/native_summary.csv",
+    "tables/convergence.csv",
+    "tables/convergence_check.csv",
+    "manifest.sha256",  # every PNG, initial centres and pair record too
+)
+
+
+def test_a_fresh_run_on_one_core_gives_byte_identical_results(
+    tiny_run: Path, tiny_study: Path
+) -> None:
+    run_snakemake(tiny_study, "--cores", "1")
+    for name in REPRODUCIBLE:
+        first = (tiny_run / "results" / name).read_bytes()
+        assert first == (tiny_study / "results" / name).read_bytes(), name
+
+
+def test_manifest_checks_with_sha256sum(tiny_run: Path) -> None:
+    result = subprocess.run(
+        ["sha256sum", "-c", "--strict", "results/manifest.sha256"],
+        cwd=tiny_run, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    listed = result.stdout.count(": OK")
+    assert listed == len((tiny_run / "results" / "manifest.sha256").read_text().splitlines())
+    assert "results/images/r/matched/photo/k8_s0.png: OK" in result.stdout
+
+
+def test_killed_run_resumes_to_the_same_results(tiny_run: Path, tiny_study: Path) -> None:
+    command = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"),
+               "-d", str(tiny_study), "--cores", "2"]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    fits = tiny_study / "results" / "fits"
+    deadline = time.monotonic() + 120
+    while len(list(fits.rglob("*.npz"))) < 6 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    written = list(fits.rglob("*.npz"))
+    assert 6 <= len(written) < 16, "the kill should land in the middle of the fits"
+    for path in written:  # whatever exists under its final name is complete
+        fitting.load(path)
+    # A killed snakemake leaves its lock on the folder: release it, then run again.
+    run_snakemake(tiny_study, "--unlock")
     run_snakemake(tiny_study, "--cores", "2")
-    for table in ("fits.csv", "agreement.csv"):
-        first = (tiny_run / "results" / "tables" / table).read_bytes()
-        second = (tiny_study / "results" / "tables" / table).read_bytes()
-        assert first == second, table
+    for name in REPRODUCIBLE:
+        first = (tiny_run / "results" / name).read_bytes()
+        assert first == (tiny_study / "results" / name).read_bytes(), name
+
+
+def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> None:
+    data = tiny_study / "data"
+    (data / "notes.png").write_text("not an image")
+    buffer = io.BytesIO()
+    small_photo().save(buffer, "JPEG")
+    (data / "cut off.jpg").write_bytes(buffer.getvalue()[:300])
+    run_snakemake(tiny_study, "--cores", "2")
+    tables = tiny_study / "results" / "tables"
+    rejected = read_csv(tables / "rejected_images.csv")
+    assert [r["image"] for r in rejected] == ["cut_off", "notes"]
+    assert all(r["message"].startswith("data/") for r in rejected)
+    assert {r["image"] for r in read_csv(tables / "fits.csv")} == {"photo", "five_colours"}
 
 
 def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -> None:

@@ -57,7 +57,12 @@ def _fit_module(impl: str) -> ModuleType:
 def _pixels(args: argparse.Namespace) -> None:
     from kmquant import pixels
 
-    px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
+    try:
+        px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
+    except ImageError as error:
+        logging.error("rejected: %s", error)
+        pixels.save(pixels.rejection(str(error)), args.out)
+        return
     logging.info(
         "%s: %d x %d pixels, max value %d, fit on %d rows",
         args.image,
@@ -66,6 +71,17 @@ def _pixels(args: argparse.Namespace) -> None:
         len(px.fit_rows),
     )
     pixels.save(px, args.out)
+
+
+def _rejected_table(args: argparse.Namespace) -> None:
+    from kmquant import pixels, tables
+
+    rows = []
+    for path in args.pixels:
+        px = pixels.load(path)
+        if px.rejected:
+            rows.append({"image": Path(path).stem, "message": px.rejected})
+    tables.write_table(args.out, ("image", "message"), rows)
 
 
 def _init(args: argparse.Namespace) -> None:
@@ -201,6 +217,12 @@ def _figure(args: argparse.Namespace) -> None:
         figures.palettes_figure(args.inputs[0], args.image, args.mode, args.seed, args.k, args.out)
 
 
+def _manifest(args: argparse.Namespace) -> None:
+    from kmquant import manifest
+
+    manifest.write_manifest(args.out, args.paths)
+
+
 def _environment(args: argparse.Namespace) -> None:
     from kmquant import environment
 
@@ -219,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-seed", type=int, default=0)
     p.add_argument("--background", default="#ffffff")
     p.set_defaults(run=_pixels)
+
+    p = sub.add_parser("rejected-table", help="results/tables/rejected_images.csv")
+    p.add_argument("out")
+    p.add_argument("pixels", nargs="*")
+    p.set_defaults(run=_rejected_table)
 
     p = sub.add_parser("init", help="matched-mode initial centres")
     p.add_argument("pixels")
@@ -308,6 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--k", type=int, nargs="*", default=[])
     p.set_defaults(run=_figure)
+
+    p = sub.add_parser("manifest", help="sha256 of every reproducible result file")
+    p.add_argument("out")
+    p.add_argument("paths", nargs="*", help="files, and folders whose files are all listed")
+    p.set_defaults(run=_manifest)
 
     p = sub.add_parser("environment", help="results/environment.json")
     p.add_argument("out")

@@ -65,8 +65,13 @@ def _k_axis(ax: plt.Axes, ks: Sequence[int]) -> None:
 
 
 def _by_language_and_mode(ax: plt.Axes, fits: pd.DataFrame, column: str, ks: Sequence[int]) -> None:
-    """Mean over seeds as a line, the range over seeds as a band, per language and mode."""
-    for (impl, mode), group in fits.groupby(["impl", "mode"], sort=True):
+    """Mean over seeds as a line, the range over seeds as a band, per language and mode.
+
+    Fits that warned (no convergence, Quick-TRANSfer limit, ...) are marked with a cross;
+    fits that failed, which have no value, with a triangle on the K axis.
+    """
+    done = fits[fits["status"] != "error"]
+    for (impl, mode), group in done.groupby(["impl", "mode"], sort=True):
         stats = group.groupby("k_requested")[column].agg(["mean", "min", "max"])
         ax.plot(
             stats.index,
@@ -79,6 +84,15 @@ def _by_language_and_mode(ax: plt.Axes, fits: pd.DataFrame, column: str, ks: Seq
             label=f"{LABELS[impl]}, {mode}",
         )
         ax.fill_between(stats.index, stats["min"], stats["max"], color=COLOURS[impl], alpha=0.15)
+    warned = done[done["status"] == "warning"]
+    if len(warned):
+        ax.scatter(warned["k_requested"], warned[column], marker="x", s=14, linewidths=0.8,
+                   color="black", zorder=3, label="fit warned (see fits.csv)")  # fmt: skip
+    failed = fits[fits["status"] == "error"]
+    if len(failed):
+        ax.scatter(failed["k_requested"], np.zeros(len(failed)), marker="v", s=18, color="black",
+                   transform=ax.get_xaxis_transform(), clip_on=False, zorder=3,
+                   label="fit failed (no value)")  # fmt: skip
     _k_axis(ax, ks)
 
 
@@ -89,23 +103,25 @@ def metric_panels(
     stem: str | Path,
 ) -> list[Path]:
     """One row per image, one column per (column, y label, log y) panel, against K."""
-    ok = fits[fits["status"] != "error"]
-    images = sorted(ok["image"].unique())
-    ks = sorted(ok["k_requested"].unique())
+    images = sorted(fits["image"].unique())
+    ks = sorted(fits["k_requested"].unique())
     figure, axes = plt.subplots(
         len(images), len(panels), figsize=(7, 2.3 * len(images)), squeeze=False
     )
     for row, image in enumerate(images):
         for col, (column, label, log) in enumerate(panels):
             ax = axes[row, col]
-            _by_language_and_mode(ax, ok[ok["image"] == image], column, ks)
+            _by_language_and_mode(ax, fits[fits["image"] == image], column, ks)
             ax.set_ylabel(label)
             if log:
                 ax.set_yscale("log")
             ax.set_title(f"{image}: {label.split(' (')[0]}")
             ax.grid(alpha=0.3, linewidth=0.5)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False,
+    legend = {}
+    for ax in axes.flat:
+        legend.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    labels, handles = list(legend), list(legend.values())
+    figure.legend(handles, labels, loc="lower center", ncol=3, frameon=False,
                   bbox_to_anchor=(0.5, -0.02 / len(images)))  # fmt: skip
     figure.suptitle(title)
     figure.tight_layout(rect=(0, 0.06 / len(images) + 0.04, 1, 1))
@@ -149,7 +165,7 @@ def timing(timings: pd.DataFrame, stem: str | Path) -> list[Path]:
     """Fit seconds against K, per language and mode (mean over seeds and images)."""
     ks = sorted(timings["k_requested"].unique())
     figure, ax = plt.subplots(figsize=(3.5, 2.6))
-    _by_language_and_mode(ax, timings, "fit_seconds", ks)
+    _by_language_and_mode(ax, timings.assign(status="ok"), "fit_seconds", ks)
     ax.set_yscale("log")
     ax.set_ylabel("fit time (seconds, log scale)")
     ax.set_title("Time of one fit, measured in one run")

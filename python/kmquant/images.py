@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
+import png
 from PIL import Image, ImageOps
 
 log = logging.getLogger(__name__)
@@ -29,18 +31,65 @@ def parse_colour(text: str) -> tuple[int, int, int]:
 def load_rgb(path: str | Path, background: str = "#ffffff") -> tuple[np.ndarray, int]:
     """Return (H x W x 3 integer array, max value) of the upright image at `path`.
 
-    8-bit images give uint8 with max 255; 16-bit greyscale keeps its precision as uint16
-    with max 65535. Transparent pixels are composited over `background`.
+    8-bit images give uint8 with max 255; 16-bit PNGs keep their precision as uint16 with
+    max 65535. Transparent pixels are composited over `background`. A file that is not a
+    whole image, or one above Pillow's decompression-bomb limit, raises ImageError.
     """
     try:
-        with Image.open(path) as im:
-            if getattr(im, "n_frames", 1) > 1:
-                log.warning("%s has %d frames; using the first", path, im.n_frames)
-                im.seek(0)
-            im.load()
-            return _to_rgb(ImageOps.exif_transpose(im), path, background)
-    except (OSError, SyntaxError, Image.DecompressionBombError) as error:
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it; both are refused here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                if getattr(im, "n_frames", 1) > 1:
+                    log.warning("%s has %d frames; using the first", path, im.n_frames)
+                    im.seek(0)
+                if im.format == "PNG" and _png_bit_depth(path) == 16:
+                    orientation = im.getexif().get(_ORIENTATION, 1)
+                    rgb = _sixteen_bit_png(path, background)
+                    return _orient(rgb, orientation), 65535
+                im.load()
+                return _to_rgb(ImageOps.exif_transpose(im), path, background)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        raise ImageError(f"{path}: refused, too many pixels for a safe decode ({error})") from error
+    except (OSError, SyntaxError, ValueError, png.Error) as error:
         raise ImageError(f"{path}: not a readable image ({error})") from error
+
+
+_ORIENTATION = 0x0112
+
+
+def _png_bit_depth(path: str | Path) -> int:
+    """The bit depth byte of a PNG's IHDR chunk (8 signature + 8 chunk header + 8 size)."""
+    with open(path, "rb") as handle:
+        header = handle.read(25)
+    return header[24] if len(header) == 25 else 0
+
+
+def _sixteen_bit_png(path: str | Path, background: str) -> np.ndarray:
+    """A 16-bit PNG at full precision (Pillow reads 16-bit RGB as 8-bit), as uint16 RGB."""
+    width, height, rows, info = png.Reader(filename=str(path)).asDirect()
+    planes = info["planes"]
+    data = np.vstack([np.asarray(row, dtype=np.float64) for row in rows])
+    data = data.reshape(height, width, planes)
+    colour, alpha = (data[..., :-1], data[..., -1:]) if info["alpha"] else (data, None)
+    if colour.shape[2] == 1:
+        colour = np.repeat(colour, 3, axis=2)
+    if alpha is not None:
+        n_transparent = int((alpha < 65535).sum())
+        if n_transparent:
+            log.warning("%s: %d pixels are (partly) transparent; composited over %s",
+                        path, n_transparent, background)  # fmt: skip
+        base = np.array(parse_colour(background), dtype=np.float64) * 257
+        colour = colour * (alpha / 65535) + base * (1 - alpha / 65535)
+    return np.round(colour).astype(np.uint16)
+
+
+def _orient(rgb: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation (1 to 8) to an H x W x 3 array, as exif_transpose does."""
+    turns = {3: 2, 6: 3, 8: 1, 5: 1, 7: 3}.get(orientation, 0)
+    flipped = np.fliplr(rgb) if orientation in (2, 5, 7) else rgb
+    flipped = np.flipud(flipped) if orientation == 4 else flipped
+    return np.ascontiguousarray(np.rot90(flipped, k=turns))
 
 
 def _to_rgb(im: Image.Image, path: str | Path, background: str) -> tuple[np.ndarray, int]:

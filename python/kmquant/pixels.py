@@ -18,6 +18,7 @@ class Pixels:
     rgb: np.ndarray  # H x W x 3, uint8 or uint16
     max_value: int
     fit_rows: np.ndarray  # sorted row indices into the N x 3 pixel list
+    rejected: str = ""  # why the image could not be used; empty for a usable image
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -61,16 +62,32 @@ def prepare(path: str | Path, fit_max_pixels: int, sample_seed: int, background:
     return Pixels(rgb, max_value, fit_sample(n, fit_max_pixels, sample_seed))
 
 
+def rejection(message: str) -> Pixels:
+    """The record of an image that cannot be used: the study goes on without it."""
+    return Pixels(np.zeros((0, 0, 3), np.uint8), 0, np.zeros(0, np.int64), rejected=message)
+
+
 def save(pixels: Pixels, path: str | Path) -> None:
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(
-            handle, rgb=pixels.rgb, max_value=pixels.max_value, fit_rows=pixels.fit_rows
+            handle,
+            rgb=pixels.rgb,
+            max_value=pixels.max_value,
+            fit_rows=pixels.fit_rows,
+            rejected=np.array(pixels.rejected),
         )
 
 
 def load(path: str | Path) -> Pixels:
     with np.load(path) as data:
-        return Pixels(data["rgb"], int(data["max_value"]), data["fit_rows"])
+        rejected = str(data["rejected"]) if "rejected" in data.files else ""
+        return Pixels(data["rgb"], int(data["max_value"]), data["fit_rows"], rejected)
+
+
+def is_rejected(path: str | Path) -> bool:
+    """Whether a pixels file records a rejected image (reads only that field)."""
+    with np.load(path) as data:
+        return "rejected" in data.files and bool(str(data["rejected"]))
 
 
 def distinct_colours(
