@@ -98,24 +98,24 @@ def _by_language_and_mode(ax: plt.Axes, fits: pd.DataFrame, column: str, ks: Seq
 
 def metric_panels(
     fits: pd.DataFrame,
-    panels: Sequence[tuple[str, str, bool]],
+    panels: Sequence[tuple[str, str, str, bool]],
     title: str,
     stem: str | Path,
 ) -> list[Path]:
-    """One row per image, one column per (column, y label, log y) panel, against K."""
+    """One row per image, one column per (column, title, y label, log y) panel, against K."""
     images = sorted(fits["image"].unique())
     ks = sorted(fits["k_requested"].unique())
     figure, axes = plt.subplots(
         len(images), len(panels), figsize=(7, 2.3 * len(images)), squeeze=False
     )
     for row, image in enumerate(images):
-        for col, (column, label, log) in enumerate(panels):
+        for col, (column, name, label, log) in enumerate(panels):
             ax = axes[row, col]
             _by_language_and_mode(ax, fits[fits["image"] == image], column, ks)
             ax.set_ylabel(label)
             if log:
                 ax.set_yscale("log")
-            ax.set_title(f"{image}: {label.split(' (')[0]}")
+            ax.set_title(f"{image}: {name}")
             ax.grid(alpha=0.3, linewidth=0.5)
     legend = {}
     for ax in axes.flat:
@@ -295,22 +295,24 @@ METRIC_FIGURES = {
     "elbow": (
         "Elbow: distortion and variance explained against K",
         [
-            ("sse", "SSE (8-bit units squared, log scale)", True),
-            ("variance_explained", "variance explained (share of colour variance)", False),
+            ("sse", "SSE", "SSE (8-bit units², log)", True),
+            ("variance_explained", "variance explained", "share of colour variance", False),
         ],
     ),
     "quality": (
         "Quality of the compressed image against K",
         [
-            ("psnr_db", "PSNR (dB)", False),
-            ("mean_ciede2000", "mean CIEDE2000 colour difference (dE00)", False),
+            ("psnr_db", "PSNR", "PSNR (dB)", False),
+            ("mean_ciede2000", "mean CIEDE2000", "mean ΔE00", False),
         ],
     ),
     "storage": (
         "Storage: what each K saves",
         [
-            ("ratio_theoretical", "theoretical ratio (24-bit RGB / palette + indices)", False),
-            ("png_size_ratio", "real size ratio (optimized RGB PNG / indexed PNG)", False),
+            ("ratio_theoretical", "theoretical ratio: 24-bit RGB / (palette + indices)",
+             "compression ratio", False),
+            ("png_size_ratio", "real ratio: optimized RGB PNG / indexed PNG",
+             "file size ratio (log)", True),
         ],
     ),
 }  # fmt: skip
