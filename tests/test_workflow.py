@@ -204,6 +204,10 @@ def test_killed_run_resumes_to_the_same_results(tiny_run: Path, tiny_study: Path
 
 def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> None:
     data = tiny_study / "data"
+    # Usable: a single pixel and a one-colour image, with spaces and non-ASCII letters.
+    Image.new("RGB", (1, 1), (10, 200, 30)).save(data / "ein Pixel ä.png")
+    Image.new("RGB", (4, 3), (90, 90, 250)).save(data / "einfarbig ö.png")
+    # Rejected: a text file named .png and a truncated JPEG.
     (data / "notes.png").write_text("not an image")
     buffer = io.BytesIO()
     small_photo().save(buffer, "JPEG")
@@ -213,7 +217,13 @@ def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> N
     rejected = read_csv(tables / "rejected_images.csv")
     assert [r["image"] for r in rejected] == ["cut_off", "notes"]
     assert all(r["message"].startswith("data/") for r in rejected)
-    assert {r["image"] for r in read_csv(tables / "fits.csv")} == {"photo", "five_colours"}
+    fits = read_csv(tables / "fits.csv")
+    assert {r["image"] for r in fits} == {"photo", "five_colours", "ein_Pixel_a", "einfarbig_o"}
+    flat = [r for r in fits if r["image"] in ("ein_Pixel_a", "einfarbig_o")]
+    assert len(flat) == 2 * 2 * 2 * 2
+    assert {(r["k_effective"], r["status"], r["psnr_db"]) for r in flat} == {("1", "ok", "inf")}
+    pairs = [r for r in read_csv(tables / "agreement.csv") if r["image"] == "ein_Pixel_a"]
+    assert {r["verdict"] for r in pairs} == {"identical"}
 
 
 def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -> None:
@@ -247,6 +257,9 @@ def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -
     ("change", "expected"),
     [
         ({"k": [0, 2]}, "'k'"),
+        ({"k": [-4]}, "'k'"),
+        ({"k": [65537]}, "'k'"),
+        ({"k": []}, "'k'"),
         ({"k": [2.5]}, "'k'"),
         ({"seeds": [-1]}, "'seeds'"),
         ({"colour": "red"}, "'colour' was unexpected"),

@@ -57,6 +57,12 @@ def _metadata(fmt: str) -> dict[str, str | None]:
     return {"Date": None} if fmt == "svg" else {"Software": "kmquant"}
 
 
+def _log_scale(ax: plt.Axes, values: pd.Series) -> None:
+    """Log y axis, unless nothing is positive (a lossless study: every SSE is 0)."""
+    if (pd.to_numeric(values, errors="coerce") > 0).any():
+        ax.set_yscale("log")
+
+
 def _k_axis(ax: plt.Axes, ks: Sequence[int]) -> None:
     ax.set_xscale("log", base=2)
     ax.set_xticks(list(ks))
@@ -114,7 +120,7 @@ def metric_panels(
             _by_language_and_mode(ax, fits[fits["image"] == image], column, ks)
             ax.set_ylabel(label)
             if log:
-                ax.set_yscale("log")
+                _log_scale(ax, fits[column])
             ax.set_title(f"{image}: {name}")
             ax.grid(alpha=0.3, linewidth=0.5)
     legend = {}
@@ -185,7 +191,7 @@ def convergence(trace: pd.DataFrame, centres: pd.DataFrame, stem: str | Path) ->
             ax.plot(lines["iteration"], lines["sse"], color=COLOURS[impl], label=LABELS[impl],
                     linewidth=2.4 if impl == "python" else 1.0,
                     linestyle="-" if impl == "python" else "--")  # fmt: skip
-        ax.set_yscale("log")
+        _log_scale(ax, group["sse"])
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Lloyd iteration")
         ax.set_ylabel("SSE (8-bit units squared, log)")
