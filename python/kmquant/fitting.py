@@ -23,9 +23,6 @@ from kmquant.metrics import (
 )
 from kmquant.pixels import Pixels
 
-IMPLS = ("python", "r")
-MODES = ("matched", "native")
-
 
 @dataclass
 class RawFit:
