@@ -58,13 +58,17 @@ def _metadata(fmt: str) -> dict[str, str | None]:
 
 
 def _log_scale(ax: plt.Axes, values: pd.Series) -> None:
-    """Log y axis, unless nothing is positive (a lossless study: every SSE is 0)."""
-    if (pd.to_numeric(values, errors="coerce") > 0).any():
+    """Log y axis where it can show something: positive values that are not all equal
+    (a lossless image has SSE 0 at every K; a one-pixel image one file size ratio)."""
+    positive = pd.to_numeric(values, errors="coerce")
+    positive = positive[positive > 0]
+    if len(positive) and positive.max() > positive.min():
         ax.set_yscale("log")
 
 
 def _k_axis(ax: plt.Axes, ks: Sequence[int]) -> None:
     ax.set_xscale("log", base=2)
+    ax.set_xlim(min(ks) / 1.25, max(ks) * 1.25)  # also when a panel has nothing to draw
     ax.set_xticks(list(ks))
     ax.set_xticklabels([str(k) for k in ks])
     ax.set_xlabel("palette size K (log2 scale)")
@@ -109,6 +113,8 @@ def metric_panels(
     stem: str | Path,
 ) -> list[Path]:
     """One row per image, one column per (column, title, y label, log y) panel, against K."""
+    # A lossless fit has an infinite PSNR: it cannot be drawn, and the panel says so.
+    fits = fits.replace([np.inf, -np.inf], np.nan)
     images = sorted(fits["image"].unique())
     ks = sorted(fits["k_requested"].unique())
     figure, axes = plt.subplots(
@@ -119,8 +125,12 @@ def metric_panels(
             ax = axes[row, col]
             _by_language_and_mode(ax, fits[fits["image"] == image], column, ks)
             ax.set_ylabel(label)
+            values = fits.loc[fits["image"] == image, column]
             if log:
-                _log_scale(ax, fits[column])
+                _log_scale(ax, values)
+            if values.isna().all():
+                ax.text(0.5, 0.5, "no finite value (lossless at every K)", ha="center",
+                        va="center", transform=ax.transAxes)  # fmt: skip
             ax.set_title(f"{image}: {name}")
             ax.grid(alpha=0.3, linewidth=0.5)
     legend = {}
