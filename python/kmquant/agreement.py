@@ -83,13 +83,14 @@ def compare(python: FitResult, r: FitResult) -> dict[str, Any]:
         ).max(initial=0)
     )
     # An emptied (NaN) centre matches nothing: the palettes are then infinitely far apart.
-    max_distance = float(np.nan_to_num(distance, nan=np.inf).max(initial=0.0))
+    distance = np.nan_to_num(distance, nan=np.inf)
+    max_distance = float(distance.max(initial=0.0))
     return record | {
         "status": "ok",
         "verdict": verdict(share, max_distance, image_diff),
         "message": "",
         "max_centre_distance_8bit": 255.0 * max_distance,
-        "mean_centre_distance_8bit": 255.0 * float(np.nan_to_num(distance, nan=np.inf).mean()),
+        "mean_centre_distance_8bit": 255.0 * float(distance.mean()),
         "share_equal_labels": share,
         "adjusted_rand_index": adjusted_rand_index(python.labels, r.labels),
         "max_image_difference_8bit": image_diff,
