@@ -1,6 +1,7 @@
 # K-means colour quantization in Python (scikit-learn) and R (stats::kmeans), cross-validated.
 # Read top to bottom: load each image, draw matched initial centres, fit in both languages,
-# write the indexed PNGs, compare every Python/R pair, and gather the result tables.
+# write the indexed PNGs, compare every Python/R pair, and gather the result tables, figures,
+# the interactive explorer and the front page of `snakemake --report results/report.html`.
 # Each rule calls one subcommand of the kmquant package (python/kmquant/cli.py).
 
 import os
@@ -21,6 +22,11 @@ configfile: "config.yaml"
 
 validate(config, "workflow/config.schema.yaml")
 
+
+# Written by the run (rule report_description) from its own tables and versions.
+report: os.path.abspath("results/report/workflow.rst")
+
+
 try:
     IMAGES = discover_images(config)
 except ConfigError as error:
@@ -40,6 +46,13 @@ FIT = "{impl}/{mode}/{image}/k{k}_s{seed}"
 FIGURE_MODE = "matched" if "matched" in MODES else "native"
 FIGURE_SEED = SEEDS[0]
 PALETTE_KS = [k for k in KS if k <= config["palette_max_k"]]
+# Report categories; every figure and table has a caption in workflow/report/.
+QUALITY = "1. Distortion, quality and storage"
+AGREEMENT = "2. Agreement of Python and R"
+PER_IMAGE = "3. Images and palettes"
+CONVERGENCE = "4. Convergence"
+SPEED = "5. Speed"
+TABLES = "6. Tables and provenance"
 
 
 wildcard_constraints:
@@ -68,6 +81,12 @@ def fits(impls=IMPLS, modes=MODES, images=None, pattern=f"results/fits/{FIT}.npz
 def image_dirs(*_):
     return expand(
         "results/images/{impl}/{mode}/{image}", impl=IMPLS, mode=MODES, image=accepted()
+    )
+
+
+def difference_dirs(*_):
+    return expand(
+        "results/images/difference/{mode}/{image}", mode=MODES, image=accepted()
     )
 
 
@@ -134,6 +153,8 @@ rule all:
         "results/manifest.sha256",
         figures,
         image_dirs,
+        "results/report/explorer.html",
+        "results/report/workflow.rst",
 
 
 checkpoint pixels:
@@ -236,11 +257,32 @@ rule agreement:
         "python -m kmquant agree {input.python:q} {input.r:q} {output:q} {params.init} > {log:q} 2>&1"
 
 
+rule differences:
+    input:
+        python="results/images/python/{mode}/{image}",
+        r="results/images/r/{mode}/{image}",
+    output:
+        directory("results/images/difference/{mode}/{image}"),
+    log:
+        "results/logs/images/difference/{mode}/{image}.log",
+    benchmark:
+        "results/benchmarks/images/difference/{mode}/{image}.tsv"
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "python -m kmquant differences {input.python:q} {input.r:q} {output:q} > {log:q} 2>&1"
+
+
 rule rejected_table:
     input:
         expand("results/pixels/{image}.npz", image=IMAGES),
     output:
-        "results/tables/rejected_images.csv",
+        report(
+            "results/tables/rejected_images.csv",
+            caption="workflow/report/rejected_images.rst",
+            category=TABLES,
+        ),
     log:
         "results/logs/tables/rejected_images.log",
     benchmark:
@@ -296,7 +338,11 @@ rule fits_table:
         images=image_dirs,
         originals=originals,
     output:
-        "results/tables/fits.csv",
+        report(
+            "results/tables/fits.csv",
+            caption="workflow/report/fits_table.rst",
+            category=TABLES,
+        ),
     log:
         "results/logs/tables/fits.log",
     benchmark:
@@ -315,7 +361,11 @@ rule native_summary:
     input:
         "results/tables/fits.csv",
     output:
-        "results/tables/native_summary.csv",
+        report(
+            "results/tables/native_summary.csv",
+            caption="workflow/report/native_summary.rst",
+            category=TABLES,
+        ),
     log:
         "results/logs/tables/native_summary.log",
     benchmark:
@@ -331,9 +381,21 @@ rule convergence_tables:
     input:
         traces,
     output:
-        iterations="results/tables/convergence.csv",
-        centres="results/tables/convergence_centres.csv",
-        checks="results/tables/convergence_check.csv",
+        iterations=report(
+            "results/tables/convergence.csv",
+            caption="workflow/report/convergence_table.rst",
+            category=CONVERGENCE,
+        ),
+        centres=report(
+            "results/tables/convergence_centres.csv",
+            caption="workflow/report/convergence_centres.rst",
+            category=CONVERGENCE,
+        ),
+        checks=report(
+            "results/tables/convergence_check.csv",
+            caption="workflow/report/convergence_check.rst",
+            category=CONVERGENCE,
+        ),
     log:
         "results/logs/tables/convergence.log",
     benchmark:
@@ -350,7 +412,11 @@ rule agreement_table:
     input:
         pairs,
     output:
-        "results/tables/agreement.csv",
+        report(
+            "results/tables/agreement.csv",
+            caption="workflow/report/agreement_table.rst",
+            category=AGREEMENT,
+        ),
     log:
         "results/logs/tables/agreement.log",
     benchmark:
@@ -367,7 +433,11 @@ rule timings_table:
         fits=lambda wc: fits(),
         benchmarks=lambda wc: fits(pattern=f"results/benchmarks/fits/{FIT}.tsv"),
     output:
-        "results/tables/timings.csv",
+        report(
+            "results/tables/timings.csv",
+            caption="workflow/report/timings_table.rst",
+            category=SPEED,
+        ),
     log:
         "results/logs/tables/timings.log",
     benchmark:
@@ -382,7 +452,11 @@ rule timings_table:
 
 rule environment:
     output:
-        "results/environment.json",
+        report(
+            "results/environment.json",
+            caption="workflow/report/environment.rst",
+            category=TABLES,
+        ),
     log:
         "results/logs/environment.log",
     benchmark:
@@ -398,11 +472,24 @@ rule figure_metrics:
     input:
         "results/tables/fits.csv",
     output:
-        expand(
-            "results/figures/{name}.{ext}",
-            name=["elbow", "quality", "storage"],
-            ext=["png", "svg"],
+        report(
+            "results/figures/elbow.png",
+            caption="workflow/report/elbow.rst",
+            category=QUALITY,
         ),
+        "results/figures/elbow.svg",
+        report(
+            "results/figures/quality.png",
+            caption="workflow/report/quality.rst",
+            category=QUALITY,
+        ),
+        "results/figures/quality.svg",
+        report(
+            "results/figures/storage.png",
+            caption="workflow/report/storage.rst",
+            category=QUALITY,
+        ),
+        "results/figures/storage.svg",
     log:
         "results/logs/figures/metrics.log",
     benchmark:
@@ -427,7 +514,16 @@ rule figure_from_table:
             ],
         }[wc.name],
     output:
-        expand("results/figures/{{name}}.{ext}", ext=["png", "svg"]),
+        report(
+            "results/figures/{name}.png",
+            caption="workflow/report/figure_from_table.rst",
+            category=lambda wc: {
+                "agreement": AGREEMENT,
+                "timing": SPEED,
+                "convergence": CONVERGENCE,
+            }[wc.name],
+        ),
+        "results/figures/{name}.svg",
     log:
         "results/logs/figures/{name}.log",
     benchmark:
@@ -450,7 +546,13 @@ rule figure_images:
             "results/images/{impl}/{mode}/{{image}}", impl=IMPLS, mode=[FIGURE_MODE]
         ),
     output:
-        expand("results/figures/images_{{image}}.{ext}", ext=["png", "svg"]),
+        report(
+            "results/figures/images_{image}.png",
+            caption="workflow/report/images.rst",
+            category=PER_IMAGE,
+            subcategory="{image}",
+        ),
+        "results/figures/images_{image}.svg",
     log:
         "results/logs/figures/images_{image}.log",
     benchmark:
@@ -480,7 +582,13 @@ rule figure_palettes:
             seed=[FIGURE_SEED],
         ),
     output:
-        expand("results/figures/palettes_{{image}}.{ext}", ext=["png", "svg"]),
+        report(
+            "results/figures/palettes_{image}.png",
+            caption="workflow/report/palettes.rst",
+            category=PER_IMAGE,
+            subcategory="{image}",
+        ),
+        "results/figures/palettes_{image}.svg",
     log:
         "results/logs/figures/palettes_{image}.log",
     benchmark:
@@ -510,6 +618,7 @@ rule manifest:
         "results/tables/convergence_check.csv",
         "results/tables/rejected_images.csv",
         image_dirs,
+        difference_dirs,
         originals,
         pairs,
         inits,
@@ -524,3 +633,51 @@ rule manifest:
     threads: 1
     shell:
         "python -m kmquant manifest {output:q} {input:q} > {log:q} 2>&1"
+
+
+rule explorer:
+    input:
+        fits_table="results/tables/fits.csv",
+        agreement_table="results/tables/agreement.csv",
+        fits=lambda wc: fits(),
+        images=image_dirs,
+        differences=difference_dirs,
+        originals=originals,
+    output:
+        "results/report/explorer.html",
+    log:
+        "results/logs/report/explorer.log",
+    benchmark:
+        "results/benchmarks/report/explorer.tsv"
+    conda:
+        ENV
+    threads: 1
+    params:
+        results=lambda wc, input: Path(input.fits_table).parents[1],
+    shell:
+        "python -m kmquant explorer {params.results:q} {output:q} > {log:q} 2>&1"
+
+
+rule report_description:
+    input:
+        fits="results/tables/fits.csv",
+        agreement="results/tables/agreement.csv",
+        environment="results/environment.json",
+    output:
+        "results/report/workflow.rst",
+    log:
+        "results/logs/report/workflow.log",
+    benchmark:
+        "results/benchmarks/report/workflow.tsv"
+    conda:
+        ENV
+    threads: 1
+    params:
+        max_iter=config["max_iter"],
+        fit_max_pixels=config["fit_max_pixels"],
+        fit_sample_seed=config["fit_sample_seed"],
+    shell:
+        "python -m kmquant report-description {input.fits:q} {input.agreement:q}"
+        " {input.environment:q} {output:q} --max-iter {params.max_iter}"
+        " --fit-max-pixels {params.fit_max_pixels} --fit-sample-seed {params.fit_sample_seed}"
+        " > {log:q} 2>&1"

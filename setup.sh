@@ -2,7 +2,8 @@
 # Set up the project on a fresh Debian machine (as root, or a user with sudo), then:
 #   ./setup.sh          set up only
 #   ./setup.sh study    set up and run the default study:   snakemake --cores all
-#   ./setup.sh test     set up and run every test:          pytest (R's testthat included)
+#   ./setup.sh test     set up and run every test:          pytest (R's testthat and a
+#                       headless chromium included)
 # Idempotent: what is already installed is kept.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,6 +21,10 @@ apt_install() {
 command -v Rscript >/dev/null 2>&1 || apt_install r-base-core r-base-dev
 if [ "$action" = test ] && ! Rscript -e 'quit(status = !requireNamespace("testthat", quietly = TRUE))' >/dev/null 2>&1; then
   apt_install r-cran-testthat
+fi
+# The explorer's browser test drives Debian's chromium (Playwright's own download fails here).
+if [ "$action" = test ] && ! command -v chromium >/dev/null 2>&1; then
+  apt_install chromium
 fi
 
 # rpy2 3.6 needs R >= 4.5 (R_getVar); 3.5.17 is the last release that loads with older R.

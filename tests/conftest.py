@@ -74,3 +74,11 @@ def make_tiny_study(folder: Path) -> Path:
 @pytest.fixture
 def tiny_study(tmp_path: Path) -> Path:
     return make_tiny_study(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One complete run of the tiny study, shared by every check that only reads it."""
+    workdir = make_tiny_study(tmp_path_factory.mktemp("tiny"))
+    run_snakemake(workdir, "--cores", "2")
+    return workdir

@@ -18,21 +18,13 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import ROOT, make_tiny_study, run_snakemake, small_photo, write_config
-from kmquant import fitting, initial
+from conftest import ROOT, run_snakemake, small_photo, write_config
+from kmquant import explorer, fitting, initial
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One complete run of the tiny study, shared by the checks below."""
-    workdir = make_tiny_study(tmp_path_factory.mktemp("tiny"))
-    run_snakemake(workdir, "--cores", "2")
-    return workdir
 
 
 def test_fits_table_has_one_row_per_fit(tiny_run: Path) -> None:
@@ -155,6 +147,7 @@ REPRODUCIBLE = (
     "tables/convergence.csv",
     "tables/convergence_check.csv",
     "manifest.sha256",  # every PNG, initial centres and pair record too
+    "report/explorer.html",
 )
 
 
@@ -251,6 +244,15 @@ def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -
     images = tiny_study / "results" / "images"
     assert not (images / "r" / "matched" / "photo" / "k8_s0.png").exists()
     assert (images / "python" / "matched" / "photo" / "k8_s0.png").exists()
+    assert not (images / "difference" / "matched" / "photo" / "k8_s0.png").exists()
+    # The explorer shows the Python side and says why the R side is empty.
+    view = explorer.explorer_data(tiny_study / "results", tiny_study / "results" / "report")[
+        "views"
+    ]["photo|matched|8|0"]
+    assert view["fits"]["r"]["status"] == "error"
+    assert view["fits"]["r"]["png"] is None and view["fits"]["r"]["palette"] is None
+    assert len(view["fits"]["python"]["palette"]) == 8
+    assert view["pair"]["verdict"] == "failed" and view["difference"] is None
 
 
 @pytest.mark.parametrize(

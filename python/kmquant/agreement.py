@@ -23,6 +23,13 @@ def match_palettes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return linear_sum_assignment(np.where(np.isnan(cost), _FAR, cost))
 
 
+def matched_palettes(python: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both 8-bit palettes in matched order: colour j of one is paired with colour j of the
+    other, so that a reader compares them side by side."""
+    order_p, order_r = match_palettes(python, r)
+    return palette_8bit(python[order_p]), palette_8bit(r[order_r])
+
+
 def adjusted_rand_index(a: np.ndarray, b: np.ndarray) -> float:
     """Hubert and Arabie's adjusted Rand index of two labelings of the same items."""
     _, a_idx = np.unique(a, return_inverse=True)

@@ -128,6 +128,42 @@ def _images(args: argparse.Namespace) -> None:
                 (folder / Path(path).with_suffix(".png").name).write_bytes(png)
 
 
+def _differences(args: argparse.Namespace) -> None:
+    from kmquant import images
+
+    with atomic.atomic_path(args.out, directory=True) as folder:
+        for python_png in sorted(Path(args.python).glob("*.png")):
+            r_png = Path(args.r) / python_png.name
+            if r_png.exists():
+                python, r = (images.decode_png(p.read_bytes()) for p in (python_png, r_png))
+                png = images.encode_original_png(images.amplified_difference(python, r), 255)
+                (folder / python_png.name).write_bytes(png)
+
+
+def _explorer(args: argparse.Namespace) -> None:
+    from kmquant import explorer
+
+    data = explorer.explorer_data(Path(args.results), Path(args.out).parent)
+    atomic.write_text(args.out, explorer.render(data))
+
+
+def _report_description(args: argparse.Namespace) -> None:
+    from kmquant import report, tables
+
+    settings = {
+        "max_iter": args.max_iter,
+        "fit_max_pixels": args.fit_max_pixels,
+        "fit_sample_seed": args.fit_sample_seed,
+    }
+    text = report.description(
+        tables.read_csv(args.fits),
+        tables.read_csv(args.agreement),
+        tables.read_json(args.environment),
+        settings,
+    )
+    atomic.write_text(args.out, text)
+
+
 def _fits_table(args: argparse.Namespace) -> None:
     from kmquant import fitting, tables
 
@@ -280,6 +316,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out")
     p.add_argument("fits", nargs="*")
     p.set_defaults(run=_images)
+
+    p = sub.add_parser("differences", help="|Python - R| x 8 images of one mode and image")
+    p.add_argument("python", help="results/images/python/{mode}/{image}")
+    p.add_argument("r", help="results/images/r/{mode}/{image}")
+    p.add_argument("out")
+    p.set_defaults(run=_differences)
+
+    p = sub.add_parser("explorer", help="results/report/explorer.html")
+    p.add_argument("results", help="the results folder of a run")
+    p.add_argument("out")
+    p.set_defaults(run=_explorer)
+
+    p = sub.add_parser("report-description", help="the Snakemake report's front page")
+    p.add_argument("fits")
+    p.add_argument("agreement")
+    p.add_argument("environment")
+    p.add_argument("out")
+    p.add_argument("--max-iter", type=int, required=True)
+    p.add_argument("--fit-max-pixels", type=int, required=True)
+    p.add_argument("--fit-sample-seed", type=int, required=True)
+    p.set_defaults(run=_report_description)
 
     p = sub.add_parser("fits-table", help="results/tables/fits.csv")
     p.add_argument("out")

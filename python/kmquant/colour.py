@@ -1,6 +1,9 @@
-"""Perceptual colour difference: sRGB to CIELAB (D65) and CIEDE2000 (Sharma et al., 2005)."""
+"""Colours: perceptual difference (sRGB to CIELAB D65, CIEDE2000 after Sharma et al., 2005)
+and the hex codes palettes are shown with."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -72,3 +75,8 @@ def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
 def mean_ciede2000(original: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> float:
     """Mean CIEDE2000 between N x 3 original colours and their palette colours, all in [0, 1]."""
     return float(ciede2000(srgb_to_lab(original), srgb_to_lab(palette)[labels]).mean())
+
+
+def hex_colour(rgb: Sequence[int]) -> str:
+    """#rrggbb of an 8-bit RGB colour."""
+    return "#{:02x}{:02x}{:02x}".format(*(int(v) for v in rgb))

@@ -16,6 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from kmquant.atomic import atomic_path
+from kmquant.colour import hex_colour
+from kmquant.images import AMPLIFY, amplified_difference
 
 #: One colour per language in every figure (Okabe-Ito, safe for colour-blind readers).
 COLOURS = {"python": "#0072B2", "r": "#D55E00"}
@@ -233,7 +235,7 @@ def image_grid(
     quantized: dict[int, tuple[np.ndarray | None, np.ndarray | None]],
     title: str,
     stem: str | Path,
-    amplify: int = 8,
+    amplify: int = AMPLIFY,
 ) -> list[Path]:
     """Rows K; columns original | Python | R | |Python - R| x `amplify` (black: equal)."""
     ks = sorted(quantized)
@@ -245,8 +247,7 @@ def image_grid(
         python, r = quantized[k]
         difference = None
         if python is not None and r is not None:
-            raw = np.abs(python.astype(np.int16) - r.astype(np.int16))
-            difference = np.clip(raw * amplify, 0, 255).astype(np.uint8)
+            difference = amplified_difference(python, r, amplify)
         panels = (original, python, r, difference)
         for col, picture in enumerate(panels):
             ax = axes[row, col]
@@ -264,10 +265,6 @@ def image_grid(
     figure.suptitle(title)
     figure.tight_layout()
     return save(figure, stem)
-
-
-def hex_colour(rgb: Sequence[int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*(int(v) for v in rgb))
 
 
 def palettes(
@@ -373,17 +370,14 @@ def palettes_figure(
     fits: str | Path, image: str, mode: str, seed: int, ks: Sequence[int], stem: str | Path
 ) -> list[Path]:
     """Python and R palettes of one image, R's reordered to match Python's colour to colour."""
-    from kmquant.agreement import match_palettes
+    from kmquant.agreement import matched_palettes
     from kmquant.fitting import load
-    from kmquant.metrics import palette_8bit
 
     rows = []
     for k in ks:
         python, r = (
             load(Path(fits) / impl / mode / image / f"k{k}_s{seed}.npz") for impl in ("python", "r")
         )
-        if not (python.ok and r.ok):
-            continue
-        order_p, order_r = match_palettes(python.centres, r.centres)
-        rows.append((k, palette_8bit(python.centres[order_p]), palette_8bit(r.centres[order_r])))
+        if python.ok and r.ok:
+            rows.append((k, *matched_palettes(python.centres, r.centres)))
     return palettes(rows, f"{image}: palettes, {mode} mode, seed {seed} (Py above R)", stem)

@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 
 #: PNG palettes hold at most this many colours; a larger K is written as an RGB PNG.
 MAX_PALETTE = 256
+#: Difference images multiply each channel's difference by this.
+AMPLIFY = 8
 _SIXTEEN_BIT_GREY = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 
 
@@ -137,6 +139,13 @@ def encode_original_png(rgb: np.ndarray, max_value: int) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(eight_bit.astype(np.uint8)).save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def amplified_difference(a: np.ndarray, b: np.ndarray, amplify: int = AMPLIFY) -> np.ndarray:
+    """|a - b| per channel times `amplify`, clipped to 8 bits: black where two images agree,
+    and a difference of 32 levels in a channel already at full brightness."""
+    raw = np.abs(a.astype(np.int16) - b.astype(np.int16))
+    return np.clip(raw * amplify, 0, 255).astype(np.uint8)
 
 
 def decode_png(data: bytes) -> np.ndarray:

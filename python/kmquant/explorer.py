@@ -1,0 +1,128 @@
+"""The interactive explorer (results/report/explorer.html): one page that opens from the file
+system with no server and no network. Its data (metrics, verdicts, palettes) is inlined; the
+images it shows are the PNGs in results/images, linked by relative paths."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import defaultdict
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from kmquant.agreement import matched_palettes
+from kmquant.colour import hex_colour
+from kmquant.fitting import FitResult, load
+from kmquant.metrics import palette_8bit
+from kmquant.tables import read_csv
+
+IMPLS = ("python", "r")
+FIT_FIELDS = (
+    "status",
+    "message",
+    "k_effective",
+    "n_iter",
+    "converged",
+    "sse",
+    "psnr_db",
+    "mean_ciede2000",
+    "variance_explained",
+    "indexed_png_bytes",
+    "png_size_ratio",
+)
+PAIR_FIELDS = (
+    "status",
+    "verdict",
+    "message",
+    "max_centre_distance_8bit",
+    "share_equal_labels",
+    "adjusted_rand_index",
+    "max_image_difference_8bit",
+    "relative_sse_difference",
+    "tied_initial_pixels",
+)
+_KEY = ("image", "mode", "k_requested", "seed")
+#: The template's placeholder for the inlined data.
+DATA_MARK = "/*KMQUANT_DATA*/null"
+
+
+def cell(text: str) -> Any:
+    """A CSV cell as a JSON value: empty is null, true/false are booleans, finite numbers are
+    numbers, and everything else (messages, "inf", "nan") stays text."""
+    if text == "":
+        return None
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
+
+
+def palettes(python: FitResult, r: FitResult) -> dict[str, list[str] | None]:
+    """Hex palettes of both fits, matched colour to colour when both succeeded."""
+    if python.ok and r.ok:
+        pair = matched_palettes(python.centres, r.centres)
+    else:
+        pair = tuple(palette_8bit(f.centres) if f.ok else None for f in (python, r))
+    return {
+        impl: None if p is None else [hex_colour(c) for c in p]
+        for impl, p in zip(IMPLS, pair, strict=True)
+    }
+
+
+def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
+    """Everything the page shows, from a run's tables, fits and PNGs under `results`; file
+    links are relative to `page_folder`, and null where the file does not exist."""
+
+    def link(path: Path) -> str | None:
+        return Path(os.path.relpath(path, page_folder)).as_posix() if path.exists() else None
+
+    fits: dict[tuple[str, ...], dict[str, dict[str, str]]] = defaultdict(dict)
+    for row in read_csv(results / "tables" / "fits.csv"):
+        fits[tuple(row[c] for c in _KEY)][row["impl"]] = row
+    pairs = {
+        tuple(row[c] for c in _KEY): row for row in read_csv(results / "tables" / "agreement.csv")
+    }
+    views = {}
+    for key, rows in fits.items():
+        image, mode, k, seed = key
+        name = f"{image}/k{k}_s{seed}"
+        fitted = [load(results / "fits" / impl / mode / f"{name}.npz") for impl in IMPLS]
+        shown = palettes(*fitted)
+        views["|".join(key)] = {
+            "fits": {
+                impl: {field: cell(rows[impl][field]) for field in FIT_FIELDS}
+                | {
+                    "png": link(results / "images" / impl / mode / f"{name}.png"),
+                    "palette": shown[impl],
+                }
+                for impl in IMPLS
+            },
+            "pair": {field: cell(pairs[key][field]) for field in PAIR_FIELDS}
+            if key in pairs
+            else None,
+            "difference": link(results / "images" / "difference" / mode / f"{name}.png"),
+        }
+    images = sorted({key[0] for key in fits})
+    return {
+        "images": {
+            image: link(results / "images" / "original" / f"{image}.png") for image in images
+        },
+        "modes": sorted({key[1] for key in fits}),
+        "ks": sorted({int(key[2]) for key in fits}),
+        "seeds": sorted({int(key[3]) for key in fits}),
+        "views": views,
+    }
+
+
+def render(data: dict[str, Any]) -> str:
+    """The page: the packaged template with `data` inlined as JSON (safe inside <script>)."""
+    template = resources.files("kmquant").joinpath("explorer.html").read_text(encoding="utf-8")
+    payload = json.dumps(data, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
+    if DATA_MARK not in template:
+        raise RuntimeError("explorer.html lost its data placeholder")
+    return template.replace(DATA_MARK, payload)

@@ -1,0 +1,96 @@
+"""The front page of the Snakemake report (results/report/workflow.rst): what was run, what came
+out of it, and with which versions, written from the run's own tables and environment.json."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+VERDICTS = ("identical", "same_image", "different", "failed")
+MODES = {
+    "matched": "both languages start from the same centres and run Lloyd's algorithm",
+    "native": "each language's defaults: k-means++ in scikit-learn, Hartigan-Wong in R",
+}
+
+
+def _literal(values: Sequence[Any]) -> str:
+    return ", ".join(f"``{v}``" for v in values)
+
+
+def _numbers(values: Sequence[Any]) -> list[int]:
+    return sorted({int(v) for v in values})
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    for row in (header, *rows):
+        lines += [f"   * - {row[0]}", *(f"     - {cell}" for cell in row[1:])]
+    return "\n".join(lines)
+
+
+def _versions(environment: Mapping[str, Any]) -> str:
+    packages = environment["packages"]
+    blas = {b.get("internal_api") for b in environment.get("python_blas", [])} - {None}
+    r = environment["r"]
+    lines = [
+        f"- Python {environment['python']}: "
+        + ", ".join(f"{name} {version}" for name, version in packages.items() if version),
+        f"- {r['version']}; BLAS {r['blas'] or 'R internal'}; LAPACK {r['lapack']}",
+        f"- NumPy's BLAS: {', '.join(sorted(blas)) or 'unknown'}",
+        f"- {environment['os']}, kernel {environment['kernel']}; {environment['cpu']}"
+        f" ({environment['cpu_count']} logical CPUs)",
+    ]
+    return "\n".join(lines)
+
+
+def description(
+    fits: Sequence[Mapping[str, str]],
+    pairs: Sequence[Mapping[str, str]],
+    environment: Mapping[str, Any],
+    settings: Mapping[str, Any],
+) -> str:
+    """reStructuredText for Snakemake's report directive. It contains no Jinja2 markup, because
+    Snakemake renders the page as a template."""
+    images = sorted({row["image"] for row in fits})
+    modes = sorted({row["mode"] for row in fits})
+    status = Counter(row["status"] for row in fits)
+    verdicts = Counter((row["mode"], row["verdict"]) for row in pairs)
+    mode_lines = "\n".join(f"- ``{mode}``: {MODES[mode]}" for mode in modes)
+    agreement = _table(
+        ["mode", *VERDICTS],
+        [[mode, *(verdicts[mode, v] for v in VERDICTS)] for mode in modes],
+    )
+    text = f"""
+K-means colour quantization in Python and R
+============================================
+
+This study compressed {len(images)} image(s) ({_literal(images)}) by K-means colour
+quantization twice, in Python (scikit-learn ``KMeans``) and in R (``stats::kmeans`` through
+rpy2), for K in {_literal(_numbers(row["k_requested"] for row in fits))} and seeds
+{_literal(_numbers(row["seed"] for row in fits))}, in these modes:
+
+{mode_lines}
+
+Fits ran for at most {settings["max_iter"]} iterations on at most {settings["fit_max_pixels"]}
+pixels per image (a sample drawn with seed {settings["fit_sample_seed"]}, the same rows in both
+languages); every pixel was then labelled with its nearest palette colour.
+
+Of {len(fits)} fits, {status["ok"]} succeeded, {status["warning"]} warned and
+{status["error"]} failed. The {len(pairs)} Python/R pairs compare as follows (``identical``:
+equal labels and centres within 1e-9; ``same_image``: the two PNGs show the same pixels):
+
+{agreement}
+
+Results are grouped by topic and, for images and palettes, by image; each says how to read
+it. The interactive explorer, ``results/report/explorer.html``, shows every choice of image, K,
+mode and seed side by side; open it in a browser straight from the file system.
+
+Versions
+--------
+
+{_versions(environment)}
+"""
+    if "{{" in text or "{%" in text or "{#" in text:
+        raise ValueError("an image name would be read as Jinja2 markup by Snakemake's report")
+    return text.lstrip("\n")

@@ -1,0 +1,167 @@
+"""The explorer in a real browser: Debian's chromium, headless, driven by Playwright."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from kmquant import explorer
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (./setup.sh test installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    """A page that records every request it makes."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.requests = []
+    page.on("request", lambda request: page.requests.append(request.url))
+    yield page
+    context.close()
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def fit_row(run: Path, impl: str, mode: str, image: str, k: int) -> dict[str, str]:
+    (row,) = [
+        r
+        for r in rows(run / "results" / "tables" / "fits.csv")
+        if (r["impl"], r["mode"], r["image"], r["k_requested"], r["seed"])
+        == (impl, mode, image, str(k), "0")
+    ]
+    return row
+
+
+def pair_row(run: Path, mode: str, image: str, k: int) -> dict[str, str]:
+    (row,) = [
+        r
+        for r in rows(run / "results" / "tables" / "agreement.csv")
+        if (r["mode"], r["image"], r["k_requested"], r["seed"]) == (mode, image, str(k), "0")
+    ]
+    return row
+
+
+def png_palette(path: Path) -> list[str]:
+    """The hex colours of an indexed PNG's palette, in index order, read with Pillow."""
+    with Image.open(path) as im:
+        flat = im.getpalette()
+    return ["#" + bytes(flat[i : i + 3]).hex() for i in range(0, len(flat), 3)]
+
+
+def shown_images(page: object) -> dict[str, tuple[str, int]]:
+    """Each panel's image source and the width it decoded to (0: failed to load)."""
+    page.wait_for_function("() => [...document.images].every((img) => img.hidden || img.complete)")
+    shown = page.evaluate(
+        """() => Object.fromEntries(["original", "python", "r", "difference"].map((name) => {
+               const img = document.getElementById(`img-${name}`);
+               return [name, [img.getAttribute("src"), img.naturalWidth]];
+           }))"""
+    )
+    return {name: tuple(value) for name, value in shown.items()}
+
+
+def shown_metric(page: object, impl: str, field: str) -> float:
+    return float(page.text_content(f'#metrics td[data-impl="{impl}"][data-field="{field}"]'))
+
+
+def check_view(page: object, run: Path, image: str, mode: str, k: int, width: int) -> None:
+    """What the page shows is the run's PNGs, palettes, metrics and verdict for this choice."""
+    assert page.text_content("#k-value") == f"K = {k}"
+    images = shown_images(page)
+    assert images["original"] == (f"../images/original/{image}.png", width)
+    for impl in ("python", "r"):
+        assert images[impl] == (f"../images/{impl}/{mode}/{image}/k{k}_s0.png", width)
+        png = run / "results" / "images" / impl / mode / image / f"k{k}_s0.png"
+        swatches = page.locator(f"#palette-{impl} .swatch").all_text_contents()
+        assert sorted(swatches) == sorted(png_palette(png))
+        expected = fit_row(run, impl, mode, image, k)
+        for field in ("psnr_db", "sse", "n_iter", "mean_ciede2000", "indexed_png_bytes"):
+            assert shown_metric(page, impl, field) == pytest.approx(
+                float(expected[field]), rel=1e-5
+            ), field
+    assert images["difference"] == (f"../images/difference/{mode}/{image}/k{k}_s0.png", width)
+    pair = pair_row(run, mode, image, k)
+    assert page.get_attribute("#verdict", "data-verdict") == pair["verdict"]
+    assert page.text_content('#agreement td[data-field="verdict"]') == pair["verdict"]
+    ari = page.text_content('#agreement td[data-field="adjusted_rand_index"]')
+    assert float(ari) == pytest.approx(float(pair["adjusted_rand_index"]), rel=1e-5)
+    assert page.url.endswith(f"#image={image}&mode={mode}&k={k}&seed=0")
+
+
+def test_explorer_follows_the_slider_image_and_mode(
+    tiny_run: Path, page: object, tmp_path: Path
+) -> None:
+    html = tiny_run / "results" / "report" / "explorer.html"
+    assert not re.search(r"https?://", html.read_text()), "nothing may load from the network"
+    page.goto(html.as_uri())
+    check_view(page, tiny_run, "five_colours", "matched", 2, width=30)
+
+    page.select_option("#image", "photo")
+    page.focus("#k")
+    page.keyboard.press("ArrowRight")  # the slider, moved as a person would
+    check_view(page, tiny_run, "photo", "matched", 8, width=48)
+    # Matched, identical fits: the same colours in the same order on both rows.
+    python = page.locator("#palette-python .swatch").all_text_contents()
+    assert python == page.locator("#palette-r .swatch").all_text_contents()
+    assert python == png_palette(
+        tiny_run / "results" / "images" / "python" / "matched" / "photo" / "k8_s0.png"
+    )
+
+    page.select_option("#mode", "native")
+    check_view(page, tiny_run, "photo", "native", 8, width=48)
+    page.screenshot(path=tmp_path / "explorer.png", full_page=True)
+    with Image.open(tmp_path / "explorer.png") as shot:
+        assert shot.width == 1300 and shot.height >= 900
+    assert all(url.startswith("file://") for url in page.requests), page.requests
+
+
+def test_a_link_with_a_choice_opens_on_that_choice(tiny_run: Path, page: object) -> None:
+    html = tiny_run / "results" / "report" / "explorer.html"
+    page.goto(html.as_uri() + "#image=photo&mode=native&k=8&seed=0")
+    check_view(page, tiny_run, "photo", "native", 8, width=48)
+
+
+def test_a_failed_fit_is_shown_with_its_message(
+    tiny_run: Path, page: object, tmp_path: Path
+) -> None:
+    results = tiny_run / "results"
+    data = explorer.explorer_data(results, tmp_path)
+    view = data["views"]["photo|matched|8|0"]
+    view["fits"]["r"] |= {"status": "error", "message": "initial centers are not distinct",
+                          "png": None, "palette": None}  # fmt: skip
+    view["pair"] |= {"verdict": "failed", "message": "r failed: initial centers are not distinct"}
+    view["difference"] = None
+    page_path = tmp_path / "explorer.html"
+    page_path.write_text(explorer.render(data), encoding="utf-8")
+    page.goto(page_path.as_uri() + "#image=photo&mode=matched&k=8&seed=0")
+    assert page.is_hidden("#img-r") and page.is_hidden("#img-difference")
+    assert "initial centers are not distinct" in page.text_content("figure.r .missing")
+    assert page.text_content("#palette-r").endswith("initial centers are not distinct")
+    assert page.text_content("#verdict") == (
+        "Verdict: failed. r failed: initial centers are not distinct"
+    )
+    assert shown_images(page)["python"][1] == 48

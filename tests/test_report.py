@@ -1,0 +1,131 @@
+"""The Snakemake report (front page, categories, captions) and the explorer's data and page."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import docutils.core
+import numpy as np
+import pytest
+
+from conftest import ROOT, run_snakemake
+from kmquant import explorer, report
+from kmquant.fitting import FitResult
+
+ENVIRONMENT = {
+    "python": "3.11.7",
+    "packages": {"numpy": "2.4.6", "scikit-learn": "1.9.1", "rpy2": None},
+    "r": {"version": "R version 4.2.2", "blas": "/usr/lib/libblas.so.3", "lapack": "liblapack"},
+    "python_blas": [{"internal_api": "openblas"}],
+    "os": "Debian GNU/Linux 12 (bookworm)",
+    "kernel": "6.1",
+    "cpu": "AMD EPYC",
+    "cpu_count": 2,
+}
+SETTINGS = {"max_iter": 300, "fit_max_pixels": 1000, "fit_sample_seed": 0}
+
+
+def fit_row(image: str, status: str, k: int = 2, mode: str = "matched") -> dict[str, str]:
+    return {"image": image, "mode": mode, "k_requested": str(k), "seed": "0", "status": status}
+
+
+def pair_row(image: str, verdict: str, mode: str = "matched") -> dict[str, str]:
+    return {"image": image, "mode": mode, "verdict": verdict}
+
+
+def test_description_says_what_ran_what_came_out_and_the_versions() -> None:
+    fits = [
+        fit_row("a", "ok"),
+        fit_row("a", "warning", k=8),
+        fit_row("b_c", "error", mode="native"),
+    ]
+    pairs = [
+        pair_row("a", "identical"),
+        pair_row("a", "identical"),
+        pair_row("b_c", "failed", "native"),
+    ]
+    text = report.description(fits, pairs, ENVIRONMENT, SETTINGS)
+    assert "2 image(s) (``a``, ``b_c``)" in text
+    assert "K in ``2``, ``8``" in text
+    assert "Of 3 fits, 1 succeeded, 1 warned and\n1 failed" in text
+    assert "at most 300 iterations on at most 1000" in text
+    assert "scikit-learn 1.9.1" in text and "rpy2" not in text.split("Versions")[1]
+    assert "R version 4.2.2; BLAS /usr/lib/libblas.so.3" in text
+    # Valid reStructuredText: docutils stops at the first warning.
+    html = docutils.core.publish_parts(
+        text, writer="html", settings_overrides={"halt_level": 2, "report_level": 2}
+    )["body"]
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    cells = [re.findall(r"<td>(?:<p>)?(.*?)(?:</p>)?</td>", row) for row in rows]
+    assert ["matched", "2", "0", "0", "0"] in cells
+    assert ["native", "0", "0", "0", "1"] in cells
+
+
+def test_description_refuses_names_that_jinja2_would_read_as_markup() -> None:
+    with pytest.raises(ValueError, match="Jinja2"):
+        report.description([fit_row("{{x}}", "ok")], [], ENVIRONMENT, SETTINGS)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("", None), ("true", True), ("false", False), ("3", 3.0), ("-1.5e-3", -1.5e-3),
+     ("inf", "inf"), ("nan", "nan"), ("r failed: x", "r failed: x")],
+)  # fmt: skip
+def test_csv_cells_become_json_values(text: str, value: object) -> None:
+    assert explorer.cell(text) == value
+
+
+def fit(centres: list[list[float]] | None) -> FitResult:
+    if centres is None:
+        return FitResult(np.zeros((0, 3)), np.zeros(0, dtype=np.uint8), {"status": "error"})
+    return FitResult(np.array(centres), np.zeros(4, dtype=np.uint8), {"status": "ok"})
+
+
+def test_palettes_are_shown_matched_colour_to_colour() -> None:
+    python = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]]
+    r = [[1.0, 1.0, 0.99], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    shown = explorer.palettes(fit(python), fit(r))
+    assert shown["python"] == ["#ff0000", "#0000ff", "#ffffff"]
+    assert shown["r"] == ["#ff0000", "#0000ff", "#fffffc"]
+
+
+def test_a_failed_fit_has_no_palette_and_the_other_keeps_its_own() -> None:
+    shown = explorer.palettes(fit([[0.0, 0.0, 0.0], [1.0, 0.5, 0.0]]), fit(None))
+    assert shown == {"python": ["#000000", "#ff8000"], "r": None}
+
+
+def test_the_page_inlines_its_data_safely() -> None:
+    data = {"views": {"a": {"pair": {"message": "</script><script>alert(1)</script>"}}}}
+    page = explorer.render(data)
+    script = page.split("const DATA = ", 1)[1].split(";\n", 1)[0]
+    assert "</script>" not in script
+    assert json.loads(script) == data
+    assert explorer.DATA_MARK not in page
+
+
+def test_snakemake_report_registers_every_figure_and_table_with_a_caption(
+    tiny_run: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.html"
+    result = run_snakemake(tiny_run, "--report", str(out))
+    assert "ERROR" not in result.stderr, result.stderr
+    html = out.read_text(encoding="utf-8")
+    snakefile = (ROOT / "Snakefile").read_text()
+    categories = re.findall(r'^[A-Z_]+ = "(\d\. [^"]+)"$', snakefile, re.M)
+    assert len(categories) == 6
+    for category in categories:
+        assert category in html, category
+    for caption in sorted((ROOT / "workflow" / "report").glob("*.rst")):
+        for title in re.findall(r"^\*\*([^*{]+)\*\*", caption.read_text(), re.M):
+            assert " ".join(title.split()) in html, caption.name
+    assert "The compressed images of photo" in html  # captions render their wildcards
+    assert "The palettes of five_colours" in html
+    environment = json.loads((tiny_run / "results" / "environment.json").read_text())
+    assert f"scikit-learn {environment['packages']['scikit-learn']}" in html
+    assert environment["r"]["version"] in html
+    for figure in ("elbow", "quality", "storage", "agreement", "timing", "convergence"):
+        assert f"{figure}.png" in html
+    for table in ("fits.csv", "agreement.csv", "timings.csv", "native_summary.csv"):
+        assert table in html
