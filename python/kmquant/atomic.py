@@ -10,6 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: str | Path, directory: bool = False) -> Iterator[Path]:
     """Yield a temporary sibling of `path`; rename it onto `path` only if the block succeeds.
@@ -29,6 +35,9 @@ def atomic_path(path: str | Path, directory: bool = False) -> Iterator[Path]:
         tmp = Path(name)
     try:
         yield tmp
+        # mkstemp and mkdtemp create private (0600, 0700) entries; results are meant to be
+        # shared (explorer, report, cluster folders), so give them the usual umask modes.
+        tmp.chmod((0o777 if directory else 0o666) & ~_umask())
         if directory and target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
