@@ -131,8 +131,17 @@ def test_explorer_follows_the_slider_image_and_mode(
         tiny_run / "results" / "images" / "python" / "matched" / "photo" / "k8_s0.png"
     )
 
+    assert page.locator("#palette-r .differs").count() == 0
+
     page.select_option("#mode", "native")
     check_view(page, tiny_run, "photo", "native", 8, width=48)
+    python = page.locator("#palette-python .swatch").all_text_contents()
+    r = page.locator("#palette-r .swatch").all_text_contents()
+    differing = [j for j, (a, b) in enumerate(zip(python, r, strict=True)) if a != b]
+    outlined = page.locator("#palette-r .swatch").evaluate_all(
+        "(cells) => cells.flatMap((cell, j) => cell.classList.contains('differs') ? [j] : [])"
+    )
+    assert differing and outlined == differing
     page.screenshot(path=tmp_path / "explorer.png", full_page=True)
     with Image.open(tmp_path / "explorer.png") as shot:
         assert shot.width == 1300 and shot.height >= 900
