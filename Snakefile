@@ -55,6 +55,16 @@ SPEED = "5. Speed"
 TABLES = "6. Tables and provenance"
 
 
+# Jobs that take a second or two run where snakemake runs, not as cluster jobs.
+localrules:
+    all,
+    rejected_table,
+    agreement_table,
+    timings_table,
+    manifest,
+    report_description,
+
+
 wildcard_constraints:
     image=r"[A-Za-z0-9_.-]+",
     impl="python|r",

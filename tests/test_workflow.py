@@ -18,7 +18,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import ROOT, run_snakemake, small_photo, write_config
+from conftest import REPRODUCIBLE, ROOT, run_snakemake, small_photo, write_config
 from kmquant import explorer, fitting, initial
 
 
@@ -138,17 +138,6 @@ def test_timings_and_environment(tiny_run: Path) -> None:
 def test_second_run_has_nothing_to_do(tiny_run: Path) -> None:
     result = run_snakemake(tiny_run, "--cores", "2", "-n")
     assert "Nothing to be done" in result.stdout + result.stderr
-
-
-REPRODUCIBLE = (
-    "tables/fits.csv",
-    "tables/agreement.csv",
-    "tables/native_summary.csv",
-    "tables/convergence.csv",
-    "tables/convergence_check.csv",
-    "manifest.sha256",  # every PNG, initial centres and pair record too
-    "report/explorer.html",
-)
 
 
 def test_a_fresh_run_on_one_core_gives_byte_identical_results(
