@@ -116,3 +116,24 @@ def test_identical_fit_with_other_iteration_counts_is_noted() -> None:
     assert record["verdict"] == "identical"
     assert explain_matched(record, python, r, tied=5).startswith("the same fit, reached in 203")
     assert explain_matched(record, python, python, tied=5) == ""
+
+
+def test_pairwise_statistics_from_the_table_equal_the_per_pixel_ones() -> None:
+    rng = np.random.default_rng(4)
+    centres = rng.random((6, 3))
+    labels = rng.integers(0, 6, 5000).astype(np.uint8)
+    permutation = rng.permutation(6)
+    r_labels = np.argsort(permutation)[labels].astype(np.uint8)
+    r_labels[:700] = rng.integers(0, 6, 700)
+    r_centres = centres[permutation] + rng.normal(0, 0.01, (6, 3))
+    record = compare(_fit(centres, labels), _fit(r_centres, r_labels))
+    rows, cols = match_palettes(centres, r_centres)
+    mapping = np.empty(6, dtype=np.int64)
+    mapping[rows] = cols
+    python_image = np.round(centres * 255)[labels]
+    r_image = np.round(r_centres * 255)[r_labels]
+    assert record["share_equal_labels"] == pytest.approx(np.mean(mapping[labels] == r_labels))
+    assert record["max_image_difference_8bit"] == np.abs(python_image - r_image).max()
+    assert record["adjusted_rand_index"] == pytest.approx(
+        adjusted_rand_score(labels, r_labels), abs=1e-12
+    )

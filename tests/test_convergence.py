@@ -43,3 +43,12 @@ def test_an_r_error_ends_the_trajectory(photo: pixels.Pixels) -> None:
     trace = step_through(fit_r.fit_matched, photo, init, 300)
     assert trace.error == "initial centers are not distinct"
     assert len(trace.centres) == 1 and not trace.converged
+
+
+def test_the_sse_of_every_iteration_is_the_per_pixel_sum(photo: pixels.Pixels) -> None:
+    init = initial.initial_centres(photo, 6, seed=0)
+    trace = step_through(fit_python.fit_matched, photo, init, 300)
+    x = photo.features()
+    for centres, sse in zip(trace.centres, trace.sse, strict=True):
+        d2 = ((x[:, None, :] - centres[None]) ** 2).sum(axis=2) * 255.0**2
+        assert sse == pytest.approx(d2.min(axis=1).sum(), rel=1e-12)

@@ -22,3 +22,17 @@ def test_metric_figures_mark_warned_and_failed_fits(tmp_path) -> None:
     svg = paths[1].read_text()
     assert "fit warned (see fits.csv)" in svg
     assert "fit failed (no value)" in svg
+
+
+def test_large_images_are_subsampled_for_the_grid_keeping_only_palette_colours(tmp_path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from kmquant import figures
+
+    palette = np.array([[255, 0, 0], [0, 0, 255], [9, 9, 9]], dtype=np.uint8)
+    labels = np.random.default_rng(0).integers(0, 3, (1300, 2500))
+    Image.fromarray(palette[labels]).save(tmp_path / "big.png")
+    shown = figures._png_pixels(tmp_path / "big.png")
+    assert shown.shape == (434, 834, 3)  # every 3rd row and column: 2500 / 3 <= 1200 < 2500 / 2
+    np.testing.assert_array_equal(shown, palette[labels[::3, ::3]])

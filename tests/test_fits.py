@@ -149,3 +149,36 @@ def test_r_quick_transfer_limit_is_a_recorded_warning() -> None:
     fit = fit_r.fit_native(features, 8, 2, 300)
     assert any(w.startswith("Quick-TRANSfer stage steps exceeded maximum") for w in fit.warnings)
     assert not fit.converged
+
+
+def per_pixel_metrics(rgb: np.ndarray, centres: np.ndarray, labels: np.ndarray) -> dict:
+    """The design's metrics summed over every pixel, the plain way (the reference for the
+    weighted sums over distinct colours that `complete` uses)."""
+    from kmquant.colour import ciede2000, srgb_to_lab
+
+    x = rgb.reshape(-1, 3) / 255.0
+    palette = np.round(centres * 255) / 255
+    image = (x - palette[labels]) * 255
+    fit = (x - centres[labels]) * 255
+    total = (x - x.mean(axis=0)) * 255
+    sse = float((image**2).sum())
+    return {
+        "sse": sse,
+        "fit_sse": float((fit**2).sum()),
+        "variance_explained": 1 - sse / float((total**2).sum()),
+        "mean_ciede2000": float(ciede2000(srgb_to_lab(x), srgb_to_lab(palette)[labels]).mean()),
+        "n_empty_clusters": int((np.bincount(labels, minlength=len(centres)) == 0).sum()),
+    }
+
+
+@pytest.mark.parametrize("sampled", [True, False])
+def test_metrics_summed_over_distinct_colours_equal_the_per_pixel_sums(sampled: bool) -> None:
+    # Few distinct colours, many repeats: the weighted sums do real work.
+    rgb = RNG.integers(0, 6, (40, 50, 3), dtype=np.uint8) * 51
+    n = 40 * 50
+    px = pixels.Pixels(rgb, 255, pixels.fit_sample(n, 500 if sampled else n, 0))
+    raw = fit_r.fit_native(px.fit_features(), 7, 0, 300)  # Hartigan-Wong: own labels
+    result = fitting.complete(raw, px, {"image": "x"})
+    expected = per_pixel_metrics(rgb, result.centres, result.labels.astype(np.int64))
+    for name, value in expected.items():
+        assert result.meta[name] == pytest.approx(value, rel=1e-12), name

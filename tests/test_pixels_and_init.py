@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from conftest import five_colour_image
@@ -83,3 +84,37 @@ def test_centres_csv_round_trips_exactly(tmp_path: Path) -> None:
     centres = np.random.default_rng(0).random((7, 3))
     initial.write_centres(centres, tmp_path / "c.csv")
     np.testing.assert_array_equal(initial.read_centres(tmp_path / "c.csv"), centres)
+
+
+def test_grouping_matches_numpy_unique() -> None:
+    keys = np.random.default_rng(2).integers(0, 50, 5000)
+    first, inverse, counts = pixels.group(keys)
+    _, u_first, u_inverse, u_counts = np.unique(
+        keys, return_index=True, return_inverse=True, return_counts=True
+    )
+    np.testing.assert_array_equal(first, u_first)
+    np.testing.assert_array_equal(inverse, u_inverse)
+    np.testing.assert_array_equal(counts, u_counts)
+    assert inverse.dtype == np.int32
+
+
+@pytest.mark.parametrize("max_value", [255, 65535])
+def test_distinct_colours_match_numpy_unique_over_rows(max_value: int) -> None:
+    colours = np.random.default_rng(3).integers(0, 4, (3000, 3)) * (max_value // 3)
+    distinct, inverse, counts = pixels.distinct_colours(colours, max_value)
+    u_distinct, u_inverse, u_counts = np.unique(
+        colours, axis=0, return_inverse=True, return_counts=True
+    )
+    np.testing.assert_array_equal(distinct, u_distinct)
+    np.testing.assert_array_equal(inverse, u_inverse.ravel())
+    np.testing.assert_array_equal(counts, u_counts)
+
+
+def test_colour_label_pairs_keep_a_colour_split_between_labels() -> None:
+    colours = np.array([[9, 9, 9], [1, 1, 1], [9, 9, 9], [9, 9, 9], [1, 1, 1]])
+    rows, labels, counts = pixels.colour_label_counts(colours, 255, np.array([0, 1, 2, 0, 1]))
+    pairs = sorted(zip(map(tuple, rows.tolist()), labels.tolist(), counts.tolist(), strict=True))
+    assert pairs == [((1, 1, 1), 1, 2), ((9, 9, 9), 0, 2), ((9, 9, 9), 2, 1)]
+    rows, labels, counts = pixels.colour_label_counts(colours, 255, np.array([0, 1, 0, 0, 1]))
+    assert rows.tolist() == [[1, 1, 1], [9, 9, 9]]
+    assert labels.tolist() == [1, 0] and counts.tolist() == [2, 3]

@@ -61,7 +61,7 @@ def test_native_summary_and_convergence_tables(tiny_run: Path) -> None:
         for impl in ("python", "r")
     }  # fmt: skip
     checks = read_csv(tables / "convergence_check.csv")
-    assert len(checks) == 2 * 2 * 2  # images x convergence K values x languages
+    assert len(checks) == 2 * 1 * 2  # images x convergence K values x languages
     assert {r["ends_equal"] for r in checks} == {"true"}
     trace = read_csv(tables / "convergence.csv")
     k4 = [r for r in trace if (r["image"], r["k_requested"], r["impl"]) == ("photo", "4", "python")]
@@ -172,7 +172,8 @@ def test_killed_run_resumes_to_the_same_results(tiny_run: Path, tiny_study: Path
         time.sleep(0.2)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    written = list(fits.rglob("*.npz"))
+    # Hidden temporaries (".k2_s0.npz.*.tmp.npz") are what a killed writer leaves behind.
+    written = [p for p in fits.rglob("*.npz") if not p.name.startswith(".")]
     assert 6 <= len(written) < 16, "the kill should land in the middle of the fits"
     for path in written:  # whatever exists under its final name is complete
         fitting.load(path)
@@ -186,6 +187,7 @@ def test_killed_run_resumes_to_the_same_results(tiny_run: Path, tiny_study: Path
 
 def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> None:
     data = tiny_study / "data"
+    (data / "photo.png").unlink()  # the costliest image; five colours stays as the control
     # Usable: a single pixel and a one-colour image, with spaces and non-ASCII letters.
     Image.new("RGB", (1, 1), (10, 200, 30)).save(data / "ein Pixel ä.png")
     Image.new("RGB", (4, 3), (90, 90, 250)).save(data / "einfarbig ö.png")
@@ -200,7 +202,7 @@ def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> N
     assert [r["image"] for r in rejected] == ["cut_off", "notes"]
     assert all(r["message"].startswith("data/") for r in rejected)
     fits = read_csv(tables / "fits.csv")
-    assert {r["image"] for r in fits} == {"photo", "five_colours", "ein_Pixel_a", "einfarbig_o"}
+    assert {r["image"] for r in fits} == {"five_colours", "ein_Pixel_a", "einfarbig_o"}
     flat = [r for r in fits if r["image"] in ("ein_Pixel_a", "einfarbig_o")]
     assert len(flat) == 2 * 2 * 2 * 2
     assert {(r["k_effective"], r["status"], r["psnr_db"]) for r in flat} == {("1", "ok", "inf")}
@@ -209,6 +211,7 @@ def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> N
 
 
 def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -> None:
+    (tiny_study / "data" / "five colours.png").unlink()  # one image is enough here
     run_snakemake(tiny_study, "--cores", "2", "results/init/photo/k8_s0.csv")
     # Duplicate initial centres: R's kmeans stops ("initial centers are not distinct"),
     # scikit-learn runs. A real failure in one language only.

@@ -72,9 +72,16 @@ def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     return np.sqrt(terms + r_t * (d_c / s_c) * (d_h / s_h))
 
 
-def mean_ciede2000(original: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> float:
-    """Mean CIEDE2000 between N x 3 original colours and their palette colours, all in [0, 1]."""
-    return float(ciede2000(srgb_to_lab(original), srgb_to_lab(palette)[labels]).mean())
+def mean_ciede2000(
+    original: np.ndarray,
+    palette: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> float:
+    """Mean CIEDE2000 between N x 3 original colours and their palette colours, all in [0, 1];
+    `weights` counts the pixels each row stands for (default one)."""
+    difference = ciede2000(srgb_to_lab(original), srgb_to_lab(palette)[labels])
+    return float(np.average(difference, weights=weights))
 
 
 def hex_colour(rgb: Sequence[int]) -> str:

@@ -17,9 +17,9 @@ import numpy as np
 from kmquant.agreement import CENTRE_TOLERANCE
 from kmquant.atomic import atomic_path
 from kmquant.fitting import FitResult, RawFit
-from kmquant.labelling import nearest_labels
+from kmquant.labelling import nearest_centres
 from kmquant.metrics import sse_8bit
-from kmquant.pixels import Pixels
+from kmquant.pixels import Pixels, distinct_colours
 
 Step = Callable[[np.ndarray, np.ndarray, int], RawFit]
 
@@ -52,10 +52,10 @@ def step_through(step: Step, pixels: Pixels, init: np.ndarray, max_iter: int) ->
 def _finish(
     pixels: Pixels, centres: list[np.ndarray], converged: bool, error: str | None = None
 ) -> Trajectory:
-    features = pixels.features()
-    sse = [
-        sse_8bit(features, c, nearest_labels(pixels.colours, pixels.max_value, c)) for c in centres
-    ]
+    # Each pixel's nearest centre depends only on its colour: sum over distinct colours.
+    distinct, _, counts = distinct_colours(pixels.colours, pixels.max_value)
+    features = distinct / pixels.max_value
+    sse = [sse_8bit(features, c, nearest_centres(features, c), counts) for c in centres]
     return Trajectory(np.stack(centres), np.array(sse), converged, error)
 
 

@@ -340,13 +340,20 @@ def metric_figures(fits_csv: str | Path, folder: str | Path) -> list[Path]:
     ]
 
 
-def _png_pixels(path: Path) -> np.ndarray | None:
+#: Panels of the image grids are at most this many pixels on their longest side.
+PANEL_MAX_SIDE = 1200
+
+
+def _png_pixels(path: Path, max_side: int = PANEL_MAX_SIDE) -> np.ndarray | None:
+    """The RGB pixels of a PNG, subsampled (nearest: only colours of the palette) when a side
+    is longer than `max_side`, so that a figure of camera photos stays small."""
     if not path.exists():
         return None
     from PIL import Image
 
     with Image.open(path) as im:
-        return np.asarray(im.convert("RGB"))
+        step = -(-max(im.size) // max_side)  # ceiling division
+        return np.asarray(im.convert("RGB"))[::step, ::step].copy()
 
 
 def images_figure(

@@ -21,7 +21,7 @@ from kmquant.metrics import (
     total_sum_of_squares_8bit,
     variance_explained,
 )
-from kmquant.pixels import Pixels
+from kmquant.pixels import Pixels, colour_label_counts
 
 
 @dataclass
@@ -46,10 +46,6 @@ class FitResult:
     @property
     def ok(self) -> bool:
         return self.meta["status"] != "error"
-
-
-def label_dtype(k: int) -> type:
-    return np.uint8 if k <= 256 else np.uint16 if k <= 65536 else np.uint32
 
 
 def status_of(raw: RawFit) -> tuple[str, str]:
@@ -84,13 +80,16 @@ def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
         return FitResult(empty, np.zeros(0, dtype=np.uint8), meta)
     centres = raw.centres
     nearest = nearest_labels(pixels.colours, pixels.max_value, centres)
-    labels = raw.labels if pixels.samples_all else nearest
-    features = pixels.features()
+    labels = raw.labels.astype(nearest.dtype) if pixels.samples_all else nearest
+    # Every metric is a sum over pixels: summed once per distinct (colour, label) pair, with
+    # the pair's pixel count as weight, it needs no float copy of the whole image.
+    rows, row_labels, weights = colour_label_counts(pixels.colours, pixels.max_value, labels)
+    features = rows / pixels.max_value
     palette = palette_8bit(centres) / 255.0  # what the PNG shows
-    fit_sse = sse_8bit(features, centres, labels)
-    image_sse = sse_8bit(features, palette, labels)
-    sst = total_sum_of_squares_8bit(features)
-    counts = np.bincount(labels, minlength=len(centres))
+    fit_sse = sse_8bit(features, centres, row_labels, weights)
+    image_sse = sse_8bit(features, palette, row_labels, weights)
+    sst = total_sum_of_squares_8bit(features, weights)
+    counts = np.bincount(row_labels, weights=weights, minlength=len(centres))
     meta |= {
         "n_empty_clusters": int((counts == 0).sum()),
         "n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum()),
@@ -99,10 +98,10 @@ def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
         "mse": mse(image_sse, pixels.n),
         "psnr_db": psnr_db(mse(image_sse, pixels.n)),
         "variance_explained": variance_explained(image_sse, sst),
-        "mean_ciede2000": mean_ciede2000(features, palette, labels),
+        "mean_ciede2000": mean_ciede2000(features, palette, row_labels, weights),
         **storage(pixels.n, len(centres)),
     }
-    return FitResult(centres, labels.astype(label_dtype(len(centres))), meta)
+    return FitResult(centres, labels, meta)
 
 
 def save(result: FitResult, path: str | Path) -> None:

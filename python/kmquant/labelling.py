@@ -41,19 +41,29 @@ def _nearest_block(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return best
 
 
-def nearest_labels(colours: np.ndarray, max_value: int, centres: np.ndarray) -> np.ndarray:
-    """Index of the nearest centre (squared Euclidean, first on ties) for each N x 3 colour.
+def label_dtype(k: int) -> type:
+    """The smallest unsigned integer type that holds labels 0 .. k - 1."""
+    return np.uint8 if k <= 256 else np.uint16 if k <= 65536 else np.uint32
 
-    Computed once per distinct colour. Centres that are NaN (an emptied R cluster) are
-    never nearest.
+
+def nearest_labels(colours: np.ndarray, max_value: int, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre (squared Euclidean, first on ties) for each N x 3 colour,
+    in the smallest integer type that holds it.
+
+    Computed once per distinct colour, then looked up for every pixel: no N x K distance
+    matrix. Centres that are NaN (an emptied R cluster) are never nearest.
     """
     distinct, inverse, _ = distinct_colours(colours, max_value)
-    features = distinct.astype(np.float64) / max_value
-    best = [
-        _nearest_block(features[start : start + _BLOCK], centres)
-        for start in range(0, len(features), _BLOCK)
-    ]
-    return np.concatenate(best)[inverse] if best else np.zeros(0, dtype=np.int64)
+    return nearest_centres(distinct.astype(np.float64) / max_value, centres)[inverse]
+
+
+def nearest_centres(features: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre for each row of `features` (in [0, 1] units), in blocks so
+    that memory stays bounded, as the smallest integer type that holds it."""
+    best = np.zeros(len(features), dtype=label_dtype(len(centres)))
+    for start in range(0, len(features), _BLOCK):
+        best[start : start + _BLOCK] = _nearest_block(features[start : start + _BLOCK], centres)
+    return best
 
 
 def count_tied_pixels(colours: np.ndarray, centres: np.ndarray) -> int:

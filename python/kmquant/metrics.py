@@ -12,10 +12,17 @@ def palette_8bit(centres: np.ndarray) -> np.ndarray:
     return np.clip(np.round(np.nan_to_num(centres, nan=0.0) * 255.0), 0, 255).astype(np.uint8)
 
 
-def sse_8bit(features: np.ndarray, centres: np.ndarray, labels: np.ndarray) -> float:
-    """Sum over pixels of the squared RGB distance to the pixel's centre, in 8-bit units."""
+def sse_8bit(
+    features: np.ndarray,
+    centres: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> float:
+    """Sum over pixels of the squared RGB distance to the pixel's centre, in 8-bit units;
+    `weights` counts the pixels each row stands for (default one)."""
     diff = (features - centres[labels]) * 255.0
-    return float(np.einsum("ij,ij->", diff, diff))
+    squared = np.einsum("ij,ij->i", diff, diff)
+    return float(squared.sum() if weights is None else squared @ weights)
 
 
 def mse(sse: float, n_pixels: int) -> float:
@@ -32,10 +39,12 @@ def variance_explained(sse: float, sst: float) -> float:
     return 1.0 if sst == 0 else 1.0 - sse / sst
 
 
-def total_sum_of_squares_8bit(features: np.ndarray) -> float:
-    """Squared distance of the pixels to their mean colour, in 8-bit units."""
-    diff = (features - features.mean(axis=0)) * 255.0
-    return float(np.einsum("ij,ij->", diff, diff))
+def total_sum_of_squares_8bit(features: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Squared distance of the pixels to their mean colour, in 8-bit units; `weights` counts
+    the pixels each row stands for (default one)."""
+    diff = (features - np.average(features, axis=0, weights=weights)) * 255.0
+    squared = np.einsum("ij,ij->i", diff, diff)
+    return float(squared.sum() if weights is None else squared @ weights)
 
 
 def index_bits(k: int) -> int:

@@ -90,17 +90,58 @@ def is_rejected(path: str | Path) -> bool:
         return "rejected" in data.files and bool(str(data["rejected"]))
 
 
+def pack(colours: np.ndarray, max_value: int) -> np.ndarray:
+    """One int64 per N x 3 colour, ordered as the colours are lexicographically. Built channel
+    by channel, so that no N x 3 int64 copy of a large image is ever made."""
+    keys = colours[:, 0].astype(np.int64)
+    for channel in (1, 2):
+        keys *= max_value + 1
+        keys += colours[:, channel]
+    return keys
+
+
+def group(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first row of each distinct key, in key order; the group of every row; rows per group):
+    np.unique's answer with a 32-bit inverse, at about half its peak memory (design goal: under
+    50 bytes per pixel for a 48-megapixel photo)."""
+    order = np.argsort(keys, kind="stable")
+    starts = np.empty(len(keys), dtype=bool)
+    starts[:1] = True
+    sorted_keys = keys[order]
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=starts[1:])
+    del sorted_keys
+    index = np.int32 if len(keys) < 2**31 else np.int64
+    ids = np.cumsum(starts, dtype=index)
+    ids -= 1
+    inverse = np.empty(len(keys), dtype=index)
+    inverse[order] = ids
+    del ids
+    bounds = np.flatnonzero(starts)
+    counts = np.diff(bounds, append=len(keys))
+    return order[bounds], inverse, counts
+
+
 def distinct_colours(
     colours: np.ndarray, max_value: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(distinct rows in lexicographic order, index of each row's colour, rows per colour).
+    """(distinct rows in lexicographic order, index of each row's colour, rows per colour)."""
+    first, inverse, counts = group(pack(colours, max_value))
+    return colours[first], inverse, counts
 
-    Each colour is packed into one integer, which sorts far faster than np.unique(axis=0).
+
+def colour_label_counts(
+    colours: np.ndarray, max_value: int, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (colour, label) pairs of a labelled image and their pixel counts: every
+    metric of the image is a weighted sum over these few rows instead of over all pixels.
+
+    With nearest-centre labels each colour has one label and this costs one sort; the labels an
+    implementation returns for its own fit on all pixels may differ within a colour.
     """
-    base = np.int64(max_value) + 1
-    c = colours.astype(np.int64)
-    keys = (c[:, 0] * base + c[:, 1]) * base + c[:, 2]
-    _, first, inverse, counts = np.unique(
-        keys, return_index=True, return_inverse=True, return_counts=True
-    )
-    return colours[first], inverse.ravel(), counts
+    distinct, inverse, counts = distinct_colours(colours, max_value)
+    per_colour = np.zeros(len(distinct), dtype=labels.dtype)
+    per_colour[inverse] = labels
+    if np.array_equal(per_colour[inverse], labels):
+        return distinct, per_colour, counts
+    first, _, counts = group(inverse.astype(np.int64) * (int(labels.max()) + 1) + labels)
+    return colours[first], labels[first], counts
