@@ -22,7 +22,7 @@ BARE = """
 x <- matrix(readBin("{data}", "double", {n} * 3L), ncol = 3L, byrow = TRUE)
 set.seed({seed})
 t <- system.time(fit <- kmeans(x, centers = {k}L, iter.max = {max_iter}L, nstart = 1L))
-cat(t[["elapsed"]], sum(fit$withinss), "\\n")
+cat(t[["elapsed"]], sprintf("%.17g", sum(fit$withinss)), "\\n")
 """
 
 
@@ -50,6 +50,7 @@ def main() -> None:
             bare_kmeans.append(float(out[0]))
     sse = float(np.sum((x - raw.centres[raw.labels]) ** 2))
     same = np.isclose(sse, float(out[1]), rtol=1e-12)
+    print(f"SSE through rpy2 {sse!r}, in bare Rscript {float(out[1])!r}")
     b, k, p = (statistics.median(v) for v in (bridge, bare_kmeans, bare_process))
     print(f"{len(x)} pixels, K = {args.k}, median of {args.repeats} runs")
     print(f"same fit in both (SSE equal to 1e-12): {same}")
