@@ -145,9 +145,9 @@ def traces(*_):
 def figures(*_):
     names = ["elbow", "quality", "storage", "agreement", "timing"]
     names += ["convergence"] if traces() else []
-    names += [
-        f"{kind}_{image}" for kind in ("images", "palettes") for image in accepted()
-    ]
+    # Palette figures only where some K is small enough to draw (K <= palette_max_k).
+    kinds = ["images", "palettes"] if PALETTE_KS else ["images"]
+    names += [f"{kind}_{image}" for kind in kinds for image in accepted()]
     return expand("results/figures/{name}.{ext}", name=names, ext=["png", "svg"])
 
 

@@ -41,7 +41,8 @@ def main() -> None:
             work = Path(folder)
             (work / "photos").mkdir()
             camera_photo(megapixels, work / "photos" / f"camera{megapixels}mp.jpg")
-            config = {"image_dir": "photos", "k": [k], "seeds": [0], "convergence_k": []}
+            config = {"image_dir": "photos", "k": [k], "seeds": [0],
+                      "modes": ["matched", "native"], "convergence_k": []}  # fmt: skip
             (work / "config.yaml").write_text(yaml.safe_dump(config))
             subprocess.run(
                 [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d",

@@ -273,3 +273,14 @@ def test_bad_config_is_rejected_naming_the_key(
     assert result.returncode != 0
     assert expected in output, output
     assert not (tiny_study / "results").exists()
+
+
+def test_a_study_of_only_large_k_draws_no_palette_figure(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    small_photo().save(tmp_path / "data" / "photo.png")
+    write_config(tmp_path, image_dir="data", k=[2], seeds=[0], modes=["matched"],
+                 palette_max_k=1, convergence_k=[])  # fmt: skip
+    run_snakemake(tmp_path, "--cores", "2")
+    figures = {p.name for p in (tmp_path / "results" / "figures").iterdir()}
+    assert "images_photo.png" in figures and "elbow.png" in figures
+    assert not any(name.startswith("palettes_") for name in figures)
