@@ -112,9 +112,10 @@ def test_distinct_colours_match_numpy_unique_over_rows(max_value: int) -> None:
 
 def test_colour_label_pairs_keep_a_colour_split_between_labels() -> None:
     colours = np.array([[9, 9, 9], [1, 1, 1], [9, 9, 9], [9, 9, 9], [1, 1, 1]])
-    rows, labels, counts = pixels.colour_label_counts(colours, 255, np.array([0, 1, 2, 0, 1]))
+    grouping = pixels.distinct_colours(colours, 255)
+    rows, labels, counts = pixels.colour_label_counts(grouping, np.array([0, 1, 2, 0, 1]))
     pairs = sorted(zip(map(tuple, rows.tolist()), labels.tolist(), counts.tolist(), strict=True))
     assert pairs == [((1, 1, 1), 1, 2), ((9, 9, 9), 0, 2), ((9, 9, 9), 2, 1)]
-    rows, labels, counts = pixels.colour_label_counts(colours, 255, np.array([0, 1, 0, 0, 1]))
+    rows, labels, counts = pixels.colour_label_counts(grouping, np.array([0, 1, 0, 0, 1]))
     assert rows.tolist() == [[1, 1, 1], [9, 9, 9]]
     assert labels.tolist() == [1, 0] and counts.tolist() == [2, 3]

@@ -40,13 +40,8 @@ def contingency(a: np.ndarray, b: np.ndarray, shape: tuple[int, int] | None = No
     return np.bincount(pair, minlength=rows * cols).reshape(rows, cols)
 
 
-def adjusted_rand_index(a: np.ndarray, b: np.ndarray) -> float:
-    """Hubert and Arabie's adjusted Rand index of two labelings of the same items."""
-    return adjusted_rand_index_of(contingency(a, b))
-
-
-def adjusted_rand_index_of(table: np.ndarray) -> float:
-    """The adjusted Rand index from the contingency table of two labelings."""
+def adjusted_rand_index(table: np.ndarray) -> float:
+    """Hubert and Arabie's adjusted Rand index of two labelings, from their contingency table."""
 
     def pairs(x: np.ndarray) -> float:
         x = x.astype(np.float64)
@@ -112,7 +107,7 @@ def compare(python: FitResult, r: FitResult) -> dict[str, Any]:
         "max_centre_distance_8bit": 255.0 * max_distance,
         "mean_centre_distance_8bit": 255.0 * float(distance.mean()),
         "share_equal_labels": share,
-        "adjusted_rand_index": adjusted_rand_index_of(table),
+        "adjusted_rand_index": adjusted_rand_index(table),
         "max_image_difference_8bit": image_diff,
         "relative_sse_difference": relative_difference(python.meta["fit_sse"], r.meta["fit_sse"]),
     }

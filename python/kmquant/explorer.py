@@ -91,7 +91,9 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
     for key, rows in fits.items():
         image, mode, k, seed = key
         name = f"{image}/k{k}_s{seed}"
-        fitted = [load(results / "fits" / impl / mode / f"{name}.npz") for impl in IMPLS]
+        fitted = [
+            load(results / "fits" / impl / mode / f"{name}.npz", labels=False) for impl in IMPLS
+        ]
         shown = palettes(*fitted)
         views["|".join(key)] = {
             "fits": {

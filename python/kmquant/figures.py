@@ -383,7 +383,8 @@ def palettes_figure(
     rows = []
     for k in ks:
         python, r = (
-            load(Path(fits) / impl / mode / image / f"k{k}_s{seed}.npz") for impl in ("python", "r")
+            load(Path(fits) / impl / mode / image / f"k{k}_s{seed}.npz", labels=False)
+            for impl in ("python", "r")
         )
         if python.ok and r.ok:
             rows.append((k, *matched_palettes(python.centres, r.centres)))

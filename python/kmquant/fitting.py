@@ -21,7 +21,7 @@ from kmquant.metrics import (
     total_sum_of_squares_8bit,
     variance_explained,
 )
-from kmquant.pixels import Pixels, colour_label_counts
+from kmquant.pixels import Pixels, colour_label_counts, distinct_colours
 
 
 @dataclass
@@ -79,11 +79,12 @@ def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
         empty = np.zeros((0, 3))
         return FitResult(empty, np.zeros(0, dtype=np.uint8), meta)
     centres = raw.centres
-    nearest = nearest_labels(pixels.colours, pixels.max_value, centres)
+    grouping = distinct_colours(pixels.colours, pixels.max_value)  # the one sort of all pixels
+    nearest = nearest_labels(grouping, pixels.max_value, centres)
     labels = raw.labels.astype(nearest.dtype) if pixels.samples_all else nearest
     # Every metric is a sum over pixels: summed once per distinct (colour, label) pair, with
     # the pair's pixel count as weight, it needs no float copy of the whole image.
-    rows, row_labels, weights = colour_label_counts(pixels.colours, pixels.max_value, labels)
+    rows, row_labels, weights = colour_label_counts(grouping, labels)
     features = rows / pixels.max_value
     palette = palette_8bit(centres) / 255.0  # what the PNG shows
     fit_sse = sse_8bit(features, centres, row_labels, weights)
@@ -114,9 +115,11 @@ def save(result: FitResult, path: str | Path) -> None:
         )
 
 
-def load(path: str | Path) -> FitResult:
+def load(path: str | Path, labels: bool = True) -> FitResult:
+    """A saved fit; without its per-pixel labels (left empty) when only the palette is needed."""
     with np.load(path) as data:
-        return FitResult(data["centres"], data["labels"], json.loads(str(data["meta"])))
+        kept = data["labels"] if labels else np.zeros(0, dtype=np.uint8)
+        return FitResult(data["centres"], kept, json.loads(str(data["meta"])))
 
 
 def load_meta(path: str | Path) -> dict[str, Any]:

@@ -46,14 +46,16 @@ def label_dtype(k: int) -> type:
     return np.uint8 if k <= 256 else np.uint16 if k <= 65536 else np.uint32
 
 
-def nearest_labels(colours: np.ndarray, max_value: int, centres: np.ndarray) -> np.ndarray:
-    """Index of the nearest centre (squared Euclidean, first on ties) for each N x 3 colour,
-    in the smallest integer type that holds it.
+def nearest_labels(
+    grouping: tuple[np.ndarray, np.ndarray, np.ndarray], max_value: int, centres: np.ndarray
+) -> np.ndarray:
+    """Index of the nearest centre (squared Euclidean, first on ties) for each pixel of an
+    image given by its `distinct_colours` grouping, in the smallest integer type that holds it.
 
     Computed once per distinct colour, then looked up for every pixel: no N x K distance
     matrix. Centres that are NaN (an emptied R cluster) are never nearest.
     """
-    distinct, inverse, _ = distinct_colours(colours, max_value)
+    distinct, inverse, _ = grouping
     return nearest_centres(distinct.astype(np.float64) / max_value, centres)[inverse]
 
 

@@ -20,7 +20,13 @@ def sse_8bit(
 ) -> float:
     """Sum over pixels of the squared RGB distance to the pixel's centre, in 8-bit units;
     `weights` counts the pixels each row stands for (default one)."""
-    diff = (features - centres[labels]) * 255.0
+    return _sum_of_squares_8bit(features - centres[labels], weights)
+
+
+def _sum_of_squares_8bit(diff: np.ndarray, weights: np.ndarray | None) -> float:
+    """Sum of the squared rows of `diff` ([0, 1] units) in 8-bit units, row i counted
+    weights[i] times."""
+    diff = diff * 255.0
     squared = np.einsum("ij,ij->i", diff, diff)
     return float(squared.sum() if weights is None else squared @ weights)
 
@@ -42,9 +48,7 @@ def variance_explained(sse: float, sst: float) -> float:
 def total_sum_of_squares_8bit(features: np.ndarray, weights: np.ndarray | None = None) -> float:
     """Squared distance of the pixels to their mean colour, in 8-bit units; `weights` counts
     the pixels each row stands for (default one)."""
-    diff = (features - np.average(features, axis=0, weights=weights)) * 255.0
-    squared = np.einsum("ij,ij->i", diff, diff)
-    return float(squared.sum() if weights is None else squared @ weights)
+    return _sum_of_squares_8bit(features - np.average(features, axis=0, weights=weights), weights)
 
 
 def index_bits(k: int) -> int:

@@ -130,18 +130,19 @@ def distinct_colours(
 
 
 def colour_label_counts(
-    colours: np.ndarray, max_value: int, labels: np.ndarray
+    grouping: tuple[np.ndarray, np.ndarray, np.ndarray], labels: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct (colour, label) pairs of a labelled image and their pixel counts: every
-    metric of the image is a weighted sum over these few rows instead of over all pixels.
+    """The distinct (colour, label) pairs of a labelled image and their pixel counts, from the
+    image's `distinct_colours` grouping: every metric of the image is a weighted sum over these
+    few rows instead of over all pixels.
 
-    With nearest-centre labels each colour has one label and this costs one sort; the labels an
+    With nearest-centre labels each colour has one label and no sort is needed; the labels an
     implementation returns for its own fit on all pixels may differ within a colour.
     """
-    distinct, inverse, counts = distinct_colours(colours, max_value)
+    distinct, inverse, counts = grouping
     per_colour = np.zeros(len(distinct), dtype=labels.dtype)
     per_colour[inverse] = labels
     if np.array_equal(per_colour[inverse], labels):
         return distinct, per_colour, counts
     first, _, counts = group(inverse.astype(np.int64) * (int(labels.max()) + 1) + labels)
-    return colours[first], labels[first], counts
+    return distinct[inverse[first]], labels[first], counts
