@@ -86,9 +86,10 @@ def test_centres_csv_round_trips_exactly(tmp_path: Path) -> None:
     np.testing.assert_array_equal(initial.read_centres(tmp_path / "c.csv"), centres)
 
 
-def test_grouping_matches_numpy_unique() -> None:
+@pytest.mark.parametrize("n_keys", [None, 50])  # sorted; counted in a table of 50 keys
+def test_grouping_matches_numpy_unique(n_keys: int | None) -> None:
     keys = np.random.default_rng(2).integers(0, 50, 5000)
-    first, inverse, counts = pixels.group(keys)
+    first, inverse, counts = pixels.group(keys, n_keys)
     _, u_first, u_inverse, u_counts = np.unique(
         keys, return_index=True, return_inverse=True, return_counts=True
     )
@@ -98,7 +99,7 @@ def test_grouping_matches_numpy_unique() -> None:
     assert inverse.dtype == np.int32
 
 
-@pytest.mark.parametrize("max_value", [255, 65535])
+@pytest.mark.parametrize("max_value", [15, 255, 65535])  # 16**3 keys < 8 x 3000: counted
 def test_distinct_colours_match_numpy_unique_over_rows(max_value: int) -> None:
     colours = np.random.default_rng(3).integers(0, 4, (3000, 3)) * (max_value // 3)
     distinct, inverse, counts = pixels.distinct_colours(colours, max_value)
