@@ -9,22 +9,41 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from kmquant import atomic
 from kmquant.images import ImageError
 
+if TYPE_CHECKING:  # the subcommands import what they need, so that each starts fast
+    import numpy as np
+
+    from kmquant.fitting import FitResult
+    from kmquant.pixels import Pixels
+
 
 def _fit(args: argparse.Namespace) -> None:
+    from kmquant import fitting, initial, pixels
+
+    px = pixels.load(args.pixels)
+    init = initial.read_centres(args.init) if args.mode == "matched" else None
+    result = _fit_image(px, args, args.image, init)
+    logging.info("%s", json.dumps(result.meta, sort_keys=True))
+    fitting.save(result, args.out)
+
+
+def _fit_image(
+    px: Pixels, args: argparse.Namespace, image: str, init: np.ndarray | None
+) -> FitResult:
+    """One fit of an image's fit sample, completed for every pixel (a `fitting.FitResult`):
+    from the given initial centres (matched mode) or by the language's own defaults."""
     from threadpoolctl import threadpool_limits
 
     from kmquant import fitting, initial, pixels
 
-    px = pixels.load(args.pixels)
     module = _fit_module(args.impl)
     features = px.fit_features()
     with threadpool_limits(limits=args.threads):
-        if args.mode == "matched":
-            init = initial.read_centres(args.init)
+        if init is not None:
             raw = module.fit_matched(features, init, args.max_iter)
             k_eff = len(init)
         else:
@@ -32,16 +51,36 @@ def _fit(args: argparse.Namespace) -> None:
             k_eff = initial.effective_k(args.k, len(distinct))
             raw = module.fit_native(features, k_eff, args.seed, args.max_iter)
     ident = {
-        "image": args.image,
+        "image": image,
         "impl": args.impl,
-        "mode": args.mode,
+        "mode": "matched" if init is not None else "native",
         "k_requested": args.k,
         "k_effective": k_eff,
         "seed": args.seed,
     }
-    result = fitting.complete(raw, px, ident)
-    logging.info("%s", json.dumps(result.meta, sort_keys=True))
-    fitting.save(result, args.out)
+    return fitting.complete(raw, px, ident)
+
+
+def _compress(args: argparse.Namespace) -> None:
+    from kmquant import images, pixels
+    from kmquant.metrics import palette_8bit
+
+    px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
+    result = _fit_image(px, args, Path(args.image).stem, init=None)
+    if not result.ok:
+        raise SystemExit(f"kmquant compress: the {args.impl} fit failed: {result.meta['message']}")
+    png = images.encode_png(result.labels.reshape(px.shape), palette_8bit(result.centres))
+    atomic.write_bytes(args.out, png)
+    meta = result.meta
+    logging.info(
+        "%s: K = %d (%s, %s), PSNR %.2f dB, %d bytes",
+        args.out,
+        meta["k_effective"],
+        args.impl,
+        meta["status"],
+        meta["psnr_db"],
+        len(png),
+    )
 
 
 def _fit_module(impl: str) -> ModuleType:
@@ -302,6 +341,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init", help="initial centres CSV (matched mode)")
     p.add_argument("--threads", type=int, default=1)
     p.set_defaults(run=_fit)
+
+    p = sub.add_parser(
+        "compress",
+        help="quantize one image to an indexed PNG of K colours (like pngquant)",
+        description="Fit K colours to the image's fit sample with the language's own defaults "
+        "(scikit-learn's k-means++ and Lloyd, or R's Hartigan-Wong), give every pixel its "
+        "nearest colour and write the indexed PNG.",
+    )
+    p.add_argument("image")
+    p.add_argument("out", help="the PNG to write")
+    p.add_argument("--k", type=int, default=256, help="colours in the palette (default 256)")
+    p.add_argument("--impl", choices=("python", "r"), default="python")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-iter", type=int, default=300)
+    p.add_argument("--fit-max-pixels", type=int, default=300_000)
+    p.add_argument("--sample-seed", type=int, default=0)
+    p.add_argument("--background", default="#ffffff", help="for transparent pixels")
+    p.add_argument("--threads", type=int, default=None, help="default: all cores")
+    p.set_defaults(run=_compress)
 
     p = sub.add_parser("agree", help="compare a Python fit with an R fit")
     p.add_argument("python")

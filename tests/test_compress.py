@@ -1,0 +1,48 @@
+"""`kmquant compress`: one image to an indexed PNG of K colours, outside the workflow."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+
+def compress(image: Path, out: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "kmquant", "compress", str(image), str(out), *options]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("impl", ["python", "r"])
+def test_compress_writes_the_native_png_the_study_writes(
+    tiny_run: Path, tmp_path: Path, impl: str
+) -> None:
+    """The tiny study's settings (K 8, seed 0, 1000-pixel fit sample) give its very PNG."""
+    out = tmp_path / "photo.png"
+    options = ("--impl", impl, "--k", "8", "--seed", "0", "--fit-max-pixels", "1000")
+    done = compress(tiny_run / "data" / "photo.png", out, *options, "--threads", "1")
+    assert done.returncode == 0, done.stderr
+    study = tiny_run / "results" / "images" / impl / "native" / "photo" / "k8_s0.png"
+    assert out.read_bytes() == study.read_bytes()
+    # The PSNR it reports is that of the written file against the original.
+    with Image.open(out) as png, Image.open(tiny_run / "data" / "photo.png") as original:
+        assert png.mode == "P" and len(png.getcolors()) <= 8
+        x = np.asarray(original.convert("RGB"), dtype=np.float64)
+        y = np.asarray(png.convert("RGB"), dtype=np.float64)
+    psnr = 10 * math.log10(255**2 / np.mean((x - y) ** 2))
+    reported = re.search(r"PSNR ([0-9.]+) dB", done.stderr)
+    assert reported is not None and float(reported.group(1)) == pytest.approx(psnr, abs=0.005)
+
+
+def test_compress_refuses_a_non_image_in_one_sentence(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    done = compress(bad, tmp_path / "out.png")
+    assert done.returncode == 1
+    assert "notes.png" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out.png").exists()
