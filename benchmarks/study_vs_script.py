@@ -1,0 +1,83 @@
+"""Benchmark 2: the default study through Snakemake (`--cores 2`; everything: fits, metrics,
+agreement, convergence traces, tables, figures, explorer) against plain_script.py, a serial
+script that does only the same fits, the way the seed tutorials do (a loop over K calling
+scikit-learn and Rscript). Prints both wall times and their ratio, where the study's job time
+went, and checks that both ran the same fits (equal SSE, fit by fit).
+
+    python benchmarks/study_vs_script.py [--config config.yaml] [--cores 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from common import ROOT, measure
+
+
+def study_table(study: Path, name: str) -> list[dict[str, str]]:
+    with open(study / "results" / "tables" / name, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def same_fits(study: Path, plain: Path) -> tuple[int, float]:
+    """(fits compared, largest relative SSE difference) between the two runs."""
+    ours = {(r["image"], r["impl"], r["mode"], r["k_requested"], r["seed"]): float(r["fit_sse"])
+            for r in study_table(study, "fits.csv")}  # fmt: skip
+    with open(plain / "fits.csv", newline="") as handle:
+        theirs = {(r["image"], r["impl"], r["mode"], r["k"], r["seed"]): float(r["sse_8bit"])
+                  for r in csv.DictReader(handle)}  # fmt: skip
+    if ours.keys() != theirs.keys():
+        raise SystemExit("the study and the plain script ran different sets of fits")
+    return len(ours), max(abs(theirs[key] / ours[key] - 1) for key in ours)
+
+
+def job_seconds(results: Path) -> dict[str, float]:
+    """Seconds of every benchmarked job, summed per rule output folder."""
+    totals: dict[str, float] = collections.defaultdict(float)
+    for path in (results / "benchmarks").rglob("*.tsv"):
+        with open(path, newline="") as handle:
+            row = list(csv.DictReader(handle, delimiter="\t"))[-1]
+        parts = path.relative_to(results / "benchmarks").parts
+        totals["/".join(parts[:3]) if parts[0] == "fits" else parts[0]] += float(row["s"])
+    return dict(totals)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
+    parser.add_argument("--cores", default="2")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        shutil.copy(args.config, work / "config.yaml")
+        (work / "data").symlink_to(ROOT / "data")
+        snakemake = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"),
+                     "-d", str(work), "--cores", args.cores, "--quiet"]  # fmt: skip
+        study = measure(snakemake).seconds
+        script = [sys.executable, str(Path(__file__).with_name("plain_script.py")),
+                  str(work / "config.yaml"), str(work / "plain")]  # fmt: skip
+        plain = measure(script).seconds
+        n_fits, difference = same_fits(work, work / "plain")
+        print(f"study, snakemake --cores {args.cores}: {study:.0f} s")
+        print(f"plain serial script: {plain:.0f} s")
+        print(f"ratio study / plain script: {study / plain:.2f}")
+        print(f"same fits: {n_fits} fits, largest relative SSE difference {difference:.1e}")
+        # The time inside the fit calls bounds the study from below, whatever the overhead.
+        fitting = sum(float(row["fit_seconds"]) for row in study_table(work, "timings.csv"))
+        floor = fitting / int(args.cores)
+        print(f"the study's fit calls alone: {fitting:.0f} s; spread evenly over {args.cores} "
+              f"cores {floor:.0f} s, {floor / plain:.2f} of the plain script")  # fmt: skip
+        totals = job_seconds(work / "results")
+        print(f"the study's job seconds, {sum(totals.values()):.0f} s in all:")
+        for name, seconds in sorted(totals.items(), key=lambda item: -item[1]):
+            print(f"  {name:<24} {seconds:7.1f} s")
+
+
+if __name__ == "__main__":
+    main()
