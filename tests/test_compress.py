@@ -39,6 +39,12 @@ def test_compress_writes_the_native_png_the_study_writes(
     assert reported is not None and float(reported.group(1)) == pytest.approx(psnr, abs=0.005)
 
 
+def test_compress_refuses_a_palette_of_no_colours(tmp_path: Path) -> None:
+    done = compress(tmp_path / "any.png", tmp_path / "out.png", "--k", "0")
+    assert done.returncode == 2
+    assert "argument --k: must be at least 1, not 0" in done.stderr
+
+
 def test_compress_refuses_a_non_image_in_one_sentence(tmp_path: Path) -> None:
     bad = tmp_path / "notes.png"
     bad.write_text("not an image")

@@ -51,6 +51,7 @@ def test_description_says_what_ran_what_came_out_and_the_versions() -> None:
     assert "K in ``2``, ``8``" in text
     assert "Of 3 fits, 1 succeeded, 1 warned and\n1 failed" in text
     assert "at most 300 iterations on at most 1000" in text
+    assert "one shared function for both languages' palettes" in text  # issue 7 asks it said
     assert "scikit-learn 1.9.1" in text and "rpy2" not in text.split("Versions")[1]
     assert "R version 4.2.2; BLAS /usr/lib/libblas.so.3" in text
     # Valid reStructuredText: docutils stops at the first warning.

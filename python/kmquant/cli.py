@@ -305,6 +305,13 @@ def _environment(args: argparse.Namespace) -> None:
     atomic.write_text(args.out, text)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kmquant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -351,11 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("image")
     p.add_argument("out", help="the PNG to write")
-    p.add_argument("--k", type=int, default=256, help="colours in the palette (default 256)")
+    p.add_argument("--k", type=_positive, default=256, help="colours in the palette (256)")
     p.add_argument("--impl", choices=("python", "r"), default="python")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-iter", type=int, default=300)
-    p.add_argument("--fit-max-pixels", type=int, default=300_000)
+    p.add_argument("--max-iter", type=_positive, default=300)
+    p.add_argument("--fit-max-pixels", type=_positive, default=300_000)
     p.add_argument("--sample-seed", type=int, default=0)
     p.add_argument("--background", default="#ffffff", help="for transparent pixels")
     p.add_argument("--threads", type=int, default=None, help="default: all cores")
@@ -466,6 +473,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("rpy2").setLevel(logging.WARNING)  # R start-up chatter, not our results
     args = build_parser().parse_args(argv)
     try:
         args.run(args)

@@ -74,7 +74,9 @@ rpy2), for K in {_literal(_numbers(row["k_requested"] for row in fits))} and see
 
 Fits ran for at most {settings["max_iter"]} iterations on at most {settings["fit_max_pixels"]}
 pixels per image (a sample drawn with seed {settings["fit_sample_seed"]}, the same rows in both
-languages); every pixel was then labelled with its nearest palette colour.
+languages). On an image larger than that, every pixel was then labelled with its nearest palette
+colour by one shared function for both languages' palettes (``kmquant.labelling.nearest_labels``);
+a fit that saw every pixel keeps the labels its own language gave.
 
 Of {len(fits)} fits, {status["ok"]} succeeded, {status["warning"]} warned and
 {status["error"]} failed. The {len(pairs)} Python/R pairs compare as follows (``identical``:
