@@ -8,7 +8,6 @@ Prints every job's seconds and peak memory per pixel, from Snakemake's benchmark
 from __future__ import annotations
 
 import argparse
-import csv
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from common import ROOT, camera_photo
+from kmquant.tables import read_benchmark, read_csv
 
 RUNS = ((12, 256), (48, 64))  # megapixels, K
 
@@ -25,10 +25,9 @@ def jobs(results: Path) -> list[tuple[str, float, float]]:
     """(job, seconds, peak MB) of every job the run benchmarked."""
     rows = []
     for path in sorted((results / "benchmarks").rglob("*.tsv")):
-        with open(path, newline="") as handle:
-            row = list(csv.DictReader(handle, delimiter="\t"))[-1]
+        job = read_benchmark(path)
         name = str(path.relative_to(results / "benchmarks").with_suffix(""))
-        rows.append((name, float(row["s"]), float(row["max_rss"])))
+        rows.append((name, job["job_wall_seconds"], job["job_max_rss_mb"]))
     return rows
 
 
@@ -49,8 +48,7 @@ def main() -> None:
                  str(work), "--cores", args.cores, "--quiet"],
                 check=True,
             )  # fmt: skip
-            with open(work / "results" / "tables" / "fits.csv", newline="") as handle:
-                fits = list(csv.DictReader(handle))
+            fits = read_csv(work / "results" / "tables" / "fits.csv")
             print(f"\n{megapixels} MP, K = {k}: " + ", ".join(
                 f"{f['impl']} {f['mode']} {f['status']} PSNR {float(f['psnr_db']):.2f} dB"
                 for f in fits))  # fmt: skip

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from common import camera_photo, kmquant, measure
+from kmquant import metrics
 
 
 def psnr_db(original: Path, compressed: Path) -> float:
@@ -26,8 +26,7 @@ def psnr_db(original: Path, compressed: Path) -> float:
     with Image.open(original) as a, Image.open(compressed) as b:
         x = np.asarray(a.convert("RGB"), dtype=np.float64)
         y = np.asarray(b.convert("RGB"), dtype=np.float64)
-    mse = float(np.mean((x - y) ** 2))
-    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
+    return metrics.psnr_db(float(np.mean((x - y) ** 2)))
 
 
 def ours(photo: Path, png: Path, impl: str, k: int, sample: int) -> float:

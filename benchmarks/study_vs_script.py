@@ -11,27 +11,21 @@ from __future__ import annotations
 
 import argparse
 import collections
-import csv
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from common import ROOT, measure
-
-
-def study_table(study: Path, name: str) -> list[dict[str, str]]:
-    with open(study / "results" / "tables" / name, newline="") as handle:
-        return list(csv.DictReader(handle))
+from kmquant.tables import read_benchmark, read_csv
 
 
 def same_fits(study: Path, plain: Path) -> tuple[int, float]:
     """(fits compared, largest relative SSE difference) between the two runs."""
     ours = {(r["image"], r["impl"], r["mode"], r["k_requested"], r["seed"]): float(r["fit_sse"])
-            for r in study_table(study, "fits.csv")}  # fmt: skip
-    with open(plain / "fits.csv", newline="") as handle:
-        theirs = {(r["image"], r["impl"], r["mode"], r["k"], r["seed"]): float(r["sse_8bit"])
-                  for r in csv.DictReader(handle)}  # fmt: skip
+            for r in read_csv(study / "results" / "tables" / "fits.csv")}  # fmt: skip
+    theirs = {(r["image"], r["impl"], r["mode"], r["k"], r["seed"]): float(r["sse_8bit"])
+              for r in read_csv(plain / "fits.csv")}  # fmt: skip
     if ours.keys() != theirs.keys():
         raise SystemExit("the study and the plain script ran different sets of fits")
     return len(ours), max(abs(theirs[key] / ours[key] - 1) for key in ours)
@@ -41,10 +35,9 @@ def job_seconds(results: Path) -> dict[str, float]:
     """Seconds of every benchmarked job, summed per rule output folder."""
     totals: dict[str, float] = collections.defaultdict(float)
     for path in (results / "benchmarks").rglob("*.tsv"):
-        with open(path, newline="") as handle:
-            row = list(csv.DictReader(handle, delimiter="\t"))[-1]
         parts = path.relative_to(results / "benchmarks").parts
-        totals["/".join(parts[:3]) if parts[0] == "fits" else parts[0]] += float(row["s"])
+        name = "/".join(parts[:3]) if parts[0] == "fits" else parts[0]
+        totals[name] += read_benchmark(path)["job_wall_seconds"]
     return dict(totals)
 
 
@@ -69,7 +62,8 @@ def main() -> None:
         print(f"ratio study / plain script: {study / plain:.2f}")
         print(f"same fits: {n_fits} fits, largest relative SSE difference {difference:.1e}")
         # The time inside the fit calls bounds the study from below, whatever the overhead.
-        fitting = sum(float(row["fit_seconds"]) for row in study_table(work, "timings.csv"))
+        timings = read_csv(work / "results" / "tables" / "timings.csv")
+        fitting = sum(float(row["fit_seconds"]) for row in timings)
         floor = fitting / int(args.cores)
         print(f"the study's fit calls alone: {fitting:.0f} s; spread evenly over {args.cores} "
               f"cores {floor:.0f} s, {floor / plain:.2f} of the plain script")  # fmt: skip
