@@ -1,5 +1,5 @@
 # K-means colour quantization in Python (scikit-learn) and R (stats::kmeans), cross-validated.
-# Read top to bottom: load each image, draw matched initial centres, fit in both languages,
+# Read top to bottom: load each image, draw the shared initial centres, fit in both languages,
 # write the indexed PNGs, compare every Python/R pair, and gather the result tables, figures,
 # the interactive explorer and the front page of `snakemake --report results/report.html`.
 # Each rule calls one subcommand of the kmquant package (python/kmquant/cli.py).
@@ -11,6 +11,8 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
+from kmquant.modes import MODES as MODE_REGISTRY
+from kmquant.modes import figure_mode, mode_seeds
 from kmquant.pixels import is_rejected
 from kmquant.study import ConfigError, discover_images, job_environment
 
@@ -40,11 +42,12 @@ ENV = "workflow/envs/kmquant.yaml"
 IMPLS = ["python", "r"]
 MODES = config["modes"]
 KS = config["k"]
-SEEDS = config["seeds"]
 FIT = "{impl}/{mode}/{image}/k{k}_s{seed}"
+# Modes that start both languages from one file of initial centres (matched and tied).
+SHARED_START = [mode for mode in MODES if MODE_REGISTRY[mode].shared_start]
 # The image grids and palettes show one mode and seed; palettes up to PALETTE_MAX_K colours.
-FIGURE_MODE = "matched" if "matched" in MODES else "native"
-FIGURE_SEED = SEEDS[0]
+FIGURE_MODE = figure_mode(MODES)
+FIGURE_SEED = mode_seeds(FIGURE_MODE, config)[0]
 PALETTE_KS = [k for k in KS if k <= config["palette_max_k"]]
 # Report categories; every figure and table has a caption in workflow/report/.
 QUALITY = "1. Distortion, quality and storage"
@@ -68,7 +71,7 @@ localrules:
 wildcard_constraints:
     image=r"[A-Za-z0-9_.-]+",
     impl="python|r",
-    mode="matched|native",
+    mode="|".join(MODE_REGISTRY),
     k=r"\d+",
     seed=r"\d+",
 
@@ -83,9 +86,21 @@ def accepted():
     ]
 
 
+def per_mode(pattern, modes=MODES, **wildcards):
+    """`pattern` expanded for every mode with that mode's seeds (the tied experiment may run
+    fewer), K and the given wildcards."""
+    return [
+        path
+        for mode in modes
+        for path in expand(
+            pattern, mode=mode, k=KS, seed=mode_seeds(mode, config), **wildcards
+        )
+    ]
+
+
 def fits(impls=IMPLS, modes=MODES, images=None, pattern=f"results/fits/{FIT}.npz"):
     images = accepted() if images is None else images
-    return expand(pattern, impl=impls, mode=modes, image=images, k=KS, seed=SEEDS)
+    return per_mode(pattern, modes, impl=impls, image=images)
 
 
 def image_dirs(*_):
@@ -104,31 +119,24 @@ def originals(*_):
     return expand("results/images/original/{image}.png", image=accepted())
 
 
-def matched_init(wc):
-    """Matched-mode fits (and their comparison) read the shared initial centres."""
+def shared_init(wc):
+    """Fits of a shared-start mode (and their comparison) read its initial centres."""
     return (
-        f"results/init/{wc.image}/k{wc.k}_s{wc.seed}.csv"
-        if wc.mode == "matched"
+        f"results/init/{wc.mode}/{wc.image}/k{wc.k}_s{wc.seed}.csv"
+        if MODE_REGISTRY[wc.mode].shared_start
         else []
     )
 
 
 def inits(*_):
-    return expand(
-        "results/init/{image}/k{k}_s{seed}.csv",
-        image=accepted() if "matched" in MODES else [],
-        k=KS,
-        seed=SEEDS,
+    return per_mode(
+        "results/init/{mode}/{image}/k{k}_s{seed}.csv", SHARED_START, image=accepted()
     )
 
 
 def pairs(*_):
-    return expand(
-        "results/agreement/{mode}/{image}/k{k}_s{seed}.json",
-        mode=MODES,
-        image=accepted(),
-        k=KS,
-        seed=SEEDS,
+    return per_mode(
+        "results/agreement/{mode}/{image}/k{k}_s{seed}.json", image=accepted()
     )
 
 
@@ -192,22 +200,23 @@ rule initial_centres:
     input:
         "results/pixels/{image}.npz",
     output:
-        "results/init/{image}/k{k}_s{seed}.csv",
+        "results/init/{mode}/{image}/k{k}_s{seed}.csv",
     log:
-        "results/logs/init/{image}/k{k}_s{seed}.log",
+        "results/logs/init/{mode}/{image}/k{k}_s{seed}.log",
     benchmark:
-        "results/benchmarks/init/{image}/k{k}_s{seed}.tsv"
+        "results/benchmarks/init/{mode}/{image}/k{k}_s{seed}.tsv"
     conda:
         ENV
     threads: 1
     shell:
-        "python -m kmquant init {input:q} {output:q} --k {wildcards.k} --seed {wildcards.seed} > {log:q} 2>&1"
+        "python -m kmquant init {input:q} {output:q} --mode {wildcards.mode}"
+        " --k {wildcards.k} --seed {wildcards.seed} > {log:q} 2>&1"
 
 
 rule fit:
     input:
         pixels="results/pixels/{image}.npz",
-        init=matched_init,
+        init=shared_init,
     output:
         f"results/fits/{FIT}.npz",
     log:
@@ -249,7 +258,7 @@ rule agreement:
         python="results/fits/python/{mode}/{image}/k{k}_s{seed}.npz",
         r="results/fits/r/{mode}/{image}/k{k}_s{seed}.npz",
         pixels="results/pixels/{image}.npz",
-        init=matched_init,
+        init=shared_init,
     output:
         "results/agreement/{mode}/{image}/k{k}_s{seed}.json",
     log:
@@ -323,7 +332,7 @@ rule original_png:
 rule convergence:
     input:
         pixels="results/pixels/{image}.npz",
-        init="results/init/{image}/k{k}_s{seed}.csv",
+        init="results/init/matched/{image}/k{k}_s{seed}.csv",
         python="results/fits/python/matched/{image}/k{k}_s{seed}.npz",
         r="results/fits/r/matched/{image}/k{k}_s{seed}.npz",
     output:

@@ -3,7 +3,7 @@ pixel count (`sample_weight`), an exact speed-up of the fit on every pixel? Per 
 ratio, and whether both fits end at the same centres (within 1e-9 of 8-bit units) with the
 same labels and iterations. Measured in this one run on one shipped photo.
 
-    python benchmarks/weighted_fit.py [--image china] [--k 4 16 64] [--seed 0]
+    python benchmarks/weighted_fit.py [--image china] [--k 4 16 64] [--seed 0] [--lattice]
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ def main() -> None:
     parser.add_argument("--image", default="china")
     parser.add_argument("--k", type=int, nargs="+", default=[4, 16, 64])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lattice", action="store_true", help="the tied start (on the lattice)")
     args = parser.parse_args()
     px = pixels.prepare(ROOT / "data" / f"{args.image}.jpg", 10**9, 0, "#ffffff")
     distinct, inverse, counts = pixels.distinct_colours(px.colours, px.max_value)
     print(f"{args.image}: {px.n} pixels, {len(distinct)} distinct colours")
     for k in args.k:
-        init = initial.initial_centres(px, k, args.seed)
+        init = initial.initial_centres(px, k, args.seed, off_lattice=not args.lattice)
         plain, plain_s = lloyd(px.features(), init, None)
         weighted, weighted_s = lloyd(distinct / px.max_value, init, counts)
         gap = 255 * float(np.abs(plain.cluster_centers_ - weighted.cluster_centers_).max())

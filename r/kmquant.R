@@ -35,7 +35,7 @@ kmquant_fit <- function(x, centers, iter_max, algorithm, seed = NULL) {
 }
 
 # Lloyd from given centres; R reports iter.max + 1 iterations when it did not converge.
-kmquant_fit_matched <- function(x, centers, iter_max) {
+kmquant_fit_lloyd <- function(x, centers, iter_max) {
   kmquant_fit(x, centers, iter_max, "Lloyd")
 }
 

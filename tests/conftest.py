@@ -65,8 +65,8 @@ def write_config(workdir: Path, **config: object) -> Path:
 
 
 def make_tiny_study(folder: Path) -> Path:
-    """A work folder with two small images and a small config (2 K values, 1 seed; the
-    convergence trace at a K of the grid, so that it adds no fits)."""
+    """A work folder with two small images and a small config (2 K values, 1 seed, every
+    mode; the convergence trace at a K of the grid, so that it adds no fits)."""
     data = folder / "data"
     data.mkdir()
     small_photo().save(data / "photo.png")
@@ -76,7 +76,7 @@ def make_tiny_study(folder: Path) -> Path:
         image_dir="data",
         k=[2, 8],
         seeds=[0],
-        modes=["matched", "native"],
+        modes=["matched", "tied", "native"],
         max_iter=300,
         fit_max_pixels=1000,
         convergence_k=[8],

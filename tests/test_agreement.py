@@ -12,7 +12,7 @@ from kmquant.agreement import (
     adjusted_rand_index,
     compare,
     contingency,
-    explain_matched,
+    explain_shared_start,
     match_palettes,
     relative_difference,
 )
@@ -94,7 +94,7 @@ def test_emptied_r_centre_is_explained() -> None:
     record = compare(python, r)
     assert record["verdict"] == "different"
     assert record["max_centre_distance_8bit"] == np.inf
-    message = explain_matched(record, python, r, tied=0)
+    message = explain_shared_start(record, python, r, tied=0)
     assert "r: 1" in message
     assert "NaN" in message
 
@@ -103,9 +103,29 @@ def test_ties_at_the_start_are_explained() -> None:
     moved = LABELS.copy()
     moved[0] = (moved[0] + 1) % 4
     python, r = _fit(PALETTE, LABELS), _fit(PALETTE, moved)
-    message = explain_matched(compare(python, r), python, r, tied=12)
+    message = explain_shared_start(compare(python, r), python, r, tied=12)
     assert message.startswith("12 pixels are exactly equidistant from two initial centres")
-    assert "rounding" in explain_matched(compare(python, r), python, r, tied=0)
+    assert "rounding" in message
+
+
+def test_a_difference_with_no_known_cause_is_reported_as_a_finding_with_its_size() -> None:
+    moved = LABELS.copy()
+    moved[0] = (moved[0] + 1) % 4  # 1 of 500 pixels
+    python, r = _fit(PALETTE, LABELS), _fit(PALETTE, moved)
+    message = explain_shared_start(compare(python, r), python, r, tied=0)
+    assert message.startswith("a finding to investigate: no exact tie at the start")
+    assert "(3 python and 3 r iterations), yet 0.002 of the pixels" in message
+
+
+def test_a_run_stopped_at_max_iter_is_named() -> None:
+    moved = LABELS.copy()
+    moved[0] = (moved[0] + 1) % 4
+    python = _fit(PALETTE, LABELS, n_iter=300, converged=False)
+    r = _fit(PALETTE, moved, n_iter=300, converged=False)
+    message = explain_shared_start(compare(python, r), python, r, tied=0)
+    assert message == (
+        "a run stopped at max_iter before converging (300 python and 300 r iterations)"
+    )
 
 
 def test_relative_sse_difference() -> None:
@@ -117,8 +137,10 @@ def test_identical_fit_with_other_iteration_counts_is_noted() -> None:
     python, r = _fit(PALETTE, LABELS, n_iter=203), _fit(PALETTE, LABELS, n_iter=202)
     record = compare(python, r)
     assert record["verdict"] == "identical"
-    assert explain_matched(record, python, r, tied=5).startswith("the same fit, reached in 203")
-    assert explain_matched(record, python, python, tied=5) == ""
+    assert explain_shared_start(record, python, r, tied=5).startswith(
+        "the same fit, reached in 203"
+    )
+    assert explain_shared_start(record, python, python, tied=5) == ""
 
 
 def test_pairwise_statistics_from_the_table_equal_the_per_pixel_ones() -> None:

@@ -18,9 +18,9 @@ def photo() -> pixels.Pixels:
 
 @pytest.mark.parametrize("module", [fit_python, fit_r], ids=["python", "r"])
 def test_stepped_run_ends_where_the_full_run_ends(photo: pixels.Pixels, module) -> None:
-    init = initial.initial_centres(photo, 6, seed=0)
-    full = module.fit_matched(photo.fit_features(), init, 300)
-    trace = step_through(module.fit_matched, photo, init, 300)
+    init = initial.initial_centres(photo, 6, seed=0, off_lattice=True)
+    full = module.fit_lloyd(photo.fit_features(), init, 300)
+    trace = step_through(module.fit_lloyd, photo, init, 300)
     assert trace.converged and full.converged
     np.testing.assert_allclose(trace.centres[-1], full.centres, atol=1e-12, rtol=0)
     # one entry for the start and one per iteration that moved the centres
@@ -29,25 +29,25 @@ def test_stepped_run_ends_where_the_full_run_ends(photo: pixels.Pixels, module) 
 
 
 def test_both_languages_agree_at_every_iteration(photo: pixels.Pixels) -> None:
-    init = initial.initial_centres(photo, 6, seed=0)
-    python = step_through(fit_python.fit_matched, photo, init, 300)
-    r = step_through(fit_r.fit_matched, photo, init, 300)
+    init = initial.initial_centres(photo, 6, seed=0, off_lattice=True)
+    python = step_through(fit_python.fit_lloyd, photo, init, 300)
+    r = step_through(fit_r.fit_lloyd, photo, init, 300)
     assert python.centres.shape == r.centres.shape
     assert np.abs(python.centres - r.centres).max() < 1e-12
     np.testing.assert_allclose(python.sse, r.sse, rtol=1e-12)
 
 
 def test_an_r_error_ends_the_trajectory(photo: pixels.Pixels) -> None:
-    init = np.vstack([initial.initial_centres(photo, 3, seed=0), [[0.0, 0.0, 0.0]]] * 1)
+    init = initial.initial_centres(photo, 3, seed=0, off_lattice=True)
     init = np.vstack([init, init[:1]])  # duplicated centres: R stops at the first step
-    trace = step_through(fit_r.fit_matched, photo, init, 300)
+    trace = step_through(fit_r.fit_lloyd, photo, init, 300)
     assert trace.error == "initial centers are not distinct"
     assert len(trace.centres) == 1 and not trace.converged
 
 
 def test_the_sse_of_every_iteration_is_the_per_pixel_sum(photo: pixels.Pixels) -> None:
-    init = initial.initial_centres(photo, 6, seed=0)
-    trace = step_through(fit_python.fit_matched, photo, init, 300)
+    init = initial.initial_centres(photo, 6, seed=0, off_lattice=True)
+    trace = step_through(fit_python.fit_lloyd, photo, init, 300)
     x = photo.features()
     for centres, sse in zip(trace.centres, trace.sse, strict=True):
         d2 = ((x[:, None, :] - centres[None]) ** 2).sum(axis=2) * 255.0**2

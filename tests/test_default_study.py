@@ -1,6 +1,6 @@
 """The full default study (config.yaml, the shipped photos), run by real snakemake.
 
-Slow (about 15 minutes on 2 cores): `pytest -m "not slow"` leaves it out.
+Slow (about 10 minutes on 2 cores): `pytest -m "not slow"` leaves it out.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_snakemake
+from kmquant.modes import mode_seeds
 
 pytestmark = pytest.mark.slow
 
@@ -34,23 +35,31 @@ def _rows(workdir: Path, table: str) -> list[dict[str, str]]:
 def test_every_fit_of_the_grid_is_in_the_table(default_study: Path) -> None:
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     rows = _rows(default_study, "fits.csv")
-    expected = 2 * 2 * len(config["modes"]) * len(config["k"]) * len(config["seeds"])
-    assert len(rows) == expected
+    runs = sum(len(mode_seeds(mode, config)) for mode in config["modes"]) * len(config["k"])
+    assert len(rows) == 2 * 2 * runs == 2 * 2 * (3 + 1 + 3) * 8
     assert {r["image"] for r in rows} == {"china", "flower"}
     assert {int(r["k_requested"]) for r in rows} == set(config["k"])
     assert {r["n_fit_pixels"] for r in rows} == {"273280"}  # the photos fit on all pixels
 
 
-def test_matched_mode_is_identical_or_says_why(default_study: Path) -> None:
+def test_every_matched_pair_is_identical(default_study: Path) -> None:
     matched = [r for r in _rows(default_study, "agreement.csv") if r["mode"] == "matched"]
     assert len(matched) == 2 * 8 * 3
     for row in matched:
-        if row["verdict"] == "identical":
-            assert float(row["max_centre_distance_8bit"]) < 255e-9
-            assert row["share_equal_labels"] == "1.0"
-            assert row["n_iter_python"] == row["n_iter_r"] or row["message"], row
-        else:
-            assert row["message"], row
-    identical = {(r["image"], r["k_requested"]) for r in matched if r["verdict"] == "identical"}
-    # Small palettes reach the same fit in both languages on both photographs.
-    assert {("china", "2"), ("flower", "2"), ("china", "4"), ("flower", "4")} <= identical
+        assert row["verdict"] == "identical", row
+        assert float(row["max_centre_distance_8bit"]) < 255e-9
+        assert row["share_equal_labels"] == "1.0"
+        assert row["tied_initial_pixels"] == "0"
+
+
+def test_the_tied_experiment_counts_its_ties_at_every_k(default_study: Path) -> None:
+    tied = [r for r in _rows(default_study, "agreement.csv") if r["mode"] == "tied"]
+    assert {(r["image"], int(r["k_requested"])) for r in tied} == {
+        (image, k) for image in ("china", "flower") for k in (2, 4, 8, 16, 32, 64, 128, 256)
+    }
+    for row in tied:
+        if row["verdict"] != "identical":
+            assert int(row["tied_initial_pixels"]) > 0, row
+            assert f"{row['tied_initial_pixels']} pixels are exactly equidistant" in row["message"]
+    # From K = 64 on, rounding of the tied pixels parts the runs on both photographs.
+    assert all(r["verdict"] != "identical" for r in tied if int(r["k_requested"]) >= 64)

@@ -12,6 +12,7 @@ from PIL import Image
 
 from conftest import ROOT, five_colour_image
 from kmquant import fit_python, fit_r, fitting, pixels
+from kmquant.modes import MODES
 
 RNG = np.random.default_rng(5)
 X = RNG.random((400, 3))  # continuous values: no exact ties between centres
@@ -32,14 +33,14 @@ def reference_lloyd(x: np.ndarray, centres: np.ndarray, max_iter: int) -> tuple[
 
 def test_python_matched_is_textbook_lloyd() -> None:
     labels, n_iter = reference_lloyd(X, INIT, 300)
-    fit = fit_python.fit_matched(X, INIT, 300)
+    fit = fit_python.fit_lloyd(X, INIT, 300)
     np.testing.assert_array_equal(fit.labels, labels)
     assert fit.converged
     assert fit.n_iter == n_iter
 
 
 def test_r_matched_is_identical_to_python_matched() -> None:
-    python, r = fit_python.fit_matched(X, INIT, 300), fit_r.fit_matched(X, INIT, 300)
+    python, r = fit_python.fit_lloyd(X, INIT, 300), fit_r.fit_lloyd(X, INIT, 300)
     np.testing.assert_array_equal(r.labels, python.labels)
     np.testing.assert_allclose(r.centres, python.centres, atol=1e-12, rtol=0)
     assert (r.n_iter, r.converged) == (python.n_iter, python.converged)
@@ -63,13 +64,13 @@ def test_r_native_is_what_bare_rscript_computes(tmp_path: Path) -> None:
 
 def test_r_error_becomes_a_status() -> None:
     duplicated = np.vstack([INIT, INIT[:1]])
-    fit = fit_r.fit_matched(X, duplicated, 300)
+    fit = fit_r.fit_lloyd(X, duplicated, 300)
     assert fit.centres is None
     assert fit.error == "initial centers are not distinct"
 
 
 def test_r_warning_is_recorded_and_marks_no_convergence() -> None:
-    fit = fit_r.fit_matched(X, INIT, 1)
+    fit = fit_r.fit_lloyd(X, INIT, 1)
     assert fit.warnings == ["did not converge in 1 iteration"]
     assert not fit.converged
     assert fit.n_iter == 1
@@ -80,7 +81,7 @@ def test_r_warning_is_recorded_and_marks_no_convergence() -> None:
 def test_r_lloyd_records_an_emptied_cluster() -> None:
     # A centre far from every point loses all its points in the first assignment.
     init = np.vstack([INIT[:3], [[5.0, 5.0, 5.0]]])
-    fit = fit_r.fit_matched(X, init, 300)
+    fit = fit_r.fit_lloyd(X, init, 300)
     assert "empty cluster" in "; ".join(fit.warnings)
     assert np.isnan(fit.centres[3]).all()
 
@@ -88,7 +89,7 @@ def test_r_lloyd_records_an_emptied_cluster() -> None:
 def test_sampled_fit_labels_every_pixel_with_its_nearest_centre() -> None:
     rgb = RNG.integers(0, 256, (10, 20, 3), dtype=np.uint8)
     px = pixels.Pixels(rgb, 255, pixels.fit_sample(200, 50, 0))
-    raw = fit_python.fit_matched(px.fit_features(), px.fit_features()[:3], 300)
+    raw = fit_python.fit_lloyd(px.fit_features(), px.fit_features()[:3], 300)
     result = fitting.complete(raw, px, {"image": "x"})
     x = px.features()
     brute = np.argmin(((x[:, None, :] - result.centres[None]) ** 2).sum(axis=2), axis=1)
@@ -111,7 +112,7 @@ def test_failed_fit_is_completed_as_an_error_record(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("impl", ["python", "r"])
-@pytest.mark.parametrize("mode", ["matched", "native"])
+@pytest.mark.parametrize("mode", list(MODES))
 def test_k_above_distinct_colours_runs_with_k_effective(
     tmp_path: Path, impl: str, mode: str
 ) -> None:
@@ -120,11 +121,14 @@ def test_k_above_distinct_colours_runs_with_k_effective(
     run = {"check": True, "capture_output": True, "cwd": ROOT}
     subprocess.run([*cli, "pixels", tmp_path / "five.png", tmp_path / "p.npz",
                     "--fit-max-pixels", "1000"], **run)  # fmt: skip
-    subprocess.run([*cli, "init", tmp_path / "p.npz", tmp_path / "i.csv", "--k", "8",
-                    "--seed", "0"], **run)  # fmt: skip
+    init = []
+    if MODES[mode].shared_start:
+        subprocess.run([*cli, "init", tmp_path / "p.npz", tmp_path / "i.csv", "--mode", mode,
+                        "--k", "8", "--seed", "0"], **run)  # fmt: skip
+        init = ["--init", tmp_path / "i.csv"]
     subprocess.run([*cli, "fit", tmp_path / "p.npz", tmp_path / "f.npz", "--impl", impl,
                     "--mode", mode, "--image", "five", "--k", "8", "--seed", "0",
-                    "--max-iter", "300", "--init", tmp_path / "i.csv"], **run)  # fmt: skip
+                    "--max-iter", "300", *init], **run)  # fmt: skip
     meta = fitting.load_meta(tmp_path / "f.npz")
     assert (meta["k_requested"], meta["k_effective"], meta["status"]) == (8, 5, "ok")
     assert meta["sse"] == 0.0  # five colours, five centres: lossless

@@ -46,6 +46,17 @@ def test_tied_pixels_counted_in_integer_arithmetic() -> None:
     assert count_tied_pixels(colours, centres) == 3
 
 
+def test_ties_off_the_lattice_are_decided_exactly() -> None:
+    colours = np.array([[1, 0, 0], [1, 0, 0], [2, 0, 0], [0, 3, 0]])
+    # [1,0,0] lies halfway between 0.25 and 1.75 (both exact in binary): tied, twice.
+    tied = np.array([[0.25, 0, 0], [1.75, 0, 0], [9, 9, 9]])
+    assert count_tied_pixels(colours, tied) == 2
+    # Moved by 2^-40, far below the float shortlist's tolerance: no longer a tie.
+    moved = tied.copy()
+    moved[1, 0] += 2.0**-40
+    assert count_tied_pixels(colours, moved) == 0
+
+
 def test_palette_rounds_half_to_even() -> None:
     centres = np.array([[0.5, 1.5, 2.5], [254.5, 3.5, 255.0]]) / 255.0
     assert palette_8bit(centres).tolist() == [[0, 2, 2], [254, 4, 255]]

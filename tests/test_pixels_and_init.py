@@ -52,7 +52,7 @@ def test_prepare_save_load_round_trip(tmp_path: Path) -> None:
 def test_initial_centres_are_distinct_colours_of_the_sample() -> None:
     # 600 pixels but only 5 colours: drawing from pixels would repeat colours.
     px = _pixels(five_colour_image())
-    centres = initial.initial_centres(px, k=5, seed=0)
+    centres = initial.initial_centres(px, k=5, seed=0, off_lattice=False)
     assert len(np.unique(centres, axis=0)) == 5
     as_8bit = np.round(centres * 255).astype(np.uint8)
     assert {tuple(c) for c in as_8bit} == {tuple(c) for c in five_colour_image().reshape(-1, 3)}
@@ -60,14 +60,35 @@ def test_initial_centres_are_distinct_colours_of_the_sample() -> None:
 
 def test_initial_centres_follow_default_rng_over_sorted_distinct_colours() -> None:
     rgb = np.random.default_rng(2).integers(0, 256, (10, 10, 3), dtype=np.uint8)
-    centres = initial.initial_centres(_pixels(rgb), k=4, seed=11)
+    centres = initial.initial_centres(_pixels(rgb), k=4, seed=11, off_lattice=False)
     distinct = np.unique(rgb.reshape(-1, 3), axis=0)
     rows = np.random.default_rng(11).choice(len(distinct), 4, replace=False)
     np.testing.assert_array_equal(centres, distinct[rows] / 255.0)
 
 
+def test_off_lattice_centres_move_the_same_colours_by_seeded_offsets_within_their_cells() -> None:
+    rgb = np.random.default_rng(2).integers(0, 256, (10, 10, 3), dtype=np.uint8)
+    on = initial.initial_centres(_pixels(rgb), k=6, seed=11, off_lattice=False)
+    off = initial.initial_centres(_pixels(rgb), k=6, seed=11, off_lattice=True)
+    # The same generator draws the colours, then one offset per channel.
+    rng = np.random.default_rng(11)
+    distinct = np.unique(rgb.reshape(-1, 3), axis=0)
+    colours = distinct[rng.choice(len(distinct), 6, replace=False)]
+    np.testing.assert_array_equal(off, (colours + rng.uniform(-0.5, 0.5, (6, 3))) / 255.0)
+    np.testing.assert_array_equal(np.round(off * 255), on * 255)  # each stays in its cell
+    assert np.all(np.abs(off * 255 - colours) < 0.5)
+    assert np.all(off * 255 != colours)
+
+
+def test_sixteen_bit_centres_move_by_sixteen_bit_steps() -> None:
+    rgb = np.random.default_rng(5).integers(0, 65536, (6, 6, 3), dtype=np.uint16)
+    on = initial.initial_centres(_pixels(rgb, 65535), k=3, seed=0, off_lattice=False)
+    off = initial.initial_centres(_pixels(rgb, 65535), k=3, seed=0, off_lattice=True)
+    assert 0 < np.abs(off - on).max() * 65535 < 0.5
+
+
 def test_k_larger_than_distinct_colours_is_capped() -> None:
-    centres = initial.initial_centres(_pixels(five_colour_image()), k=8, seed=0)
+    centres = initial.initial_centres(_pixels(five_colour_image()), k=8, seed=0, off_lattice=True)
     assert centres.shape == (5, 3)
     assert initial.effective_k(8, 5) == 5
     assert initial.effective_k(4, 5) == 4
@@ -76,7 +97,8 @@ def test_k_larger_than_distinct_colours_is_capped() -> None:
 def test_only_fit_sample_colours_are_drawn() -> None:
     rgb = np.zeros((1, 4, 3), dtype=np.uint8)
     rgb[0, 3] = [9, 9, 9]  # outside the fit sample
-    centres = initial.initial_centres(_pixels(rgb, fit_rows=np.array([0, 1, 2])), k=2, seed=0)
+    px = _pixels(rgb, fit_rows=np.array([0, 1, 2]))
+    centres = initial.initial_centres(px, k=2, seed=0, off_lattice=False)
     assert centres.shape == (1, 3)
 
 

@@ -31,8 +31,8 @@ def fit_row(image: str, status: str, k: int = 2, mode: str = "matched") -> dict[
     return {"image": image, "mode": mode, "k_requested": str(k), "seed": "0", "status": status}
 
 
-def pair_row(image: str, verdict: str, mode: str = "matched") -> dict[str, str]:
-    return {"image": image, "mode": mode, "verdict": verdict}
+def pair_row(image: str, verdict: str, mode: str = "matched", k: int = 2) -> dict[str, str]:
+    return {"image": image, "mode": mode, "k_requested": str(k), "verdict": verdict}
 
 
 def test_description_says_what_ran_what_came_out_and_the_versions() -> None:
@@ -40,16 +40,21 @@ def test_description_says_what_ran_what_came_out_and_the_versions() -> None:
         fit_row("a", "ok"),
         fit_row("a", "warning", k=8),
         fit_row("b_c", "error", mode="native"),
+        fit_row("a", "ok", mode="tied"),
     ]
     pairs = [
         pair_row("a", "identical"),
-        pair_row("a", "identical"),
+        pair_row("a", "identical", k=8),
         pair_row("b_c", "failed", "native"),
+        pair_row("a", "different", "tied", k=8),
     ]
     text = report.description(fits, pairs, ENVIRONMENT, SETTINGS)
     assert "2 image(s) (``a``, ``b_c``)" in text
     assert "K in ``2``, ``8``" in text
-    assert "Of 3 fits, 1 succeeded, 1 warned and\n1 failed" in text
+    assert "Of 4 fits, 2 succeeded, 1 warned and\n1 failed" in text
+    # Each mode says what it shows, in the registry's order.
+    assert text.index("- ``matched``, the proof:") < text.index("- ``tied``, the finding:")
+    assert text.index("- ``tied``, the finding:") < text.index("- ``native``, what users get")
     assert "at most 300 iterations on at most 1000" in text
     assert "one shared function for both languages' palettes" in text  # issue 7 asks it said
     assert "scikit-learn 1.9.1" in text and "rpy2" not in text.split("Versions")[1]
@@ -61,7 +66,11 @@ def test_description_says_what_ran_what_came_out_and_the_versions() -> None:
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
     cells = [re.findall(r"<td>(?:<p>)?(.*?)(?:</p>)?</td>", row) for row in rows]
     assert ["matched", "2", "0", "0", "0"] in cells
+    assert ["tied", "0", "0", "1", "0"] in cells
     assert ["native", "0", "0", "0", "1"] in cells
+    # Identical pairs per K and mode (columns matched, tied, native).
+    assert ["2", "1 / 1", "0 / 0", "0 / 1"] in cells
+    assert ["8", "1 / 1", "0 / 1", "0 / 0"] in cells
 
 
 def test_description_refuses_names_that_jinja2_would_read_as_markup() -> None:

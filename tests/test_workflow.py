@@ -30,7 +30,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_fits_table_has_one_row_per_fit(tiny_run: Path) -> None:
     rows = read_csv(tiny_run / "results" / "tables" / "fits.csv")
     keys = {(r["image"], r["impl"], r["mode"], r["k_requested"], r["seed"]) for r in rows}
-    assert len(rows) == len(keys) == 2 * 2 * 2 * 2
+    assert len(rows) == len(keys) == 2 * 2 * 3 * 2  # images x languages x modes x K
     assert {r["status"] for r in rows} == {"ok"}
     for row in rows:
         assert float(row["mse"]) == pytest.approx(float(row["sse"]) / (3 * int(row["n_pixels"])))
@@ -93,27 +93,24 @@ def test_fewer_colours_than_k_gives_k_effective_in_both_languages(tiny_run: Path
     rows = read_csv(tiny_run / "results" / "tables" / "fits.csv")
     five = [r for r in rows if r["image"] == "five_colours" and r["k_requested"] == "8"]
     assert {(r["impl"], r["mode"]) for r in five} == {
-        ("python", "matched"),
-        ("python", "native"),
-        ("r", "matched"),
-        ("r", "native"),
+        (impl, mode) for impl in ("python", "r") for mode in ("matched", "tied", "native")
     }
     assert {r["k_effective"] for r in five} == {"5"}
     assert {r["psnr_db"] for r in five} == {"inf"}  # five colours, five centres: lossless
 
 
-def test_matched_pairs_agree_or_say_why(tiny_run: Path) -> None:
+def test_matched_pairs_are_identical_and_shared_starts_say_why_not(tiny_run: Path) -> None:
     rows = read_csv(tiny_run / "results" / "tables" / "agreement.csv")
-    assert len(rows) == 2 * 2 * 2
+    assert len(rows) == 2 * 3 * 2  # images x modes x K
     matched = [r for r in rows if r["mode"] == "matched"]
+    assert {r["verdict"] for r in matched} == {"identical"}
     for row in matched:
-        assert row["verdict"] == "identical" or row["message"], row
-        assert row["n_iter_python"] == row["n_iter_r"] or row["message"], row
-    # The photo at K = 2 has no tied pixels: both languages must reach the same fit.
-    photo = next(r for r in matched if r["image"] == "photo" and r["k_requested"] == "2")
-    assert photo["tied_initial_pixels"] == "0"
-    assert photo["verdict"] == "identical"
-    assert float(photo["max_centre_distance_8bit"]) < 1e-9 * 255
+        assert row["tied_initial_pixels"] == "0"
+        assert float(row["max_centre_distance_8bit"]) < 1e-9 * 255
+    for row in rows:
+        if row["mode"] != "native":
+            assert row["verdict"] == "identical" or row["message"], row
+            assert row["n_iter_python"] == row["n_iter_r"] or row["message"], row
 
 
 def test_indexed_pngs_show_the_fitted_palette(tiny_run: Path) -> None:
@@ -131,7 +128,7 @@ def test_indexed_pngs_show_the_fitted_palette(tiny_run: Path) -> None:
 
 def test_timings_and_environment(tiny_run: Path) -> None:
     timings = read_csv(tiny_run / "results" / "tables" / "timings.csv")
-    assert len(timings) == 16
+    assert len(timings) == 24
     assert all(float(t["job_wall_seconds"]) > 0 for t in timings)
     environment = json.loads((tiny_run / "results" / "environment.json").read_text())
     assert environment["r"]["version"].startswith("R version")
@@ -177,7 +174,7 @@ def test_killed_run_resumes_to_the_same_results(tiny_run: Path, tiny_study: Path
     process.wait()
     # Hidden temporaries (".k2_s0.npz.*.tmp.npz") are what a killed writer leaves behind.
     written = [p for p in fits.rglob("*.npz") if not p.name.startswith(".")]
-    assert 6 <= len(written) < 16, "the kill should land in the middle of the fits"
+    assert 6 <= len(written) < 24, "the kill should land in the middle of the fits"
     for path in written:  # whatever exists under its final name is complete
         fitting.load(path)
     # A killed snakemake leaves its lock on the folder: release it, then run again.
@@ -207,7 +204,7 @@ def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> N
     fits = read_csv(tables / "fits.csv")
     assert {r["image"] for r in fits} == {"five_colours", "ein_Pixel_a", "einfarbig_o"}
     flat = [r for r in fits if r["image"] in ("ein_Pixel_a", "einfarbig_o")]
-    assert len(flat) == 2 * 2 * 2 * 2
+    assert len(flat) == 2 * 2 * 3 * 2  # images x languages x modes x K
     assert {(r["k_effective"], r["status"], r["psnr_db"]) for r in flat} == {("1", "ok", "inf")}
     pairs = [r for r in read_csv(tables / "agreement.csv") if r["image"] == "ein_Pixel_a"]
     assert {r["verdict"] for r in pairs} == {"identical"}
@@ -215,10 +212,10 @@ def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> N
 
 def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -> None:
     (tiny_study / "data" / "five colours.png").unlink()  # one image is enough here
-    run_snakemake(tiny_study, "--cores", "2", "results/init/photo/k8_s0.csv")
+    run_snakemake(tiny_study, "--cores", "2", "results/init/matched/photo/k8_s0.csv")
     # Duplicate initial centres: R's kmeans stops ("initial centers are not distinct"),
     # scikit-learn runs. A real failure in one language only.
-    init_csv = tiny_study / "results" / "init" / "photo" / "k8_s0.csv"
+    init_csv = tiny_study / "results" / "init" / "matched" / "photo" / "k8_s0.csv"
     centres = initial.read_centres(init_csv)
     initial.write_centres(np.vstack([centres[:-1], centres[:1]]), init_csv)
     run_snakemake(tiny_study, "--cores", "2")
@@ -259,6 +256,8 @@ def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -
         ({"k": []}, "'k'"),
         ({"k": [2.5]}, "'k'"),
         ({"seeds": [-1]}, "'seeds'"),
+        ({"modes": ["lattice"]}, "'lattice' is not one of ['matched', 'tied', 'native']"),
+        ({"tied_seeds": [-1]}, "'tied_seeds'"),
         ({"colour": "red"}, "'colour' was unexpected"),
         ({"images": ["missing.png"]}, "config key 'images': missing.png does not exist"),
     ],

@@ -113,10 +113,14 @@ def compare(python: FitResult, r: FitResult) -> dict[str, Any]:
     }
 
 
-def explain_matched(record: dict[str, Any], python: FitResult, r: FitResult, tied: int) -> str:
-    """Why a matched pair is not identical, from what the two runs recorded.
+def explain_shared_start(record: dict[str, Any], python: FitResult, r: FitResult, tied: int) -> str:
+    """Why a pair of Lloyd runs from the same initial centres (matched or tied mode) is not
+    identical: what the two runs recorded, never a bare "different".
 
-    `tied` is the number of pixels exactly equidistant from two initial centres.
+    `tied` is the number of pixels exactly equidistant from two initial centres. A matched
+    pair has none by construction, so a matched pair that is not identical names what was
+    found (an emptied cluster, a run stopped at max_iter) or, failing that, how far apart the
+    runs ended: a finding to investigate.
     """
     if record["verdict"] == "failed":
         return record["message"]
@@ -135,15 +139,24 @@ def explain_matched(record: dict[str, Any], python: FitResult, r: FitResult, tie
             + ", ".join(f"{name}: {n}" for name, n in empty.items())
             + "); R's Lloyd keeps an emptied centre as NaN, scikit-learn moves it"
         )
-    how = (
-        "each implementation breaks ties by its own floating-point rounding (scikit-learn "
-        "centres the data and expands |x - c|^2 = |x|^2 - 2 x.c + |c|^2; R sums squared "
-        "differences)"
-    )
     if tied:
-        reasons.append(f"{tied} pixels are exactly equidistant from two initial centres and {how}")
-    else:
-        reasons.append(f"no exact ties at the start; near-ties later in the run, where {how}")
+        reasons.append(
+            f"{tied} pixels are exactly equidistant from two initial centres and each "
+            "implementation breaks such ties by its own floating-point rounding (scikit-learn "
+            "centres the data and expands |x - c|^2 = |x|^2 - 2 x.c + |c|^2; R sums squared "
+            "differences)"
+        )
     if not (python.meta["converged"] and r.meta["converged"]):
-        reasons.append("a run stopped at max_iter before converging")
+        reasons.append(
+            f"a run stopped at max_iter before converging ({iterations[0]} python and "
+            f"{iterations[1]} r iterations)"
+        )
+    if not reasons:
+        reasons.append(
+            "a finding to investigate: no exact tie at the start, no emptied cluster and both "
+            f"runs converged ({iterations[0]} python and {iterations[1]} r iterations), yet "
+            f"{1 - record['share_equal_labels']:.3g} of the pixels are labelled differently "
+            f"and the palettes lie up to {record['max_centre_distance_8bit']:.3g} 8-bit units "
+            "apart"
+        )
     return "; ".join(reasons)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from kmquant import atomic
 from kmquant.images import ImageError
+from kmquant.modes import MODES
 
 if TYPE_CHECKING:  # the subcommands import what they need, so that each starts fast
     import numpy as np
@@ -25,17 +26,18 @@ def _fit(args: argparse.Namespace) -> None:
     from kmquant import fitting, initial, pixels
 
     px = pixels.load(args.pixels)
-    init = initial.read_centres(args.init) if args.mode == "matched" else None
-    result = _fit_image(px, args, args.image, init)
+    init = initial.read_centres(args.init) if MODES[args.mode].shared_start else None
+    result = _fit_image(px, args, args.image, args.mode, init)
     logging.info("%s", json.dumps(result.meta, sort_keys=True))
     fitting.save(result, args.out)
 
 
 def _fit_image(
-    px: Pixels, args: argparse.Namespace, image: str, init: np.ndarray | None
+    px: Pixels, args: argparse.Namespace, image: str, mode: str, init: np.ndarray | None
 ) -> FitResult:
     """One fit of an image's fit sample, completed for every pixel (a `fitting.FitResult`):
-    from the given initial centres (matched mode) or by the language's own defaults."""
+    Lloyd from the given initial centres (a shared-start mode) or by the language's own
+    defaults."""
     from threadpoolctl import threadpool_limits
 
     from kmquant import fitting, initial, pixels
@@ -44,7 +46,7 @@ def _fit_image(
     features = px.fit_features()
     with threadpool_limits(limits=args.threads):
         if init is not None:
-            raw = module.fit_matched(features, init, args.max_iter)
+            raw = module.fit_lloyd(features, init, args.max_iter)
             k_eff = len(init)
         else:
             distinct = pixels.distinct_colours(px.fit_colours(), px.max_value)[0]
@@ -53,7 +55,7 @@ def _fit_image(
     ident = {
         "image": image,
         "impl": args.impl,
-        "mode": "matched" if init is not None else "native",
+        "mode": mode,
         "k_requested": args.k,
         "k_effective": k_eff,
         "seed": args.seed,
@@ -66,7 +68,7 @@ def _compress(args: argparse.Namespace) -> None:
     from kmquant.metrics import palette_8bit
 
     px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
-    result = _fit_image(px, args, Path(args.image).stem, init=None)
+    result = _fit_image(px, args, Path(args.image).stem, "native", init=None)
     if not result.ok:
         raise SystemExit(f"kmquant compress: the {args.impl} fit failed: {result.meta['message']}")
     png = images.encode_png(result.labels.reshape(px.shape), palette_8bit(result.centres))
@@ -126,7 +128,8 @@ def _rejected_table(args: argparse.Namespace) -> None:
 def _init(args: argparse.Namespace) -> None:
     from kmquant import initial, pixels
 
-    centres = initial.initial_centres(pixels.load(args.pixels), args.k, args.seed)
+    off_lattice = MODES[args.mode].off_lattice
+    centres = initial.initial_centres(pixels.load(args.pixels), args.k, args.seed, off_lattice)
     initial.write_centres(centres, args.out)
 
 
@@ -138,9 +141,9 @@ def _agree(args: argparse.Namespace) -> None:
     tied = None
     if args.init:
         px = pixels.load(args.pixels)
-        init = initial.read_centres(args.init) * px.max_value
-        tied = labelling.count_tied_pixels(px.fit_colours(), init.round())
-        record["message"] = agreement.explain_matched(record, python, r, tied)
+        init = initial.read_centres(args.init) * px.max_value  # exact for lattice colours
+        tied = labelling.count_tied_pixels(px.fit_colours(), init)
+        record["message"] = agreement.explain_shared_start(record, python, r, tied)
     ident = {key: python.meta[key] for key in ("image", "mode", "k_requested", "seed")}
     record = (
         ident
@@ -233,7 +236,7 @@ def _converge(args: argparse.Namespace) -> None:
     trajectories, checks = {}, {}
     for impl, module, full_path in (("python", fit_python, args.python), ("r", fit_r, args.r)):
         full = fitting.load(full_path)
-        trajectories[impl] = convergence.step_through(module.fit_matched, px, init, args.max_iter)
+        trajectories[impl] = convergence.step_through(module.fit_lloyd, px, init, args.max_iter)
         checks[impl] = convergence.compare_with_full_run(trajectories[impl], full)
     ident = {key: full.meta[key] for key in ("image", "k_requested", "k_effective", "seed")}
     convergence.save(args.out, ident, trajectories, checks)
@@ -329,9 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pixels", nargs="*")
     p.set_defaults(run=_rejected_table)
 
-    p = sub.add_parser("init", help="matched-mode initial centres")
+    shared = [name for name, mode in MODES.items() if mode.shared_start]
+    p = sub.add_parser("init", help="the shared initial centres of the matched or tied mode")
     p.add_argument("pixels")
     p.add_argument("out")
+    p.add_argument("--mode", choices=shared, required=True)
     p.add_argument("--k", type=int, required=True)
     p.add_argument("--seed", type=int, required=True)
     p.set_defaults(run=_init)
@@ -340,12 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pixels")
     p.add_argument("out")
     p.add_argument("--impl", choices=("python", "r"), required=True)
-    p.add_argument("--mode", choices=("matched", "native"), required=True)
+    p.add_argument("--mode", choices=list(MODES), required=True)
     p.add_argument("--image", required=True)
     p.add_argument("--k", type=int, required=True)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--max-iter", type=int, required=True)
-    p.add_argument("--init", help="initial centres CSV (matched mode)")
+    p.add_argument("--init", help="initial centres CSV (matched and tied modes)")
     p.add_argument("--threads", type=int, default=1)
     p.set_defaults(run=_fit)
 
@@ -372,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("python")
     p.add_argument("r")
     p.add_argument("out")
-    p.add_argument("--init", help="matched-mode initial centres, to explain differences")
+    p.add_argument("--init", help="shared initial centres, to explain differences")
     p.add_argument("--pixels")
     p.set_defaults(run=_agree)
 

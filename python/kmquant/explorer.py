@@ -16,6 +16,7 @@ from kmquant.agreement import matched_palettes
 from kmquant.colour import hex_colour
 from kmquant.fitting import FitResult, load
 from kmquant.metrics import palette_8bit
+from kmquant.modes import MODES
 from kmquant.tables import read_csv
 
 IMPLS = ("python", "r")
@@ -110,13 +111,17 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
             "difference": link(results / "images" / "difference" / mode / f"{name}.png"),
         }
     images = sorted({key[0] for key in fits})
+    modes = [mode for mode in MODES if mode in {key[1] for key in fits}]
     return {
         "images": {
             image: link(results / "images" / "original" / f"{image}.png") for image in images
         },
-        "modes": sorted({key[1] for key in fits}),
+        "modes": modes,
+        "mode_text": {mode: MODES[mode].shows for mode in modes},
+        "mode_seeds": {
+            mode: sorted({int(key[3]) for key in fits if key[1] == mode}) for mode in modes
+        },
         "ks": sorted({int(key[2]) for key in fits}),
-        "seeds": sorted({int(key[3]) for key in fits}),
         "views": views,
     }
 

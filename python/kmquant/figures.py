@@ -18,11 +18,12 @@ from matplotlib.ticker import MaxNLocator
 from kmquant.atomic import atomic_path
 from kmquant.colour import hex_colour
 from kmquant.images import AMPLIFY, amplified_difference
+from kmquant.modes import MODES
 
 #: One colour per language in every figure (Okabe-Ito, safe for colour-blind readers).
 COLOURS = {"python": "#0072B2", "r": "#D55E00"}
 LABELS = {"python": "Python (scikit-learn)", "r": "R (stats::kmeans)"}
-LINESTYLES = {"matched": "-", "native": "--"}
+LINESTYLES = {"matched": "-", "tied": ":", "native": "--"}
 FORMATS = ("png", "svg")
 
 plt.rcParams.update(
@@ -146,35 +147,56 @@ def metric_panels(
     return save(figure, stem)
 
 
-#: Exact agreement (distance 0) is drawn at this floor of the log axis.
+#: Exact agreement (distance 0, no pixel labelled differently) is drawn at these log-axis floors.
 _FLOOR_8BIT = 1e-14
+_FLOOR_SHARE = 1e-8
+#: The rows of the agreement figure: (column, y label, floor, 'identical' threshold or None).
+_AGREEMENT_ROWS = (
+    ("max_centre_distance_8bit", "max matched centre distance\n(8-bit RGB units, log)",
+     _FLOOR_8BIT, 255e-9),
+    ("share_different_labels", "share of pixels labelled\ndifferently (log)", _FLOOR_SHARE, None),
+)  # fmt: skip
 
 
 def agreement(pairs: pd.DataFrame, stem: str | Path) -> list[Path]:
-    """Max matched centre distance against K: matched mode beside native mode, log axis."""
-    ok = pairs[pairs["status"] == "ok"]
-    ks = sorted(ok["k_requested"].unique())
-    figure, axes = plt.subplots(1, 2, figsize=(7, 2.6), sharey=True)
-    markers = dict(zip(sorted(ok["image"].unique()), "osD^v<>", strict=False))
-    for ax, mode in zip(axes, ("matched", "native"), strict=True):
+    """Per mode (one column each, in the registry's order): how far the Python and R palettes
+    lie apart and how many pixels they label differently, against K, log axes; each panel's
+    title counts its identical pairs."""
+    ok = pairs[pairs["status"] == "ok"].assign(
+        share_different_labels=lambda d: 1.0 - d["share_equal_labels"]
+    )
+    modes = [mode for mode in MODES if mode in set(pairs["mode"])]
+    ks = sorted(pairs["k_requested"].unique())
+    figure, axes = plt.subplots(
+        2, len(modes), figsize=(2.6 * len(modes) + 0.8, 4.6), sharey="row", squeeze=False
+    )
+    markers = dict(zip(sorted(pairs["image"].unique()), "osD^v<>", strict=False))
+    for col, mode in enumerate(modes):
         subset = ok[ok["mode"] == mode]
-        for image, group in subset.groupby("image"):
-            distance = group["max_centre_distance_8bit"].clip(lower=_FLOOR_8BIT)
-            finite = np.isfinite(distance)
-            ax.scatter(group["k_requested"][finite], distance[finite], s=12, alpha=0.8,
-                       marker=markers[image], facecolors="none", edgecolors="black",
-                       linewidths=0.7, label=image)  # fmt: skip
-        ax.axhline(255e-9, color="grey", linewidth=0.6, linestyle=":")
-        ax.text(ks[0], 255e-9 * 1.6, "'identical' threshold (1e-9 of full scale)", fontsize=6,
-                color="grey")  # fmt: skip
-        ax.set_yscale("log")
-        ax.set_ylim(_FLOOR_8BIT / 3, 1e3)
-        _k_axis(ax, ks)
-        ax.set_title(f"{mode} mode")
-        ax.grid(alpha=0.3, linewidth=0.5)
-    axes[0].set_ylabel("max matched centre distance\n(8-bit RGB units, log scale)")
-    axes[0].legend(title="image", loc="upper left", frameon=False)
-    figure.suptitle("Python against R: how far apart are the two palettes?")
+        identical = int((pairs.loc[pairs["mode"] == mode, "verdict"] == "identical").sum())
+        for row, (column, label, floor, threshold) in enumerate(_AGREEMENT_ROWS):
+            ax = axes[row, col]
+            for image, group in subset.groupby("image"):
+                values = group[column].clip(lower=floor)
+                finite = np.isfinite(values)
+                ax.scatter(group["k_requested"][finite], values[finite], s=12, alpha=0.8,
+                           marker=markers[image], facecolors="none", edgecolors="black",
+                           linewidths=0.7, label=image)  # fmt: skip
+            if threshold is not None:
+                ax.axhline(threshold, color="grey", linewidth=0.6, linestyle=":")
+                ax.text(ks[0], threshold * 1.6, "'identical' (1e-9 of full scale)", fontsize=6,
+                        color="grey")  # fmt: skip
+            ax.set_yscale("log")
+            ax.set_ylim(floor / 3, 1e3 if threshold is not None else 2.0)
+            _k_axis(ax, ks)
+            ax.grid(alpha=0.3, linewidth=0.5)
+            if col == 0:
+                ax.set_ylabel(label)
+        axes[0, col].set_title(
+            f"{mode} mode: {identical} of {int((pairs['mode'] == mode).sum())} identical"
+        )
+    axes[0, 0].legend(title="image", loc="upper left", frameon=False)
+    figure.suptitle("Python against R: how far apart do the two runs end?")
     figure.tight_layout()
     return save(figure, stem)
 

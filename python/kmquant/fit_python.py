@@ -36,7 +36,7 @@ def _run(model: KMeans, features: np.ndarray, max_iter: int) -> RawFit:
     )
 
 
-def fit_matched(features: np.ndarray, init: np.ndarray, max_iter: int) -> RawFit:
+def fit_lloyd(features: np.ndarray, init: np.ndarray, max_iter: int) -> RawFit:
     """Lloyd from the given centres, to strict convergence (tol = 0) or max_iter."""
     model = KMeans(
         n_clusters=len(init), init=init, n_init=1, algorithm="lloyd", max_iter=max_iter, tol=0

@@ -45,9 +45,9 @@ def _call(function: str, *args: Any, iter_max: int) -> RawFit:
     )
 
 
-def fit_matched(features: np.ndarray, init: np.ndarray, max_iter: int) -> RawFit:
+def fit_lloyd(features: np.ndarray, init: np.ndarray, max_iter: int) -> RawFit:
     """kmeans(X, centers = C0, iter.max = M, algorithm = "Lloyd")."""
-    return _call("kmquant_fit_matched", features, init, max_iter, iter_max=max_iter)
+    return _call("kmquant_fit_lloyd", features, init, max_iter, iter_max=max_iter)
 
 
 def fit_native(features: np.ndarray, k: int, seed: int, max_iter: int) -> RawFit:

@@ -1,4 +1,5 @@
-"""Matched-mode initial centres: K distinct colours of the fit sample (design section 3)."""
+"""The shared initial centres of the matched and tied modes: K distinct colours of the fit
+sample, moved off the colour lattice for matched mode (docs/design.md, "Modes")."""
 
 from __future__ import annotations
 
@@ -17,16 +18,25 @@ def effective_k(k_requested: int, n_distinct: int) -> int:
     return min(k_requested, n_distinct)
 
 
-def initial_centres(pixels: Pixels, k: int, seed: int) -> np.ndarray:
-    """min(K, #distinct) distinct fit-sample colours drawn with default_rng(seed), in [0, 1].
+def initial_centres(pixels: Pixels, k: int, seed: int, off_lattice: bool) -> np.ndarray:
+    """min(K, #distinct) distinct fit-sample colours drawn with default_rng(seed), in [0, 1];
+    `off_lattice`, each channel then moved by an offset drawn by the same generator uniformly
+    from [-0.5, 0.5) colour steps.
 
     Drawing from distinct colours, not from pixels, keeps R from stopping with
-    "initial centers are not distinct".
+    "initial centers are not distinct". On the lattice, thousands of pixels are exactly
+    equidistant from two centres and each language breaks those ties by its own rounding;
+    the offset keeps every centre inside its colour's cell (so the draw is still one of K
+    distinct colours) while leaving no pixel tied. The colours are drawn first, so a lattice
+    start and an off-lattice start of the same seed share them.
     """
     distinct = distinct_colours(pixels.fit_colours(), pixels.max_value)[0]
     k_eff = effective_k(k, len(distinct))
-    rows = np.random.default_rng(seed).choice(len(distinct), size=k_eff, replace=False)
-    return distinct[rows].astype(np.float64) / pixels.max_value
+    rng = np.random.default_rng(seed)
+    centres = distinct[rng.choice(len(distinct), size=k_eff, replace=False)].astype(np.float64)
+    if off_lattice:
+        centres += rng.uniform(-0.5, 0.5, size=centres.shape)
+    return centres / pixels.max_value
 
 
 def write_centres(centres: np.ndarray, path: str | Path) -> None:

@@ -6,6 +6,7 @@ One shared labelling function serves both languages' palettes.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from fractions import Fraction
 
 import numpy as np
 
@@ -68,18 +69,34 @@ def nearest_centres(features: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return best
 
 
-def count_tied_pixels(colours: np.ndarray, centres: np.ndarray) -> int:
-    """Pixels exactly equidistant from two or more nearest centres, in integer arithmetic.
+#: Candidates for an exact tie: best two distances within this relative gap in floating point
+#: (rounding alone moves a sum of three squares by a few parts in 1e16).
+_TIE_CANDIDATE = 1e-9
 
-    `colours` and `centres` are integer colours on the same scale; the matched-mode initial
-    centres are such colours. Exact ties are broken by floating-point rounding, which
-    differs between scikit-learn and R.
+
+def count_tied_pixels(colours: np.ndarray, centres: np.ndarray) -> int:
+    """Pixels exactly equidistant from their two (or more) nearest centres.
+
+    `colours` are integer colours and `centres` floats on the same scale (for the shared
+    starts, the initial centres times the image's max value: exactly the lattice colours for
+    the tied start). Floating point only shortlists the candidates; each is decided in exact
+    rational arithmetic. Exact ties are broken by floating-point rounding, which differs
+    between scikit-learn and R.
     """
     distinct, _, counts = distinct_colours(colours, int(colours.max(initial=0)))
+    exact_centres = [tuple(Fraction(float(v)) for v in row) for row in centres]
     tied = 0
     start = 0
-    for d2 in _squared_distances(distinct.astype(np.int64), centres.astype(np.int64)):
-        ties = (d2 == d2.min(axis=1, keepdims=True)).sum(axis=1) > 1
-        tied += int(counts[start : start + len(d2)][ties].sum())
+    for d2 in _squared_distances(distinct.astype(np.float64), centres):
+        best = d2.min(axis=1, keepdims=True)
+        near = d2 <= best * (1 + _TIE_CANDIDATE) + _TIE_CANDIDATE
+        for row in np.flatnonzero(near.sum(axis=1) > 1):
+            colour = distinct[start + row].tolist()
+            exact = [
+                sum((c - Fraction(x)) ** 2 for c, x in zip(exact_centres[j], colour, strict=True))
+                for j in np.flatnonzero(near[row])
+            ]
+            if exact.count(min(exact)) > 1:
+                tied += int(counts[start + row])
         start += len(d2)
     return tied

@@ -7,11 +7,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kmquant.modes import MODES
+
 VERDICTS = ("identical", "same_image", "different", "failed")
-MODES = {
-    "matched": "both languages start from the same centres and run Lloyd's algorithm",
-    "native": "each language's defaults: k-means++ in scikit-learn, Hartigan-Wong in R",
-}
 
 
 def _literal(values: Sequence[Any]) -> str:
@@ -27,6 +25,19 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     for row in (header, *rows):
         lines += [f"   * - {row[0]}", *(f"     - {cell}" for cell in row[1:])]
     return "\n".join(lines)
+
+
+def _identical_by_k(pairs: Sequence[Mapping[str, str]], modes: Sequence[str]) -> str:
+    """Identical pairs out of all pairs, per K (rows) and mode (columns)."""
+    counts = Counter((int(row["k_requested"]), row["mode"]) for row in pairs)
+    identical = Counter(
+        (int(row["k_requested"]), row["mode"]) for row in pairs if row["verdict"] == "identical"
+    )
+    ks = _numbers([row["k_requested"] for row in pairs])
+    return _table(
+        ["K", *modes],
+        [[k, *(f"{identical[k, m]} / {counts[k, m]}" for m in modes)] for k in ks],
+    )
 
 
 def _versions(environment: Mapping[str, Any]) -> str:
@@ -53,10 +64,10 @@ def description(
     """reStructuredText for Snakemake's report directive. It contains no Jinja2 markup, because
     Snakemake renders the page as a template."""
     images = sorted({row["image"] for row in fits})
-    modes = sorted({row["mode"] for row in fits})
+    modes = [mode for mode in MODES if mode in {row["mode"] for row in fits}]
     status = Counter(row["status"] for row in fits)
     verdicts = Counter((row["mode"], row["verdict"]) for row in pairs)
-    mode_lines = "\n".join(f"- ``{mode}``: {MODES[mode]}" for mode in modes)
+    mode_lines = "\n".join(f"- ``{mode}``, {MODES[mode].shows}." for mode in modes)
     agreement = _table(
         ["mode", *VERDICTS],
         [[mode, *(verdicts[mode, v] for v in VERDICTS)] for mode in modes],
@@ -83,6 +94,10 @@ Of {len(fits)} fits, {status["ok"]} succeeded, {status["warning"]} warned and
 equal labels and centres within 1e-9; ``same_image``: the two PNGs show the same pixels):
 
 {agreement}
+
+Identical pairs out of all pairs, per K and mode:
+
+{_identical_by_k(pairs, modes)}
 
 Results are grouped by topic and, for images and palettes, by image; each says how to read
 it. The interactive explorer, ``results/report/explorer.html``, shows every choice of image, K,

@@ -5,7 +5,7 @@ source(file.path("..", "..", "kmquant.R"), chdir = TRUE)
 x <- cbind(c(0, 1, 2, 10, 11, 12), 0, 0)
 
 test_that("matched Lloyd reaches the hand-computed centres and labels", {
-  fit <- kmquant_fit_matched(x, rbind(c(0, 0, 0), c(10, 0, 0)), 300L)
+  fit <- kmquant_fit_lloyd(x, rbind(c(0, 0, 0), c(10, 0, 0)), 300L)
   expect_equal(fit$status, "ok")
   expect_equal(fit$centers[, 1], c(1, 11))
   expect_equal(fit$cluster, c(1, 1, 1, 2, 2, 2))
@@ -14,7 +14,7 @@ test_that("matched Lloyd reaches the hand-computed centres and labels", {
 })
 
 test_that("R's own errors come back as a status, not a stop", {
-  fit <- kmquant_fit_matched(x, rbind(c(0, 0, 0), c(0, 0, 0)), 300L)
+  fit <- kmquant_fit_lloyd(x, rbind(c(0, 0, 0), c(0, 0, 0)), 300L)
   expect_equal(fit$status, "error")
   expect_match(fit$message, "initial centers are not distinct")
   fit <- kmquant_fit_native(x[1:2, ], 3L, 1L, 10L)
@@ -24,7 +24,7 @@ test_that("R's own errors come back as a status, not a stop", {
 test_that("warnings are collected and mark the fit as not converged", {
   set.seed(3)
   y <- matrix(runif(600), ncol = 3)
-  fit <- kmquant_fit_matched(y, y[1:5, ], 1L)
+  fit <- kmquant_fit_lloyd(y, y[1:5, ], 1L)
   expect_equal(fit$status, "ok")
   expect_match(fit$warnings, "did not converge in 1 iteration")
   expect_false(fit$converged)

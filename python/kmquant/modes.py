@@ -1,0 +1,74 @@
+"""The registry of the study's modes: how each starts its fits and what its pairs show.
+
+Every part of the study that names a mode (the Snakefile, the CLI, tables, figures, the report
+and the explorer) reads it from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    #: "off_lattice" and "lattice" modes read a shared file of initial centres and run Lloyd
+    #: in both languages; "own" modes start each language its own way.
+    start: str
+    #: What a reader learns from the mode's Python/R pairs, one sentence.
+    shows: str
+
+    @property
+    def shared_start(self) -> bool:
+        return self.start != "own"
+
+    @property
+    def off_lattice(self) -> bool:
+        return self.start == "off_lattice"
+
+
+MODES: dict[str, Mode] = {
+    mode.name: mode
+    for mode in (
+        Mode(
+            "matched",
+            "off_lattice",
+            "the proof: both languages run Lloyd's algorithm from the same centres, K distinct "
+            "colours of the image each moved by a seeded offset of less than half a colour step "
+            "per channel, so that no pixel is exactly equidistant from two of them; the two "
+            "runs must end identical",
+        ),
+        Mode(
+            "tied",
+            "lattice",
+            "the finding: the same colours without the offset, so that thousands of pixels are "
+            "exactly equidistant from two initial centres; each language breaks those ties by "
+            "its own floating-point rounding, and the pairs show where and how far that alone "
+            "sends two correct implementations apart",
+        ),
+        Mode(
+            "native",
+            "own",
+            "what users get by default: k-means++ with Lloyd in scikit-learn against a random "
+            "start with Hartigan-Wong in R, compared over seeds",
+        ),
+    )
+}
+
+#: The mode whose fits the image grids, palettes and convergence traces show, in order of choice.
+FIGURE_MODES = ("matched", "tied", "native")
+
+
+def figure_mode(modes: Sequence[str]) -> str:
+    """The mode a study's per-image figures show: the proof when it was run."""
+    return next(mode for mode in FIGURE_MODES if mode in modes)
+
+
+def mode_seeds(mode: str, config: Mapping[str, Any]) -> list[int]:
+    """The seeds a mode runs: every seed, except that the tied experiment, which shows one
+    finding rather than a distribution, runs `tied_seeds` (by default the first seed)."""
+    if mode != "tied":
+        return list(config["seeds"])
+    return list(config.get("tied_seeds") or config["seeds"][:1])
