@@ -40,7 +40,7 @@ def main() -> None:
             work = Path(folder)
             (work / "photos").mkdir()
             camera_photo(megapixels, work / "photos" / f"camera{megapixels}mp.jpg")
-            config = {"image_dir": "photos", "k": [k], "seeds": [0],
+            config = {"image_dir": "photos", "k_values": [k], "seeds": [0],
                       "modes": ["matched", "native"], "convergence_k": []}  # fmt: skip
             (work / "config.yaml").write_text(yaml.safe_dump(config))
             subprocess.run(

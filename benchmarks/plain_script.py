@@ -52,7 +52,7 @@ def main() -> None:
         out.mkdir(parents=True)
         np.savetxt(out / "pixels.csv", pixels, fmt="%d", delimiter=",")
         distinct = np.unique(pixels, axis=0)  # initial centres must be distinct colours
-        for k in config["k"]:
+        for k in config["k_values"]:
             runs = []  # (mode, seed) in the order R runs them too
             for seed in config["seeds"]:
                 rng = np.random.default_rng(seed)

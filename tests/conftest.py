@@ -74,7 +74,7 @@ def make_tiny_study(folder: Path) -> Path:
     write_config(
         folder,
         image_dir="data",
-        k=[2, 8],
+        k_values=[2, 8],
         seeds=[0],
         modes=["matched", "tied", "native"],
         max_iter=300,

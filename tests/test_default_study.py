@@ -35,10 +35,10 @@ def _rows(workdir: Path, table: str) -> list[dict[str, str]]:
 def test_every_fit_of_the_grid_is_in_the_table(default_study: Path) -> None:
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     rows = _rows(default_study, "fits.csv")
-    runs = sum(len(mode_seeds(mode, config)) for mode in config["modes"]) * len(config["k"])
+    runs = sum(len(mode_seeds(mode, config)) for mode in config["modes"]) * len(config["k_values"])
     assert len(rows) == 2 * 2 * runs == 2 * 2 * (3 + 1 + 3) * 8
     assert {r["image"] for r in rows} == {"china", "flower"}
-    assert {int(r["k_requested"]) for r in rows} == set(config["k"])
+    assert {int(r["k_requested"]) for r in rows} == set(config["k_values"])
     assert {r["n_fit_pixels"] for r in rows} == {"273280"}  # the photos fit on all pixels
 
 

@@ -65,7 +65,7 @@ def test_the_matched_start_leaves_no_pixel_exactly_tied(photos: dict) -> None:
     for name, px in photos.items():
         colours = np.asarray(Image.open(ROOT / "data" / f"{name}.jpg").convert("RGB"))
         colours = colours.reshape(-1, 3)
-        for k in DEFAULT["k"]:
+        for k in DEFAULT["k_values"]:
             for seed in DEFAULT["seeds"]:
                 centres = initial.initial_centres(px, k, seed, off_lattice=True)
                 assert exact_ties(colours, centres, 255) == (0, 0), (name, k, seed)
@@ -90,7 +90,7 @@ def china_pairs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         workdir,
         image_dir=None,
         images=["data/china.jpg"],
-        k=[64, 256],
+        k_values=[64, 256],
         seeds=[0],
         modes=["matched", "tied"],
         max_iter=DEFAULT["max_iter"],

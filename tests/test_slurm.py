@@ -48,7 +48,7 @@ def one_image_study(folder: Path) -> Path:
     costs minutes of CI, not the tiny study's 79 jobs (each SLURM job starts snakemake anew)."""
     (folder / "data").mkdir(parents=True)
     small_photo().save(folder / "data" / "photo.png")
-    write_config(folder, image_dir="data", k=[2, 8], seeds=[0], modes=["matched"],
+    write_config(folder, image_dir="data", k_values=[2, 8], seeds=[0], modes=["matched"],
                  max_iter=300, fit_max_pixels=1000, convergence_k=[8])  # fmt: skip
     return folder
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
 
 from kmquant import tables
-from kmquant.study import ConfigError, discover_images, image_name
+from kmquant.study import ConfigError, discover_images, image_name, with_integer_lists
 
 
 def test_format_value_is_stable_and_exact() -> None:
@@ -66,8 +67,46 @@ def test_missing_listed_image_names_the_key(tmp_path: Path) -> None:
         discover_images({"image_dir": None, "images": ["nope.png"]}, root=tmp_path)
 
 
-def test_two_files_with_one_name_are_refused(tmp_path: Path) -> None:
+def test_files_with_one_stem_are_named_with_their_extension(tmp_path: Path) -> None:
+    for name in ("photo.jpg", "photo.png", "other.png", "photo_jpg.gif"):
+        (tmp_path / name).write_bytes(b"")
+    found = discover_images({"image_dir": "."}, root=tmp_path)
+    assert (
+        found
+        == {
+            "other": str(tmp_path / "other.png"),
+            "photo_jpg": str(tmp_path / "photo_jpg.gif"),  # its own name, taken first
+            "photo_png": str(tmp_path / "photo.png"),
+            # photo.jpg's name with its extension is taken: it gets its path's hash too.
+            "photo_jpg_" + sha256(str(tmp_path / "photo.jpg").encode()).hexdigest()[:6]: str(
+                tmp_path / "photo.jpg"
+            ),
+        }
+    )
+
+
+def test_names_equal_after_replacing_characters_get_their_paths_hash(tmp_path: Path) -> None:
     for name in ("a b.png", "a_b.png"):
         (tmp_path / name).write_bytes(b"")
-    with pytest.raises(ConfigError, match="both give the image name 'a_b'"):
-        discover_images({"image_dir": "."}, root=tmp_path)
+    found = discover_images({"image_dir": "."}, root=tmp_path)
+    assert found == {
+        f"a_b_png_{sha256(str(tmp_path / name).encode()).hexdigest()[:6]}": str(tmp_path / name)
+        for name in ("a b.png", "a_b.png")
+    }
+    assert discover_images({"image_dir": "."}, root=tmp_path) == found  # the same every run
+
+
+def test_a_file_listed_twice_is_studied_once(tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes(b"")
+    found = discover_images({"image_dir": ".", "images": ["a.png"]}, root=tmp_path)
+    assert list(found) == ["a"]
+
+
+def test_integer_lists_given_on_the_command_line_become_integers() -> None:
+    schema = {"properties": {"k_values": {"items": {"type": "integer"}}, "images": {}}}
+    config = {"k_values": ["2", " 16", 4, "2.5", "x"], "images": ["7"], "max_iter": 3}
+    assert with_integer_lists(config, schema) == {
+        "k_values": [2, 16, 4, "2.5", "x"],  # what is not a whole number stays for the schema
+        "images": ["7"],
+        "max_iter": 3,
+    }

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from hashlib import sha256
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -250,15 +251,16 @@ def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"k": [0, 2]}, "'k'"),
-        ({"k": [-4]}, "'k'"),
-        ({"k": [65537]}, "'k'"),
-        ({"k": []}, "'k'"),
-        ({"k": [2.5]}, "'k'"),
+        ({"k_values": [0, 2]}, "'k_values'"),
+        ({"k_values": [-4]}, "'k_values'"),
+        ({"k_values": [65537]}, "'k_values'"),
+        ({"k_values": []}, "'k_values'"),
+        ({"k_values": [2.5]}, "'k_values'"),
         ({"seeds": [-1]}, "'seeds'"),
         ({"modes": ["lattice"]}, "'lattice' is not one of ['matched', 'tied', 'native']"),
         ({"tied_seeds": [-1]}, "'tied_seeds'"),
         ({"colour": "red"}, "'colour' was unexpected"),
+        ({"k": [2, 8]}, "config key 'k' is now called 'k_values': rename it"),
         ({"images": ["missing.png"]}, "config key 'images': missing.png does not exist"),
     ],
 )
@@ -277,9 +279,37 @@ def test_bad_config_is_rejected_naming_the_key(
 def test_a_study_of_only_large_k_draws_no_palette_figure(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     small_photo().save(tmp_path / "data" / "photo.png")
-    write_config(tmp_path, image_dir="data", k=[2], seeds=[0], modes=["matched"],
+    write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"],
                  palette_max_k=1, convergence_k=[])  # fmt: skip
     run_snakemake(tmp_path, "--cores", "2")
     figures = {p.name for p in (tmp_path / "results" / "figures").iterdir()}
     assert "images_photo.png" in figures and "elbow.png" in figures
     assert not any(name.startswith("palettes_") for name in figures)
+
+
+def test_files_with_one_name_are_all_studied_and_listed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    photo = small_photo(12, 8)
+    photo.save(data / "photo.png")
+    photo.save(data / "photo.jpg", quality=90)  # an original and its export
+    Image.new("RGB", (3, 2), (200, 10, 10)).save(data / "a b.png")
+    Image.new("RGB", (2, 2), (10, 10, 200)).save(data / "a_b.png")
+    write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"],
+                 convergence_k=[])  # fmt: skip
+    run_snakemake(tmp_path, "--cores", "2")
+    tables = tmp_path / "results" / "tables"
+    listed = {r["file"]: r for r in read_csv(tables / "images.csv")}
+    hashed = {
+        f: "a_b_png_" + sha256(f.encode()).hexdigest()[:6] for f in ("data/a b.png", "data/a_b.png")
+    }
+    expected = {"data/photo.png": "photo_png", "data/photo.jpg": "photo_jpg", **hashed}
+    assert {f: r["image"] for f, r in listed.items()} == expected
+    assert (listed["data/photo.jpg"]["width"], listed["data/photo.jpg"]["height"]) == ("12", "8")
+    assert listed["data/a b.png"]["n_distinct_colours"] == "1"
+    assert listed["data/photo.png"]["n_distinct_colours"] == str(
+        len(np.unique(np.asarray(photo).reshape(-1, 3), axis=0))
+    )
+    assert {r["rejected"] for r in listed.values()} == {""}
+    fits = read_csv(tables / "fits.csv")
+    assert {r["image"] for r in fits} == set(expected.values())

@@ -6,10 +6,10 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kmquant import atomic
 from kmquant.images import ImageError
@@ -22,6 +22,50 @@ if TYPE_CHECKING:  # the subcommands import what they need, so that each starts 
     from kmquant.pixels import Pixels
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+Handler = Callable[[argparse.Namespace], None]
+Argument = tuple[tuple[str, ...], dict[str, Any]]
+#: Every subcommand: its parser options, its arguments and the function that runs it.
+COMMANDS: dict[str, tuple[dict[str, Any], list[Argument], Handler]] = {}
+
+
+def arg(*flags: str, **settings: Any) -> Argument:
+    """One argument of a subcommand, as `ArgumentParser.add_argument` takes it."""
+    return flags, settings
+
+
+def command(
+    name: str, help: str, *arguments: Argument, **options: Any
+) -> Callable[[Handler], Handler]:
+    """Register a subcommand, so that its arguments stand next to the function it runs."""
+
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = ({"help": help, **options}, list(arguments), handler)
+        return handler
+
+    return register
+
+
+@command(
+    "fit",
+    "one K-means fit in Python or R",
+    arg("pixels"),
+    arg("out"),
+    arg("--impl", choices=("python", "r"), required=True),
+    arg("--mode", choices=list(MODES), required=True),
+    arg("--image", required=True),
+    arg("--k", type=int, required=True),
+    arg("--seed", type=int, required=True),
+    arg("--max-iter", type=int, required=True),
+    arg("--init", help="initial centres CSV (matched and tied modes)"),
+    arg("--threads", type=int, default=1),
+)
 def _fit(args: argparse.Namespace) -> None:
     from kmquant import fitting, initial, pixels
 
@@ -63,6 +107,23 @@ def _fit_image(
     return fitting.complete(raw, px, ident)
 
 
+@command(
+    "compress",
+    "quantize one image to an indexed PNG of K colours (like pngquant)",
+    arg("image"),
+    arg("out", help="the PNG to write"),
+    arg("--k", type=_positive, default=256, help="colours in the palette (256)"),
+    arg("--impl", choices=("python", "r"), default="python"),
+    arg("--seed", type=int, default=0),
+    arg("--max-iter", type=_positive, default=300),
+    arg("--fit-max-pixels", type=_positive, default=300_000),
+    arg("--sample-seed", type=int, default=0),
+    arg("--background", default="#ffffff", help="for transparent pixels"),
+    arg("--threads", type=int, default=None, help="default: all cores"),
+    description="Fit K colours to the image's fit sample with the language's own defaults "
+    "(scikit-learn's k-means++ and Lloyd, or R's Hartigan-Wong), give every pixel its "
+    "nearest colour and write the indexed PNG.",
+)
 def _compress(args: argparse.Namespace) -> None:
     from kmquant import images, pixels
     from kmquant.metrics import palette_8bit
@@ -95,6 +156,15 @@ def _fit_module(impl: str) -> ModuleType:
     return fit_r
 
 
+@command(
+    "pixels",
+    "load an image into results/pixels/{image}.npz",
+    arg("image"),
+    arg("out"),
+    arg("--fit-max-pixels", type=int, required=True),
+    arg("--sample-seed", type=int, default=0),
+    arg("--background", default="#ffffff"),
+)
 def _pixels(args: argparse.Namespace) -> None:
     from kmquant import pixels
 
@@ -102,7 +172,7 @@ def _pixels(args: argparse.Namespace) -> None:
         px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
     except ImageError as error:
         logging.error("rejected: %s", error)
-        pixels.save(pixels.rejection(str(error)), args.out)
+        pixels.save(pixels.rejection(str(error), args.image), args.out)
         return
     logging.info(
         "%s: %d x %d pixels, max value %d, fit on %d rows",
@@ -114,17 +184,33 @@ def _pixels(args: argparse.Namespace) -> None:
     pixels.save(px, args.out)
 
 
-def _rejected_table(args: argparse.Namespace) -> None:
+@command(
+    "image-tables",
+    "results/tables/images.csv and rejected_images.csv",
+    arg("images", help="every image: name, file, size, distinct colours"),
+    arg("rejected", help="the rejected images and why"),
+    arg("pixels", nargs="*"),
+)
+def _image_tables(args: argparse.Namespace) -> None:
     from kmquant import pixels, tables
 
-    rows = []
-    for path in args.pixels:
-        px = pixels.load(path)
-        if px.rejected:
-            rows.append({"image": Path(path).stem, "message": px.rejected})
-    tables.write_table(args.out, ("image", "message"), rows)
+    rows = [pixels.describe(pixels.load(path), Path(path).stem) for path in args.pixels]
+    tables.write_table(args.images, tables.IMAGE_COLUMNS, rows)
+    rejected = [{"image": r["image"], "message": r["rejected"]} for r in rows if r["rejected"]]
+    tables.write_table(args.rejected, ("image", "message"), rejected)
 
 
+@command(
+    "init",
+    "the shared initial centres of the matched or tied mode",
+    arg("pixels"),
+    arg("out"),
+    arg(
+        "--mode", choices=[name for name, mode in MODES.items() if mode.shared_start], required=True
+    ),
+    arg("--k", type=int, required=True),
+    arg("--seed", type=int, required=True),
+)
 def _init(args: argparse.Namespace) -> None:
     from kmquant import initial, pixels
 
@@ -133,6 +219,15 @@ def _init(args: argparse.Namespace) -> None:
     initial.write_centres(centres, args.out)
 
 
+@command(
+    "agree",
+    "compare a Python fit with an R fit",
+    arg("python"),
+    arg("r"),
+    arg("out"),
+    arg("--init", help="shared initial centres, to explain differences"),
+    arg("--pixels"),
+)
 def _agree(args: argparse.Namespace) -> None:
     from kmquant import agreement, fitting, initial, labelling, pixels
 
@@ -157,6 +252,13 @@ def _agree(args: argparse.Namespace) -> None:
     atomic.write_text(args.out, json.dumps(record, sort_keys=True, indent=1) + "\n")
 
 
+@command(
+    "images",
+    "write the indexed PNGs of successful fits",
+    arg("pixels"),
+    arg("out"),
+    arg("fits", nargs="*"),
+)
 def _images(args: argparse.Namespace) -> None:
     from kmquant import fitting, images, pixels
     from kmquant.metrics import palette_8bit
@@ -170,6 +272,13 @@ def _images(args: argparse.Namespace) -> None:
                 (folder / Path(path).with_suffix(".png").name).write_bytes(png)
 
 
+@command(
+    "differences",
+    "|Python - R| x 8 images of one mode and image",
+    arg("python", help="results/images/python/{mode}/{image}"),
+    arg("r", help="results/images/r/{mode}/{image}"),
+    arg("out"),
+)
 def _differences(args: argparse.Namespace) -> None:
     from kmquant import images
 
@@ -182,6 +291,12 @@ def _differences(args: argparse.Namespace) -> None:
                 (folder / python_png.name).write_bytes(png)
 
 
+@command(
+    "explorer",
+    "results/report/explorer.html",
+    arg("results", help="the results folder of a run"),
+    arg("out"),
+)
 def _explorer(args: argparse.Namespace) -> None:
     from kmquant import explorer
 
@@ -189,6 +304,17 @@ def _explorer(args: argparse.Namespace) -> None:
     atomic.write_text(args.out, explorer.render(data))
 
 
+@command(
+    "report-description",
+    "the Snakemake report's front page",
+    arg("fits"),
+    arg("agreement"),
+    arg("environment"),
+    arg("out"),
+    arg("--max-iter", type=int, required=True),
+    arg("--fit-max-pixels", type=int, required=True),
+    arg("--fit-sample-seed", type=int, required=True),
+)
 def _report_description(args: argparse.Namespace) -> None:
     from kmquant import report, tables
 
@@ -206,6 +332,13 @@ def _report_description(args: argparse.Namespace) -> None:
     atomic.write_text(args.out, text)
 
 
+@command(
+    "fits-table",
+    "results/tables/fits.csv",
+    arg("out"),
+    arg("--images", required=True, help="results/images, for real PNG sizes"),
+    arg("fits", nargs="*"),
+)
 def _fits_table(args: argparse.Namespace) -> None:
     from kmquant import fitting, tables
 
@@ -214,6 +347,12 @@ def _fits_table(args: argparse.Namespace) -> None:
     tables.write_table(args.out, tables.FIT_COLUMNS, rows)
 
 
+@command(
+    "original",
+    "the original as an optimized RGB PNG",
+    arg("pixels"),
+    arg("out"),
+)
 def _original(args: argparse.Namespace) -> None:
     from kmquant import images, pixels
 
@@ -221,6 +360,12 @@ def _original(args: argparse.Namespace) -> None:
     atomic.write_bytes(args.out, images.encode_original_png(px.rgb, px.max_value))
 
 
+@command(
+    "native-summary",
+    "results/tables/native_summary.csv",
+    arg("fits", help="results/tables/fits.csv"),
+    arg("out"),
+)
 def _native_summary(args: argparse.Namespace) -> None:
     from kmquant import summary, tables
 
@@ -228,6 +373,16 @@ def _native_summary(args: argparse.Namespace) -> None:
     tables.write_table(args.out, summary.SUMMARY_COLUMNS, summary.native_summary(rows))
 
 
+@command(
+    "converge",
+    "step both languages one Lloyd iteration at a time",
+    arg("pixels"),
+    arg("init"),
+    arg("python", help="the full matched Python fit, to check the end point"),
+    arg("r", help="the full matched R fit"),
+    arg("out"),
+    arg("--max-iter", type=int, required=True),
+)
 def _converge(args: argparse.Namespace) -> None:
     from kmquant import convergence, fit_python, fit_r, fitting, initial, pixels
 
@@ -242,6 +397,14 @@ def _converge(args: argparse.Namespace) -> None:
     convergence.save(args.out, ident, trajectories, checks)
 
 
+@command(
+    "convergence-tables",
+    "results/tables/convergence*.csv",
+    arg("iterations"),
+    arg("centres"),
+    arg("checks"),
+    arg("traces", nargs="*"),
+)
 def _convergence_tables(args: argparse.Namespace) -> None:
     from kmquant import convergence, tables
 
@@ -256,6 +419,12 @@ def _convergence_tables(args: argparse.Namespace) -> None:
     tables.write_table(args.checks, tables.CONVERGENCE_CHECK_COLUMNS, checks)
 
 
+@command(
+    "agreement-table",
+    "results/tables/agreement.csv",
+    arg("out"),
+    arg("records", nargs="*"),
+)
 def _agreement_table(args: argparse.Namespace) -> None:
     from kmquant import tables
 
@@ -263,6 +432,13 @@ def _agreement_table(args: argparse.Namespace) -> None:
     tables.write_table(args.out, tables.AGREEMENT_COLUMNS, rows)
 
 
+@command(
+    "timings-table",
+    "results/tables/timings.csv",
+    arg("out"),
+    arg("--fits", nargs="*", default=[]),
+    arg("--benchmarks", nargs="*", default=[]),
+)
 def _timings_table(args: argparse.Namespace) -> None:
     from kmquant import fitting, tables
 
@@ -275,6 +451,17 @@ def _timings_table(args: argparse.Namespace) -> None:
     tables.write_table(args.out, tables.TIMING_COLUMNS, rows)
 
 
+@command(
+    "figure",
+    "one figure (PNG and SVG) from result files",
+    arg("figure", choices=("metrics", "agreement", "timing", "convergence", "images", "palettes")),
+    arg("out", help="file stem (folder for 'metrics')"),
+    arg("inputs", nargs="+", help="tables, or the original PNG and results/images"),
+    arg("--image"),
+    arg("--mode", default="matched"),
+    arg("--seed", type=int, default=0),
+    arg("--k", type=int, nargs="*", default=[]),
+)
 def _figure(args: argparse.Namespace) -> None:
     from kmquant import figures
 
@@ -295,12 +482,23 @@ def _figure(args: argparse.Namespace) -> None:
         figures.palettes_figure(args.inputs[0], args.image, args.mode, args.seed, args.k, args.out)
 
 
+@command(
+    "manifest",
+    "sha256 of every reproducible result file",
+    arg("out"),
+    arg("paths", nargs="*", help="files, and folders whose files are all listed"),
+)
 def _manifest(args: argparse.Namespace) -> None:
     from kmquant import manifest
 
     manifest.write_manifest(args.out, args.paths)
 
 
+@command(
+    "environment",
+    "results/environment.json",
+    arg("out"),
+)
 def _environment(args: argparse.Namespace) -> None:
     from kmquant import environment
 
@@ -308,169 +506,14 @@ def _environment(args: argparse.Namespace) -> None:
     atomic.write_text(args.out, text)
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kmquant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("pixels", help="load an image into results/pixels/{image}.npz")
-    p.add_argument("image")
-    p.add_argument("out")
-    p.add_argument("--fit-max-pixels", type=int, required=True)
-    p.add_argument("--sample-seed", type=int, default=0)
-    p.add_argument("--background", default="#ffffff")
-    p.set_defaults(run=_pixels)
-
-    p = sub.add_parser("rejected-table", help="results/tables/rejected_images.csv")
-    p.add_argument("out")
-    p.add_argument("pixels", nargs="*")
-    p.set_defaults(run=_rejected_table)
-
-    shared = [name for name, mode in MODES.items() if mode.shared_start]
-    p = sub.add_parser("init", help="the shared initial centres of the matched or tied mode")
-    p.add_argument("pixels")
-    p.add_argument("out")
-    p.add_argument("--mode", choices=shared, required=True)
-    p.add_argument("--k", type=int, required=True)
-    p.add_argument("--seed", type=int, required=True)
-    p.set_defaults(run=_init)
-
-    p = sub.add_parser("fit", help="one K-means fit in Python or R")
-    p.add_argument("pixels")
-    p.add_argument("out")
-    p.add_argument("--impl", choices=("python", "r"), required=True)
-    p.add_argument("--mode", choices=list(MODES), required=True)
-    p.add_argument("--image", required=True)
-    p.add_argument("--k", type=int, required=True)
-    p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--max-iter", type=int, required=True)
-    p.add_argument("--init", help="initial centres CSV (matched and tied modes)")
-    p.add_argument("--threads", type=int, default=1)
-    p.set_defaults(run=_fit)
-
-    p = sub.add_parser(
-        "compress",
-        help="quantize one image to an indexed PNG of K colours (like pngquant)",
-        description="Fit K colours to the image's fit sample with the language's own defaults "
-        "(scikit-learn's k-means++ and Lloyd, or R's Hartigan-Wong), give every pixel its "
-        "nearest colour and write the indexed PNG.",
-    )
-    p.add_argument("image")
-    p.add_argument("out", help="the PNG to write")
-    p.add_argument("--k", type=_positive, default=256, help="colours in the palette (256)")
-    p.add_argument("--impl", choices=("python", "r"), default="python")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-iter", type=_positive, default=300)
-    p.add_argument("--fit-max-pixels", type=_positive, default=300_000)
-    p.add_argument("--sample-seed", type=int, default=0)
-    p.add_argument("--background", default="#ffffff", help="for transparent pixels")
-    p.add_argument("--threads", type=int, default=None, help="default: all cores")
-    p.set_defaults(run=_compress)
-
-    p = sub.add_parser("agree", help="compare a Python fit with an R fit")
-    p.add_argument("python")
-    p.add_argument("r")
-    p.add_argument("out")
-    p.add_argument("--init", help="shared initial centres, to explain differences")
-    p.add_argument("--pixels")
-    p.set_defaults(run=_agree)
-
-    p = sub.add_parser("images", help="write the indexed PNGs of successful fits")
-    p.add_argument("pixels")
-    p.add_argument("out")
-    p.add_argument("fits", nargs="*")
-    p.set_defaults(run=_images)
-
-    p = sub.add_parser("differences", help="|Python - R| x 8 images of one mode and image")
-    p.add_argument("python", help="results/images/python/{mode}/{image}")
-    p.add_argument("r", help="results/images/r/{mode}/{image}")
-    p.add_argument("out")
-    p.set_defaults(run=_differences)
-
-    p = sub.add_parser("explorer", help="results/report/explorer.html")
-    p.add_argument("results", help="the results folder of a run")
-    p.add_argument("out")
-    p.set_defaults(run=_explorer)
-
-    p = sub.add_parser("report-description", help="the Snakemake report's front page")
-    p.add_argument("fits")
-    p.add_argument("agreement")
-    p.add_argument("environment")
-    p.add_argument("out")
-    p.add_argument("--max-iter", type=int, required=True)
-    p.add_argument("--fit-max-pixels", type=int, required=True)
-    p.add_argument("--fit-sample-seed", type=int, required=True)
-    p.set_defaults(run=_report_description)
-
-    p = sub.add_parser("fits-table", help="results/tables/fits.csv")
-    p.add_argument("out")
-    p.add_argument("--images", required=True, help="results/images, for real PNG sizes")
-    p.add_argument("fits", nargs="*")
-    p.set_defaults(run=_fits_table)
-
-    p = sub.add_parser("agreement-table", help="results/tables/agreement.csv")
-    p.add_argument("out")
-    p.add_argument("records", nargs="*")
-    p.set_defaults(run=_agreement_table)
-
-    p = sub.add_parser("timings-table", help="results/tables/timings.csv")
-    p.add_argument("out")
-    p.add_argument("--fits", nargs="*", default=[])
-    p.add_argument("--benchmarks", nargs="*", default=[])
-    p.set_defaults(run=_timings_table)
-
-    p = sub.add_parser("original", help="the original as an optimized RGB PNG")
-    p.add_argument("pixels")
-    p.add_argument("out")
-    p.set_defaults(run=_original)
-
-    p = sub.add_parser("native-summary", help="results/tables/native_summary.csv")
-    p.add_argument("fits", help="results/tables/fits.csv")
-    p.add_argument("out")
-    p.set_defaults(run=_native_summary)
-
-    p = sub.add_parser("converge", help="step both languages one Lloyd iteration at a time")
-    p.add_argument("pixels")
-    p.add_argument("init")
-    p.add_argument("python", help="the full matched Python fit, to check the end point")
-    p.add_argument("r", help="the full matched R fit")
-    p.add_argument("out")
-    p.add_argument("--max-iter", type=int, required=True)
-    p.set_defaults(run=_converge)
-
-    p = sub.add_parser("convergence-tables", help="results/tables/convergence*.csv")
-    p.add_argument("iterations")
-    p.add_argument("centres")
-    p.add_argument("checks")
-    p.add_argument("traces", nargs="*")
-    p.set_defaults(run=_convergence_tables)
-
-    p = sub.add_parser("figure", help="one figure (PNG and SVG) from result files")
-    p.add_argument(
-        "figure", choices=("metrics", "agreement", "timing", "convergence", "images", "palettes")
-    )
-    p.add_argument("out", help="file stem (folder for 'metrics')")
-    p.add_argument("inputs", nargs="+", help="tables, or the original PNG and results/images")
-    p.add_argument("--image")
-    p.add_argument("--mode", default="matched")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--k", type=int, nargs="*", default=[])
-    p.set_defaults(run=_figure)
-
-    p = sub.add_parser("manifest", help="sha256 of every reproducible result file")
-    p.add_argument("out")
-    p.add_argument("paths", nargs="*", help="files, and folders whose files are all listed")
-    p.set_defaults(run=_manifest)
-
-    p = sub.add_parser("environment", help="results/environment.json")
-    p.add_argument("out")
-    p.set_defaults(run=_environment)
+    for name, (options, arguments, handler) in COMMANDS.items():
+        subparser = sub.add_parser(name, **options)
+        for flags, settings in arguments:
+            subparser.add_argument(*flags, **settings)
+        subparser.set_defaults(run=handler)
     return parser
 
 

@@ -19,6 +19,7 @@ class Pixels:
     max_value: int
     fit_rows: np.ndarray  # sorted row indices into the N x 3 pixel list
     rejected: str = ""  # why the image could not be used; empty for a usable image
+    source: str = ""  # the image file, as the study's config names it
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -59,12 +60,30 @@ def fit_sample(n: int, fit_max_pixels: int, seed: int) -> np.ndarray:
 def prepare(path: str | Path, fit_max_pixels: int, sample_seed: int, background: str) -> Pixels:
     rgb, max_value = load_rgb(path, background)
     n = rgb.shape[0] * rgb.shape[1]
-    return Pixels(rgb, max_value, fit_sample(n, fit_max_pixels, sample_seed))
+    return Pixels(rgb, max_value, fit_sample(n, fit_max_pixels, sample_seed), source=str(path))
 
 
-def rejection(message: str) -> Pixels:
+def rejection(message: str, source: str | Path) -> Pixels:
     """The record of an image that cannot be used: the study goes on without it."""
-    return Pixels(np.zeros((0, 0, 3), np.uint8), 0, np.zeros(0, np.int64), rejected=message)
+    empty = np.zeros((0, 0, 3), np.uint8)
+    return Pixels(empty, 0, np.zeros(0, np.int64), rejected=message, source=str(source))
+
+
+def describe(pixels: Pixels, name: str) -> dict[str, object]:
+    """A row of the study's images table: which file a name is, its size and its colours."""
+    usable = not pixels.rejected
+    return {
+        "image": name,
+        "file": pixels.source,
+        "width": pixels.shape[1] if usable else None,
+        "height": pixels.shape[0] if usable else None,
+        "n_pixels": pixels.n if usable else None,
+        "max_value": pixels.max_value if usable else None,
+        "n_distinct_colours": len(distinct_colours(pixels.colours, pixels.max_value)[0])
+        if usable
+        else None,
+        "rejected": pixels.rejected,
+    }
 
 
 def save(pixels: Pixels, path: str | Path) -> None:
@@ -75,13 +94,14 @@ def save(pixels: Pixels, path: str | Path) -> None:
             max_value=pixels.max_value,
             fit_rows=pixels.fit_rows,
             rejected=np.array(pixels.rejected),
+            source=np.array(pixels.source),
         )
 
 
 def load(path: str | Path) -> Pixels:
     with np.load(path) as data:
-        rejected = str(data["rejected"]) if "rejected" in data.files else ""
-        return Pixels(data["rgb"], int(data["max_value"]), data["fit_rows"], rejected)
+        text = {key: str(data[key]) if key in data.files else "" for key in ("rejected", "source")}
+        return Pixels(data["rgb"], int(data["max_value"]), data["fit_rows"], **text)
 
 
 def is_rejected(path: str | Path) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +17,78 @@ IMAGE_SUFFIXES = frozenset(
 
 
 class ConfigError(ValueError):
-    """A config that passed the schema but names something that is not there."""
+    """A config that names something that is not there, or a key by an old name."""
+
+
+#: Keys renamed since an earlier version of the study: old name, new name. One-letter keys
+#: cannot be set with `snakemake --config` (Snakemake 8.17 and later reject them).
+RENAMED_KEYS = {"k": "k_values"}
+
+
+def with_integer_lists(config: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with the whole numbers of every integer list as integers.
+
+    Snakemake's `--config k_values='[2,16]'` gives the list ['2', '16'] (it infers types only
+    for top-level values); every other value is left for the schema to judge.
+    """
+    fixed = dict(config)
+    for key, spec in schema["properties"].items():
+        if spec.get("items", {}).get("type") == "integer" and isinstance(fixed.get(key), list):
+            fixed[key] = [
+                int(v) if isinstance(v, str) and re.fullmatch(r"[+-]?\d+", v.strip()) else v
+                for v in fixed[key]
+            ]
+    return fixed
+
+
+def check_renamed_keys(config: Mapping[str, Any]) -> None:
+    """One clear message for a config that still uses a key's old name."""
+    for old, new in RENAMED_KEYS.items():
+        if old in config:
+            raise ConfigError(f"config key '{old}' is now called '{new}': rename it")
 
 
 def image_name(path: str | Path) -> str:
     """A wildcard-safe name from a file name: ASCII letters, digits, '-', '_' and '.'."""
-    stem = unicodedata.normalize("NFKD", Path(path).stem)
-    ascii_stem = stem.encode("ascii", "ignore").decode()
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_stem).strip("_.")
-    return name or "image"
+    return _safe(Path(path).stem)
+
+
+def _safe(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_text).strip("_.") or "image"
+
+
+def image_names(paths: Sequence[Path]) -> dict[str, Path]:
+    """Name every image of a study after its file, readable and the same on every run.
+
+    Files whose names collide (`photo.jpg` and `photo.png`) are named with their extension
+    (`photo_jpg`, `photo_png`); files that still collide (`a b.png` and `a_b.png`, or one
+    name in two folders) also get the first six hex digits of the SHA-256 of their path.
+    A file listed twice is studied once.
+    """
+    left = list({path.resolve(): path for path in paths}.values())
+    named: dict[str, Path] = {}
+    for rule in (image_name, _with_extension, _with_path_hash):
+        names = [rule(path) for path in left]
+        taken = Counter(names)
+        still = []
+        for name, path in zip(names, left, strict=True):
+            if taken[name] == 1 and name not in named:
+                named[name] = path
+            else:
+                still.append(path)
+        left = still
+    if left:  # SHA-256 prefixes that collide: never seen, but never silent
+        raise ConfigError(f"config: no distinct names for {', '.join(map(str, left))}")
+    return named
+
+
+def _with_extension(path: Path) -> str:
+    return _safe(f"{path.stem}_{path.suffix.lstrip('.')}")
+
+
+def _with_path_hash(path: Path) -> str:
+    return f"{_with_extension(path)}_{hashlib.sha256(str(path).encode()).hexdigest()[:6]}"
 
 
 def discover_images(config: Mapping[str, Any], root: str | Path = ".") -> dict[str, str]:
@@ -40,17 +105,9 @@ def discover_images(config: Mapping[str, Any], root: str | Path = ".") -> dict[s
         if not path.is_file():
             raise ConfigError(f"config key 'images': {listed} does not exist")
         paths.append(path)
-    found: dict[str, str] = {}
-    for path in paths:
-        name = image_name(path)
-        if name in found and Path(found[name]).resolve() != path.resolve():
-            raise ConfigError(
-                f"config: {found[name]} and {path} both give the image name '{name}'; rename one"
-            )
-        found[name] = str(path)
-    if not found:
+    if not paths:
         raise ConfigError("config keys 'image_dir' and 'images': no images found")
-    return dict(sorted(found.items()))
+    return {name: str(path) for name, path in sorted(image_names(paths).items())}
 
 
 def job_environment(

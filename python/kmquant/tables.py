@@ -37,6 +37,16 @@ FIT_COLUMNS = (
     "indexed_png_bytes",
     "png_size_ratio",
 )
+IMAGE_COLUMNS = (
+    "image",
+    "file",
+    "width",
+    "height",
+    "n_pixels",
+    "max_value",
+    "n_distinct_colours",
+    "rejected",
+)
 AGREEMENT_COLUMNS = (
     "image",
     "mode",

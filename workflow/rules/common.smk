@@ -1,0 +1,164 @@
+# What every stage of the workflow shares: the checked config, the study's images, the
+# constants of the grid and the functions that expand it into file lists.
+
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from kmquant.modes import MODES as MODE_REGISTRY
+from kmquant.modes import figure_mode, mode_seeds
+from kmquant.pixels import is_rejected
+from kmquant.study import (
+    ConfigError,
+    check_renamed_keys,
+    discover_images,
+    job_environment,
+    with_integer_lists,
+)
+
+try:
+    check_renamed_keys(config)
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
+SCHEMA = Path(workflow.basedir) / "workflow" / "config.schema.yaml"
+config.update(with_integer_lists(config, yaml.safe_load(SCHEMA.read_text())))
+validate(config, str(SCHEMA))
+
+
+# Written by the run (rule report_description) from its own tables and versions.
+report: os.path.abspath("results/report/workflow.rst")
+
+
+try:
+    IMAGES = discover_images(config)
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
+
+# Jobs run `python -m kmquant` from this checkout: with the Python that runs snakemake (the
+# project's .venv) or, under --sdm conda, with the rules' conda environment.
+os.environ.update(job_environment(sys.executable, workflow.basedir, os.environ))
+ENV = "../envs/kmquant.yaml"  # relative to the rules files
+
+IMPLS = ["python", "r"]
+MODES = config["modes"]
+KS = config["k_values"]
+FIT = "{impl}/{mode}/{image}/k{k}_s{seed}"
+# Modes that start both languages from one file of initial centres (matched and tied).
+SHARED_START = [mode for mode in MODES if MODE_REGISTRY[mode].shared_start]
+# The image grids and palettes show one mode and seed; palettes up to PALETTE_MAX_K colours.
+FIGURE_MODE = figure_mode(MODES)
+FIGURE_SEED = mode_seeds(FIGURE_MODE, config)[0]
+PALETTE_KS = [k for k in KS if k <= config["palette_max_k"]]
+# Report categories; every figure and table has a caption in workflow/report/.
+QUALITY = "1. Distortion, quality and storage"
+AGREEMENT = "2. Agreement of Python and R"
+PER_IMAGE = "3. Images and palettes"
+CONVERGENCE = "4. Convergence"
+SPEED = "5. Speed"
+TABLES = "6. Tables and provenance"
+
+
+# Jobs that take a second or two run where snakemake runs, not as cluster jobs.
+localrules:
+    all,
+    image_tables,
+    agreement_table,
+    timings_table,
+    manifest,
+    report_description,
+
+
+wildcard_constraints:
+    image=r"[A-Za-z0-9_.-]+",
+    impl="python|r",
+    mode="|".join(MODE_REGISTRY),
+    k=r"\d+",
+    seed=r"\d+",
+
+
+def accepted():
+    """The images whose pixels loaded, known once the `pixels` checkpoint ran for each;
+    rejected images are listed in results/tables/rejected_images.csv instead."""
+    return [
+        image
+        for image in IMAGES
+        if not is_rejected(checkpoints.pixels.get(image=image).output[0])
+    ]
+
+
+def per_mode(pattern, modes=MODES, **wildcards):
+    """`pattern` expanded for every mode with that mode's seeds (the tied experiment may run
+    fewer), K and the given wildcards."""
+    return [
+        path
+        for mode in modes
+        for path in expand(
+            pattern, mode=mode, k=KS, seed=mode_seeds(mode, config), **wildcards
+        )
+    ]
+
+
+def fits(impls=IMPLS, modes=MODES, images=None, pattern=f"results/fits/{FIT}.npz"):
+    images = accepted() if images is None else images
+    return per_mode(pattern, modes, impl=impls, image=images)
+
+
+def image_dirs(*_):
+    return expand(
+        "results/images/{impl}/{mode}/{image}", impl=IMPLS, mode=MODES, image=accepted()
+    )
+
+
+def difference_dirs(*_):
+    return expand(
+        "results/images/difference/{mode}/{image}", mode=MODES, image=accepted()
+    )
+
+
+def originals(*_):
+    return expand("results/images/original/{image}.png", image=accepted())
+
+
+def shared_init(wc):
+    """Fits of a shared-start mode (and their comparison) read its initial centres."""
+    return (
+        f"results/init/{wc.mode}/{wc.image}/k{wc.k}_s{wc.seed}.csv"
+        if MODE_REGISTRY[wc.mode].shared_start
+        else []
+    )
+
+
+def inits(*_):
+    return per_mode(
+        "results/init/{mode}/{image}/k{k}_s{seed}.csv", SHARED_START, image=accepted()
+    )
+
+
+def pairs(*_):
+    return per_mode(
+        "results/agreement/{mode}/{image}/k{k}_s{seed}.json", image=accepted()
+    )
+
+
+def traces(*_):
+    """Matched runs that are also stepped one iteration at a time."""
+    return expand(
+        "results/convergence/{image}/k{k}_s{seed}.npz",
+        image=accepted() if "matched" in MODES else [],
+        k=config["convergence_k"],
+        seed=config["convergence_seeds"],
+    )
+
+
+def figures(*_):
+    names = ["elbow", "quality", "storage", "agreement", "timing"]
+    names += ["convergence"] if traces() else []
+    # Palette figures only where some K is small enough to draw (K <= palette_max_k).
+    kinds = ["images", "palettes"] if PALETTE_KS else ["images"]
+    names += [f"{kind}_{image}" for kind in kinds for image in accepted()]
+    return expand("results/figures/{name}.{ext}", name=names, ext=["png", "svg"])
