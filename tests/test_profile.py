@@ -10,7 +10,12 @@ import yaml
 from conftest import ROOT
 
 PROFILE = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
-RULES = set(re.findall(r"^(?:rule|checkpoint) (\w+):", (ROOT / "Snakefile").read_text(), re.M))
+WORKFLOW = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
+RULES = {
+    rule
+    for path in WORKFLOW
+    for rule in re.findall(r"^(?:rule|checkpoint) (\w+):", path.read_text(), re.M)
+}
 
 
 def test_every_rule_the_profile_sizes_exists() -> None:

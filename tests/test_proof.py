@@ -129,3 +129,36 @@ def test_the_tied_pair_reproduces_the_finding(china_pairs: Path, photos: dict) -
     assert pair["share_equal_labels"] < 1.0
     assert pair["max_image_difference_8bit"] > 0
     assert pair["relative_sse_difference"] != 0.0
+
+
+def test_a_matched_pair_stopped_at_max_iter_is_the_same_fit(tmp_path: Path) -> None:
+    """Stopped after two iterations, both languages hold the same centres, but R's own
+    labels are those of its last assignment (one centre update earlier) while scikit-learn
+    relabels: each fit is then labelled against its final centres, and the pair is
+    identical."""
+    from conftest import small_photo
+    from kmquant import agreement, fit_python, fit_r, fitting
+
+    small_photo(96, 64).save(tmp_path / "photo.png")
+    px = pixels.prepare(tmp_path / "photo.png", 10**6, 0, "#fff")
+    init = initial.initial_centres(px, 16, 0, off_lattice=True)
+    raws = {
+        impl: module.fit_lloyd(px.fit_features(), init, 2)
+        for impl, module in (("python", fit_python), ("r", fit_r))
+    }
+    assert not any(raw.converged for raw in raws.values())
+    features = px.colours / 255
+    fits = {}
+    for impl, raw in raws.items():
+        distances = ((features[:, None, :] - raw.centres[None]) ** 2).sum(axis=2)
+        nearest = distances.argmin(axis=1)
+        fits[impl] = fitting.complete(raw, px, {"impl": impl})
+        np.testing.assert_array_equal(fits[impl].labels, nearest)
+    assert (raws["r"].labels != fits["r"].labels).any()  # R's own labels are a step behind
+    record = agreement.compare(fits["python"], fits["r"])
+    assert record["verdict"] == "identical"
+    message = agreement.explain_shared_start(record, fits["python"], fits["r"], tied=0)
+    assert message == (
+        "the same fit; both runs stopped at max_iter (2 iterations) and each is labelled "
+        "against its final centres"
+    )

@@ -127,7 +127,12 @@ def explain_shared_start(record: dict[str, Any], python: FitResult, r: FitResult
     iterations = (python.meta["n_iter"], r.meta["n_iter"])
     if record["verdict"] == "identical":
         if iterations[0] == iterations[1]:
-            return ""
+            if python.meta["converged"] or r.meta["converged"]:
+                return ""
+            return (
+                f"the same fit; both runs stopped at max_iter ({iterations[0]} iterations) "
+                "and each is labelled against its final centres"
+            )
         return (
             f"the same fit, reached in {iterations[0]} (python) and {iterations[1]} (r) iterations"
         )

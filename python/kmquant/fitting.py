@@ -59,8 +59,11 @@ def status_of(raw: RawFit) -> tuple[str, str]:
 def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
     """Label every pixel, compute the fit's metrics and assemble its record.
 
-    A fit on all pixels keeps the labels its implementation gave (what the language really
-    returns); a fit on a sample labels every pixel with its nearest centre.
+    A converged fit on all pixels keeps the labels its implementation gave (what the language
+    really returns). A fit on a sample, or one stopped at max_iter, labels every pixel with
+    its nearest final centre: at max_iter scikit-learn relabels against its final centres
+    but R returns the labels of its last assignment, made one centre update earlier, so
+    their raw labels describe different steps of the same run.
     `n_not_nearest` counts fit-sample pixels whose own label is not their nearest centre
     (Hartigan-Wong and unconverged runs can leave some).
     """
@@ -81,7 +84,8 @@ def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
     centres = raw.centres
     grouping = distinct_colours(pixels.colours, pixels.max_value)  # the one sort of all pixels
     nearest = nearest_labels(grouping, pixels.max_value, centres)
-    labels = raw.labels.astype(nearest.dtype) if pixels.samples_all else nearest
+    own = pixels.samples_all and raw.converged
+    labels = raw.labels.astype(nearest.dtype) if own else nearest
     # Every metric is a sum over pixels: summed once per distinct (colour, label) pair, with
     # the pair's pixel count as weight, it needs no float copy of the whole image.
     rows, row_labels, weights = colour_label_counts(grouping, labels)
