@@ -1,7 +1,8 @@
 # K-means colour quantization in Python (scikit-learn) and R (stats::kmeans), cross-validated.
-# The study in five stages, each in its own file under workflow/rules/:
+# The study in six stages, each in its own file under workflow/rules/:
 #   load        each image's pixels (rejected images listed, never fatal), the images table
 #   fit         the shared initial centres, one fit per (language, mode, image, K, seed), PNGs
+#   reference   the quantizers people use (pngquant, libimagequant, Pillow) on the same pixels
 #   compare     every Python/R pair, difference images, convergence traces, the result tables
 #   figures     the paper figures, the offline explorer, the front page of the report
 #   provenance  versions and the sha256 manifest of every reproducible result
@@ -25,6 +26,8 @@ rule all:
         "results/tables/agreement.csv",
         "results/tables/timings.csv",
         "results/tables/native_summary.csv",
+        "results/tables/reference.csv",
+        "results/tables/ranking.csv",
         "results/tables/convergence.csv",
         "results/tables/images.csv",
         "results/tables/rejected_images.csv",
@@ -38,6 +41,7 @@ rule all:
 
 include: "workflow/rules/load.smk"
 include: "workflow/rules/fit.smk"
+include: "workflow/rules/reference.smk"
 include: "workflow/rules/compare.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/provenance.smk"

@@ -22,6 +22,8 @@ command -v Rscript >/dev/null 2>&1 || apt_install r-base-core r-base-dev
 if [ "$action" = test ] && ! Rscript -e 'quit(status = !requireNamespace("testthat", quietly = TRUE))' >/dev/null 2>&1; then
   apt_install r-cran-testthat
 fi
+# pngquant, one of the reference quantizers, run as the command-line tool its users run.
+command -v pngquant >/dev/null 2>&1 || apt_install pngquant
 # The explorer's browser test drives Debian's chromium (Playwright's own download fails here).
 if [ "$action" = test ] && ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium

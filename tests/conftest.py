@@ -22,6 +22,8 @@ REPRODUCIBLE = (
     "tables/fits.csv",
     "tables/agreement.csv",
     "tables/native_summary.csv",
+    "tables/reference.csv",
+    "tables/ranking.csv",
     "tables/convergence.csv",
     "tables/convergence_check.csv",
     "manifest.sha256",  # every PNG, initial centres and pair record too

@@ -76,7 +76,8 @@ def shown_images(page: object) -> dict[str, tuple[str, int]]:
     """Each panel's image source and the width it decoded to (0: failed to load)."""
     page.wait_for_function("() => [...document.images].every((img) => img.hidden || img.complete)")
     shown = page.evaluate(
-        """() => Object.fromEntries(["original", "python", "r", "difference"].map((name) => {
+        """() => Object.fromEntries(["original", "python", "r", "difference", "reference"]
+                                   .map((name) => {
                const img = document.getElementById(`img-${name}`);
                return [name, [img.getAttribute("src"), img.naturalWidth]];
            }))"""
@@ -109,7 +110,20 @@ def check_view(page: object, run: Path, image: str, mode: str, k: int, width: in
     assert page.text_content('#agreement td[data-field="verdict"]') == pair["verdict"]
     ari = page.text_content('#agreement td[data-field="adjusted_rand_index"]')
     assert float(ari) == pytest.approx(float(pair["adjusted_rand_index"]), rel=1e-5)
-    assert page.url.endswith(f"#image={image}&mode={mode}&k={k}&seed=0")
+    # Beside them, the first reference quantizer at the same K, from the reference table.
+    assert images["reference"] == (f"../reference/pngquant/{image}/k{k}.png", width)
+    (expected,) = [
+        r
+        for r in rows(run / "results" / "tables" / "reference.csv")
+        if (r["method"], r["image"], r["k_requested"]) == ("pngquant", image, str(k))
+    ]
+    for field in ("psnr_db", "sse", "mean_ciede2000", "indexed_png_bytes"):
+        assert shown_metric(page, "reference", field) == pytest.approx(
+            float(expected[field]), rel=1e-5
+        ), field
+    assert shown_metric(page, "reference", "k_effective") == float(expected["n_colours"])
+    assert page.text_content("#cap-reference").startswith(expected["version"])
+    assert page.url.endswith(f"#image={image}&mode={mode}&k={k}&seed=0&reference=pngquant")
 
 
 def test_explorer_follows_the_slider_image_and_mode(
@@ -152,6 +166,20 @@ def test_a_link_with_a_choice_opens_on_that_choice(tiny_run: Path, page: object)
     html = tiny_run / "results" / "report" / "explorer.html"
     page.goto(html.as_uri() + "#image=photo&mode=native&k=8&seed=0")
     check_view(page, tiny_run, "photo", "native", 8, width=48)
+
+
+def test_the_reference_beside_them_is_chosen_or_left_out(tiny_run: Path, page: object) -> None:
+    html = tiny_run / "results" / "report" / "explorer.html"
+    page.goto(html.as_uri() + "#image=photo&mode=native&k=8&seed=0&reference=libimagequant")
+    assert page.input_value("#reference") == "libimagequant"
+    assert shown_images(page)["reference"] == ("../reference/libimagequant/photo/k8.png", 48)
+    page.select_option("#reference", "pillow_fastoctree")
+    assert shown_images(page)["reference"] == ("../reference/pillow_fastoctree/photo/k8.png", 48)
+    assert page.url.endswith("&reference=pillow_fastoctree")
+    page.select_option("#reference", "")
+    assert page.is_hidden("figure.reference")
+    assert page.locator('#metrics td[data-impl="reference"]').count() == 0
+    assert page.url.endswith("#image=photo&mode=native&k=8&seed=0")
 
 
 def test_a_failed_fit_is_shown_with_its_message(

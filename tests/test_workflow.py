@@ -90,6 +90,33 @@ def test_every_figure_is_a_valid_png_and_svg(tiny_run: Path) -> None:
         assert root.tag.endswith("svg")
 
 
+def test_the_reference_quantizers_are_rows_lines_and_pictures(tiny_run: Path) -> None:
+    results = tiny_run / "results"
+    rows = read_csv(results / "tables" / "reference.csv")
+    methods = ["pngquant", "libimagequant", "pillow_mediancut", "pillow_maxcoverage",
+               "pillow_fastoctree"]  # fmt: skip
+    assert sorted((r["image"], r["method"], r["k_requested"]) for r in rows) == sorted(
+        (image, method, k) for image in ("five_colours", "photo") for method in methods
+        for k in ("2", "8")
+    )  # fmt: skip
+    for row in rows:
+        assert row["status"] == "ok", row
+        png = results / "reference" / row["method"] / row["image"] / f"k{row['k_requested']}.png"
+        assert int(row["indexed_png_bytes"]) == png.stat().st_size
+        assert int(row["n_colours"]) <= int(row["k_requested"])
+    manifest = (results / "manifest.sha256").read_text()
+    assert "results/reference/pngquant/photo/k8.png" in manifest
+    # Every quantizer is a line of the quality and timing figures; pngquant is in the grid.
+    figures = results / "figures"
+    for name in ("quality", "storage", "elbow", "timing"):
+        svg = (figures / f"{name}.svg").read_text()
+        assert all(method in svg for method in methods), name
+    assert "pngquant" in (figures / "images_photo.svg").read_text()
+    ranking = read_csv(results / "tables" / "ranking.csv")
+    assert len(ranking) == 2 * 2 * 2  # images x K x (PSNR, CIEDE2000)
+    assert {int(r["n_methods"]) for r in ranking} == {7}
+
+
 def test_fewer_colours_than_k_gives_k_effective_in_both_languages(tiny_run: Path) -> None:
     rows = read_csv(tiny_run / "results" / "tables" / "fits.csv")
     five = [r for r in rows if r["image"] == "five_colours" and r["k_requested"] == "8"]
@@ -129,11 +156,17 @@ def test_indexed_pngs_show_the_fitted_palette(tiny_run: Path) -> None:
 
 def test_timings_and_environment(tiny_run: Path) -> None:
     timings = read_csv(tiny_run / "results" / "tables" / "timings.csv")
-    assert len(timings) == 24
-    assert all(float(t["job_wall_seconds"]) > 0 for t in timings)
+    references = [t for t in timings if t["mode"] == "reference"]
+    assert len(timings) - len(references) == 24  # one row per fit
+    assert len(references) == 2 * 2 * 5  # images x K x reference quantizers
+    assert all(float(t["job_wall_seconds"]) > 0 for t in timings if t not in references)
+    assert all(float(t["fit_seconds"]) > 0 for t in references)
     environment = json.loads((tiny_run / "results" / "environment.json").read_text())
     assert environment["r"]["version"].startswith("R version")
     assert environment["packages"]["scikit-learn"]
+    assert environment["packages"]["imagequant"]
+    pngquant = subprocess.run(["pngquant", "--version"], capture_output=True, text=True)
+    assert environment["pngquant"] == pngquant.stdout.strip()
 
 
 def test_second_run_has_nothing_to_do(tiny_run: Path) -> None:

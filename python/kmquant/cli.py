@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from kmquant import atomic
 from kmquant.images import ImageError
 from kmquant.modes import MODES
+from kmquant.reference import QUANTIZERS
 
 if TYPE_CHECKING:  # the subcommands import what they need, so that each starts fast
     import numpy as np
@@ -314,6 +315,7 @@ def _explorer(args: argparse.Namespace) -> None:
     arg("--max-iter", type=int, required=True),
     arg("--fit-max-pixels", type=int, required=True),
     arg("--fit-sample-seed", type=int, required=True),
+    arg("--ranking", help="results/tables/ranking.csv"),
 )
 def _report_description(args: argparse.Namespace) -> None:
     from kmquant import report, tables
@@ -328,6 +330,7 @@ def _report_description(args: argparse.Namespace) -> None:
         tables.read_csv(args.agreement),
         tables.read_json(args.environment),
         settings,
+        tables.read_csv(args.ranking) if args.ranking else [],
     )
     atomic.write_text(args.out, text)
 
@@ -438,6 +441,7 @@ def _agreement_table(args: argparse.Namespace) -> None:
     arg("out"),
     arg("--fits", nargs="*", default=[]),
     arg("--benchmarks", nargs="*", default=[]),
+    arg("--reference-seconds", nargs="*", default=[], help="the reference jobs' timing files"),
 )
 def _timings_table(args: argparse.Namespace) -> None:
     from kmquant import fitting, tables
@@ -448,7 +452,73 @@ def _timings_table(args: argparse.Namespace) -> None:
         fitting.load_meta(fit) | tables.read_benchmark(bench)
         for fit, bench in zip(args.fits, args.benchmarks, strict=True)
     ]
+    rows += [
+        row | {"impl": row["method"], "mode": "reference"}
+        for path in args.reference_seconds
+        for row in tables.read_json(path)
+    ]
     tables.write_table(args.out, tables.TIMING_COLUMNS, rows)
+
+
+@command(
+    "reference",
+    "one reference quantizer on one image at every K: indexed PNGs and scored records",
+    arg("pixels"),
+    arg("out", help="results/reference/{method}/{image}"),
+    arg("--method", choices=list(QUANTIZERS), required=True),
+    arg("--image", required=True),
+    arg("--k", type=int, nargs="+", required=True),
+    arg("--seconds", required=True, help="where the tool's seconds per K go (a timing file)"),
+)
+def _reference(args: argparse.Namespace) -> None:
+    from kmquant import pixels, reference
+    from kmquant.images import eight_bit
+
+    px = pixels.load(args.pixels)
+    rgb = eight_bit(px.rgb, px.max_value)
+    seconds = []
+    with atomic.atomic_path(args.out, directory=True) as folder:
+        for k in args.k:
+            result = reference.quantize(args.method, rgb, k)
+            if result.png is not None:
+                (folder / f"k{k}.png").write_bytes(result.png)
+            meta = reference.record(args.method, k, result, px, args.image)
+            logging.info("%s", json.dumps(meta, sort_keys=True))
+            (folder / f"k{k}.json").write_text(json.dumps(meta, sort_keys=True, indent=1) + "\n")
+            seconds.append({"image": args.image, "method": args.method, "k_requested": k,
+                            "fit_seconds": result.seconds})  # fmt: skip
+    atomic.write_text(args.seconds, json.dumps(seconds, indent=1) + "\n")
+
+
+@command(
+    "ranking-table",
+    "results/tables/ranking.csv: the best method per image, K and metric",
+    arg("fits", help="results/tables/fits.csv"),
+    arg("references", help="results/tables/reference.csv"),
+    arg("out"),
+)
+def _ranking_table(args: argparse.Namespace) -> None:
+    from kmquant import ranking, tables
+
+    rows = ranking.ranking(tables.read_csv(args.fits), tables.read_csv(args.references))
+    tables.write_table(args.out, ranking.RANKING_COLUMNS, rows)
+
+
+@command(
+    "reference-table",
+    "results/tables/reference.csv",
+    arg("out"),
+    arg("--originals", required=True, help="results/images/original, for real PNG sizes"),
+    arg("folders", nargs="*", help="results/reference/{method}/{image}"),
+)
+def _reference_table(args: argparse.Namespace) -> None:
+    from kmquant import tables
+
+    rows = [
+        row | tables.size_ratio(Path(args.originals) / f"{row['image']}.png", row)
+        for row in tables.reference_records(args.folders)
+    ]
+    tables.write_table(args.out, tables.REFERENCE_COLUMNS, rows)
 
 
 @command(
@@ -461,12 +531,13 @@ def _timings_table(args: argparse.Namespace) -> None:
     arg("--mode", default="matched"),
     arg("--seed", type=int, default=0),
     arg("--k", type=int, nargs="*", default=[]),
+    arg("--reference", help="images: a reference quantizer's results/reference/{method}/{image}"),
 )
 def _figure(args: argparse.Namespace) -> None:
     from kmquant import figures
 
     if args.figure == "metrics":
-        figures.metric_figures(args.inputs[0], args.out)
+        figures.metric_figures(args.inputs[0], args.out, *args.inputs[1:2])
     elif args.figure == "agreement":
         figures.agreement(figures.read_table(args.inputs[0]), args.out)
     elif args.figure == "timing":
@@ -477,7 +548,9 @@ def _figure(args: argparse.Namespace) -> None:
         )
     elif args.figure == "images":
         original, images = args.inputs
-        figures.images_figure(original, images, args.image, args.mode, args.seed, args.k, args.out)
+        figures.images_figure(
+            original, images, args.image, args.mode, args.seed, args.k, args.out, args.reference
+        )
     elif args.figure == "palettes":
         figures.palettes_figure(args.inputs[0], args.image, args.mode, args.seed, args.k, args.out)
 

@@ -11,6 +11,8 @@ from typing import Any
 import numpy  # noqa: F401  (loaded so that threadpool_info reports numpy's BLAS)
 from threadpoolctl import threadpool_info
 
+from kmquant.reference import pngquant_version
+
 PACKAGES = (
     "kmquant",
     "numpy",
@@ -21,6 +23,7 @@ PACKAGES = (
     "snakemake",
     "rpy2",
     "threadpoolctl",
+    "imagequant",
 )
 
 
@@ -69,6 +72,7 @@ def collect() -> dict[str, Any]:
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in PACKAGES},
         "r": _r_versions(),
+        "pngquant": pngquant_version(),
         "python_blas": blas,
         "os": _os_name(),
         "kernel": platform.release(),

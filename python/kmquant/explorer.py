@@ -1,6 +1,7 @@
 """The interactive explorer (results/report/explorer.html): one page that opens from the file
 system with no server and no network. Its data (metrics, verdicts, palettes) is inlined; the
-images it shows are the PNGs in results/images, linked by relative paths."""
+images it shows are the PNGs in results/images and results/reference, linked by relative
+paths."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from kmquant.colour import hex_colour
 from kmquant.fitting import FitResult, load
 from kmquant.metrics import palette_8bit
 from kmquant.modes import MODES
+from kmquant.reference import QUANTIZERS
 from kmquant.tables import read_csv
 
 IMPLS = ("python", "r")
@@ -43,6 +45,18 @@ PAIR_FIELDS = (
     "max_image_difference_8bit",
     "relative_sse_difference",
     "tied_initial_pixels",
+)
+REFERENCE_FIELDS = (
+    "status",
+    "message",
+    "version",
+    "n_colours",
+    "sse",
+    "psnr_db",
+    "mean_ciede2000",
+    "variance_explained",
+    "indexed_png_bytes",
+    "png_size_ratio",
 )
 _KEY = ("image", "mode", "k_requested", "seed")
 #: The template's placeholder for the inlined data.
@@ -110,6 +124,14 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
             else None,
             "difference": link(results / "images" / "difference" / mode / f"{name}.png"),
         }
+    references: dict[str, dict[str, Any]] = defaultdict(dict)
+    table = results / "tables" / "reference.csv"
+    for row in read_csv(table) if table.exists() else []:
+        image, method, k = row["image"], row["method"], row["k_requested"]
+        png = results / "reference" / method / image / f"k{k}.png"
+        references[method][f"{image}|{k}"] = {
+            field: cell(row[field]) for field in REFERENCE_FIELDS
+        } | {"png": link(png)}
     images = sorted({key[0] for key in fits})
     modes = [mode for mode in MODES if mode in {key[1] for key in fits}]
     return {
@@ -123,6 +145,9 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
         },
         "ks": sorted({int(key[2]) for key in fits}),
         "views": views,
+        "references": dict(references),
+        # The menu's order, pngquant first (the JSON's keys are sorted, so they cannot say it).
+        "reference_methods": [method for method in QUANTIZERS if method in references],
     }
 
 

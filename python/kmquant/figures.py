@@ -24,6 +24,14 @@ from kmquant.modes import MODES
 COLOURS = {"python": "#0072B2", "r": "#D55E00"}
 LABELS = {"python": "Python (scikit-learn)", "r": "R (stats::kmeans)"}
 LINESTYLES = {"matched": "-", "tied": ":", "native": "--"}
+#: The reference quantizers in black and greys, each with its own line and marker.
+REFERENCE_STYLES = {
+    "pngquant": {"color": "black", "linestyle": "-", "marker": "s"},
+    "libimagequant": {"color": "black", "linestyle": "--", "marker": "^"},
+    "pillow_mediancut": {"color": "0.45", "linestyle": "-.", "marker": "v"},
+    "pillow_maxcoverage": {"color": "0.45", "linestyle": ":", "marker": "D"},
+    "pillow_fastoctree": {"color": "0.6", "linestyle": "--", "marker": "P"},
+}
 FORMATS = ("png", "svg")
 
 plt.rcParams.update(
@@ -109,15 +117,30 @@ def _by_language_and_mode(ax: plt.Axes, fits: pd.DataFrame, column: str, ks: Seq
     _k_axis(ax, ks)
 
 
+def _references(
+    ax: plt.Axes, references: pd.DataFrame, column: str, x: str = "k_requested"
+) -> None:
+    """One reference line per tool (mean over images where there are several)."""
+    done = references[references["status"] != "error"]
+    for method, group in done.groupby("method", sort=False):
+        line = group.groupby("k_requested")[column].mean()
+        ax.plot(line.index, line.values, markersize=2.5, linewidth=0.9, label=method,
+                **REFERENCE_STYLES[method])  # fmt: skip
+
+
 def metric_panels(
     fits: pd.DataFrame,
     panels: Sequence[tuple[str, str, str, bool]],
     title: str,
     stem: str | Path,
+    references: pd.DataFrame | None = None,
 ) -> list[Path]:
-    """One row per image, one column per (column, title, y label, log y) panel, against K."""
+    """One row per image, one column per (column, title, y label, log y) panel, against K;
+    the reference quantizers, where given, as black and grey lines."""
     # A lossless fit has an infinite PSNR: it cannot be drawn, and the panel says so.
     fits = fits.replace([np.inf, -np.inf], np.nan)
+    if references is not None:
+        references = references.replace([np.inf, -np.inf], np.nan)
     images = sorted(fits["image"].unique())
     ks = sorted(fits["k_requested"].unique())
     figure, axes = plt.subplots(
@@ -127,6 +150,8 @@ def metric_panels(
         for col, (column, name, label, log) in enumerate(panels):
             ax = axes[row, col]
             _by_language_and_mode(ax, fits[fits["image"] == image], column, ks)
+            if references is not None:
+                _references(ax, references[references["image"] == image], column)
             ax.set_ylabel(label)
             values = fits.loc[fits["image"] == image, column]
             if log:
@@ -202,10 +227,14 @@ def agreement(pairs: pd.DataFrame, stem: str | Path) -> list[Path]:
 
 
 def timing(timings: pd.DataFrame, stem: str | Path) -> list[Path]:
-    """Fit seconds against K, per language and mode (mean over seeds and images)."""
+    """Fit seconds against K, per language and mode (mean over seeds and images), and each
+    reference quantizer's seconds (mean over images)."""
     ks = sorted(timings["k_requested"].unique())
     figure, ax = plt.subplots(figsize=(3.5, 2.6))
-    _by_language_and_mode(ax, timings.assign(status="ok"), "fit_seconds", ks)
+    is_reference = timings["mode"] == "reference"
+    _by_language_and_mode(ax, timings[~is_reference].assign(status="ok"), "fit_seconds", ks)
+    references = timings[is_reference]
+    _references(ax, references.assign(status="ok", method=references["impl"]), "fit_seconds")
     ax.set_yscale("log")
     ax.set_ylabel("fit time (seconds, log scale)")
     ax.set_title("Time of one fit, measured in one run")
@@ -257,32 +286,40 @@ def image_grid(
     quantized: dict[int, tuple[np.ndarray | None, np.ndarray | None]],
     title: str,
     stem: str | Path,
+    reference: tuple[str, dict[int, np.ndarray | None]] | None = None,
     amplify: int = AMPLIFY,
 ) -> list[Path]:
-    """Rows K; columns original | Python | R | |Python - R| x `amplify` (black: equal)."""
+    """Rows K; columns original | Python | R | |Python - R| x `amplify` (black: equal), and
+    a reference quantizer's output at the same K where one is given as (name, {K: pixels})."""
     ks = sorted(quantized)
     height, width = original.shape[:2]
+    titles = ["original", LABELS["python"], LABELS["r"], f"|Python - R| x {amplify}"]
+    if reference is not None:
+        titles.append(reference[0])
+    n_cols = len(titles)
     figure, axes = plt.subplots(
-        len(ks), 4, figsize=(7, 7 / 4 * height / width * len(ks) + 0.4), squeeze=False
-    )
+        len(ks), n_cols,
+        figsize=(7 / 4 * n_cols, 7 / 4 * height / width * len(ks) + 0.4), squeeze=False,
+    )  # fmt: skip
     for row, k in enumerate(ks):
         python, r = quantized[k]
         difference = None
         if python is not None and r is not None:
             difference = amplified_difference(python, r, amplify)
-        panels = (original, python, r, difference)
+        panels = [original, python, r, difference]
+        if reference is not None:
+            panels.append(reference[1].get(k))
         for col, picture in enumerate(panels):
             ax = axes[row, col]
             ax.set_xticks([])
             ax.set_yticks([])
             if picture is None:
-                ax.text(0.5, 0.5, "fit failed", ha="center", va="center", transform=ax.transAxes)
+                missing = "no output" if col == 4 else "fit failed"
+                ax.text(0.5, 0.5, missing, ha="center", va="center", transform=ax.transAxes)
             else:
                 ax.imshow(picture, interpolation="nearest")
             if row == 0:
-                ax.set_title(
-                    ("original", LABELS["python"], LABELS["r"], f"|Python - R| x {amplify}")[col]
-                )
+                ax.set_title(titles[col])
         axes[row, 0].set_ylabel(f"K = {k}")
     figure.suptitle(title)
     figure.tight_layout()
@@ -353,12 +390,17 @@ METRIC_FIGURES = {
 }  # fmt: skip
 
 
-def metric_figures(fits_csv: str | Path, folder: str | Path) -> list[Path]:
+def metric_figures(
+    fits_csv: str | Path, folder: str | Path, reference_csv: str | Path | None = None
+) -> list[Path]:
     fits = pd.read_csv(fits_csv)
+    references = None if reference_csv is None else pd.read_csv(reference_csv)
+    if references is not None and references.empty:
+        references = None
     return [
         path
         for name, (title, panels) in METRIC_FIGURES.items()
-        for path in metric_panels(fits, panels, title, Path(folder) / name)
+        for path in metric_panels(fits, panels, title, Path(folder) / name, references)
     ]
 
 
@@ -380,9 +422,10 @@ def _png_pixels(path: Path, max_side: int = PANEL_MAX_SIDE) -> np.ndarray | None
 
 def images_figure(
     original_png: str | Path, images: str | Path, image: str, mode: str, seed: int,
-    ks: Sequence[int], stem: str | Path,
+    ks: Sequence[int], stem: str | Path, reference: str | Path | None = None,
 ) -> list[Path]:  # fmt: skip
-    """The image grid of one image from the written PNGs (results/images)."""
+    """The image grid of one image from the written PNGs (results/images), with a reference
+    quantizer's PNGs (results/reference/{method}/{image}) beside them where given."""
     original = _png_pixels(Path(original_png))
     quantized = {
         k: tuple(
@@ -391,8 +434,12 @@ def images_figure(
         )
         for k in ks
     }
+    beside = None
+    if reference is not None:
+        folder = Path(reference)
+        beside = (folder.parent.name, {k: _png_pixels(folder / f"k{k}.png") for k in ks})
     title = f"{image}: {mode} mode, seed {seed}"
-    return image_grid(original, quantized, title, stem)  # type: ignore[arg-type]
+    return image_grid(original, quantized, title, stem, beside)  # type: ignore[arg-type]
 
 
 def palettes_figure(

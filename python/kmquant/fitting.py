@@ -86,19 +86,32 @@ def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
     nearest = nearest_labels(grouping, pixels.max_value, centres)
     own = pixels.samples_all and raw.converged
     labels = raw.labels.astype(nearest.dtype) if own else nearest
+    meta |= {"n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum())}
+    meta |= score(pixels, grouping, centres, labels)
+    return FitResult(centres, labels, meta)
+
+
+def score(
+    pixels: Pixels,
+    grouping: tuple[np.ndarray, np.ndarray, np.ndarray],
+    centres: np.ndarray,
+    labels: np.ndarray,
+) -> dict[str, Any]:
+    """The metrics of a quantized image against the loaded original: pixel i shows centre
+    labels[i], rounded to the 8-bit palette of the PNG. One function scores our fits and the
+    reference quantizers' PNGs alike. `grouping` is `distinct_colours` of every pixel.
+    """
     # Every metric is a sum over pixels: summed once per distinct (colour, label) pair, with
     # the pair's pixel count as weight, it needs no float copy of the whole image.
     rows, row_labels, weights = colour_label_counts(grouping, labels)
     features = rows / pixels.max_value
     palette = palette_8bit(centres) / 255.0  # what the PNG shows
-    fit_sse = sse_8bit(features, centres, row_labels, weights)
     image_sse = sse_8bit(features, palette, row_labels, weights)
     sst = total_sum_of_squares_8bit(features, weights)
     counts = np.bincount(row_labels, weights=weights, minlength=len(centres))
-    meta |= {
+    return {
         "n_empty_clusters": int((counts == 0).sum()),
-        "n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum()),
-        "fit_sse": fit_sse,
+        "fit_sse": sse_8bit(features, centres, row_labels, weights),
         "sse": image_sse,
         "mse": mse(image_sse, pixels.n),
         "psnr_db": psnr_db(mse(image_sse, pixels.n)),
@@ -106,7 +119,6 @@ def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
         "mean_ciede2000": mean_ciede2000(features, palette, row_labels, weights),
         **storage(pixels.n, len(centres)),
     }
-    return FitResult(centres, labels, meta)
 
 
 def save(result: FitResult, path: str | Path) -> None:

@@ -135,10 +135,17 @@ def encode_original_png(rgb: np.ndarray, max_value: int) -> bytes:
 
     Pillow writes no 48-bit RGB PNG, so a 16-bit original is written at 8 bits.
     """
-    eight_bit = rgb if max_value == 255 else np.round(rgb.astype(np.float64) * 255 / max_value)
     buffer = io.BytesIO()
-    Image.fromarray(eight_bit.astype(np.uint8)).save(buffer, format="PNG", optimize=True)
+    Image.fromarray(eight_bit(rgb, max_value)).save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def eight_bit(rgb: np.ndarray, max_value: int) -> np.ndarray:
+    """The image at 8 bits per channel (rounded from 16 bits), as tools that take 8-bit RGB
+    see it."""
+    if max_value == 255:
+        return rgb.astype(np.uint8)
+    return np.round(rgb.astype(np.float64) * 255 / max_value).astype(np.uint8)
 
 
 def amplified_difference(a: np.ndarray, b: np.ndarray, amplify: int = AMPLIFY) -> np.ndarray:

@@ -40,6 +40,42 @@ def _identical_by_k(pairs: Sequence[Mapping[str, str]], modes: Sequence[str]) ->
     )
 
 
+def _against_references(ranking: Sequence[Mapping[str, str]]) -> str:
+    """Per image and K: the best method by PSNR and by mean CIEDE2000, and the ranks of
+    Python's and R's best fits among all methods."""
+    if not ranking:
+        return ""
+    by_key: dict[tuple[str, int], dict[str, Mapping[str, str]]] = {}
+    for row in ranking:
+        by_key.setdefault((row["image"], int(row["k_requested"])), {})[row["metric"]] = row
+
+    def cell(row: Mapping[str, str] | None, field: str) -> str:
+        return "" if row is None else (row[field] or "-")
+
+    rows = [
+        [image, k]
+        + [cell(metrics.get(m), f) for m in ("psnr_db", "mean_ciede2000")
+           for f in ("best_methods", "python_rank", "r_rank")]
+        for (image, k), metrics in sorted(by_key.items())
+    ]  # fmt: skip
+    n = max(int(row["n_methods"]) for row in ranking)
+    table = _table(
+        ["image", "K", "best PSNR", "Python", "R", "best CIEDE2000", "Python", "R"], rows
+    )
+    return f"""
+Against the quantizers people use
+---------------------------------
+
+The same images at the same K, quantized by pngquant, libimagequant and Pillow's median cut,
+maximum coverage and fast octree (no dithering), scored by the same code from the PNGs they
+wrote (``results/tables/reference.csv``). Per image and K, the method with the best PSNR and the
+best mean CIEDE2000, and where the best Python and the best R fit rank among the (up to) {n}
+methods (1 is best):
+
+{table}
+"""
+
+
 def _versions(environment: Mapping[str, Any]) -> str:
     packages = environment["packages"]
     blas = {b.get("internal_api") for b in environment.get("python_blas", [])} - {None}
@@ -48,6 +84,7 @@ def _versions(environment: Mapping[str, Any]) -> str:
         f"- Python {environment['python']}: "
         + ", ".join(f"{name} {version}" for name, version in packages.items() if version),
         f"- {r['version']}; BLAS {r['blas'] or 'R internal'}; LAPACK {r['lapack']}",
+        f"- pngquant {environment.get('pngquant') or 'not installed'}",
         f"- NumPy's BLAS: {', '.join(sorted(blas)) or 'unknown'}",
         f"- {environment['os']}, kernel {environment['kernel']}; {environment['cpu']}"
         f" ({environment['cpu_count']} logical CPUs)",
@@ -60,6 +97,7 @@ def description(
     pairs: Sequence[Mapping[str, str]],
     environment: Mapping[str, Any],
     settings: Mapping[str, Any],
+    ranking: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """reStructuredText for Snakemake's report directive. It contains no Jinja2 markup, because
     Snakemake renders the page as a template."""
@@ -103,6 +141,7 @@ Results are grouped by topic and, for images and palettes, by image; each says h
 it. The interactive explorer, ``results/report/explorer.html``, shows every choice of image, K,
 mode and seed side by side; open it in a browser straight from the file system.
 
+{_against_references(ranking)}
 Versions
 --------
 

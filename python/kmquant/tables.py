@@ -67,6 +67,27 @@ AGREEMENT_COLUMNS = (
     "relative_sse_difference",
     "tied_initial_pixels",
 )
+REFERENCE_COLUMNS = (
+    "image",
+    "method",
+    "version",
+    "k_requested",
+    "status",
+    "message",
+    "n_colours",
+    "sse",
+    "mse",
+    "psnr_db",
+    "variance_explained",
+    "mean_ciede2000",
+    "index_bits",
+    "palette_bits",
+    "raw_bits",
+    "ratio_theoretical",
+    "original_png_bytes",
+    "indexed_png_bytes",
+    "png_size_ratio",
+)
 TIMING_COLUMNS = (
     "image",
     "impl",
@@ -97,7 +118,7 @@ CONVERGENCE_CHECK_COLUMNS = (
     "max_end_difference_8bit",
     "ends_equal",
 )
-_SORT = ("image", "impl", "mode", "k_requested", "seed", "iteration", "cluster")
+_SORT = ("image", "impl", "mode", "method", "k_requested", "seed", "iteration", "cluster")
 
 
 def format_value(value: Any) -> str:
@@ -152,19 +173,29 @@ def png_sizes(meta: Mapping[str, Any], images: Path) -> dict[str, Any]:
     `images` is results/images: original/{image}.png and {impl}/{mode}/{image}/k{K}_s{seed}.png.
     A failed fit has no PNG.
     """
-    original = (images / "original" / f"{meta['image']}.png").stat().st_size
-    indexed_path = (
+    indexed = (
         images / meta["impl"] / meta["mode"] / meta["image"]
         / f"k{meta['k_requested']}_s{meta['seed']}.png"
     )  # fmt: skip
-    if not indexed_path.exists():
-        return {"original_png_bytes": original}
-    indexed = indexed_path.stat().st_size
-    return {
-        "original_png_bytes": original,
-        "indexed_png_bytes": indexed,
-        "png_size_ratio": original / indexed,
-    }
+    written = {"indexed_png_bytes": indexed.stat().st_size} if indexed.exists() else {}
+    return written | size_ratio(images / "original" / f"{meta['image']}.png", written)
+
+
+def reference_records(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
+    """Every record in results/reference/{method}/{image} folders, in K order."""
+    return [
+        read_json(path)
+        for folder in folders
+        for path in sorted(Path(folder).glob("k*.json"), key=lambda p: int(p.stem[1:]))
+    ]
+
+
+def size_ratio(original: Path, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The original's optimized RGB PNG size and its ratio to a written PNG (none if failed)."""
+    size = original.stat().st_size
+    written = meta.get("indexed_png_bytes")
+    ratio = {"png_size_ratio": size / written} if written else {}
+    return {"original_png_bytes": size} | ratio
 
 
 def read_csv(path: str | Path) -> list[dict[str, str]]:

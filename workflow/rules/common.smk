@@ -2,6 +2,7 @@
 # constants of the grid and the functions that expand it into file lists.
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from snakemake.utils import validate
 from kmquant.modes import MODES as MODE_REGISTRY
 from kmquant.modes import figure_mode, mode_seeds
 from kmquant.pixels import is_rejected
+from kmquant.reference import QUANTIZERS
 from kmquant.study import (
     ConfigError,
     check_renamed_keys,
@@ -45,6 +47,7 @@ os.environ.update(job_environment(sys.executable, workflow.basedir, os.environ))
 ENV = "../envs/kmquant.yaml"  # relative to the rules files
 
 IMPLS = ["python", "r"]
+REFERENCES = config["reference_quantizers"]
 MODES = config["modes"]
 KS = config["k_values"]
 FIT = "{impl}/{mode}/{image}/k{k}_s{seed}"
@@ -77,6 +80,7 @@ wildcard_constraints:
     image=r"[A-Za-z0-9_.-]+",
     impl="python|r",
     mode="|".join(MODE_REGISTRY),
+    method="|".join(QUANTIZERS),
     k=r"\d+",
     seed=r"\d+",
 
@@ -122,6 +126,12 @@ def difference_dirs(*_):
 
 def originals(*_):
     return expand("results/images/original/{image}.png", image=accepted())
+
+
+def reference_dirs(*_):
+    return expand(
+        "results/reference/{method}/{image}", method=REFERENCES, image=accepted()
+    )
 
 
 def shared_init(wc):

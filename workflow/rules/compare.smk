@@ -164,6 +164,11 @@ rule timings_table:
     input:
         fits=lambda wc: fits(),
         benchmarks=lambda wc: fits(pattern=f"results/benchmarks/fits/{FIT}.tsv"),
+        reference_seconds=lambda wc: expand(
+            "results/timings/reference/{method}/{image}.json",
+            method=REFERENCES,
+            image=accepted(),
+        ),
     output:
         report(
             "results/tables/timings.csv",
@@ -179,4 +184,5 @@ rule timings_table:
     threads: 1
     shell:
         "python -m kmquant timings-table {output:q} --fits {input.fits:q}"
-        " --benchmarks {input.benchmarks:q} > {log:q} 2>&1"
+        " --benchmarks {input.benchmarks:q} --reference-seconds {input.reference_seconds:q}"
+        " > {log:q} 2>&1"

@@ -5,6 +5,7 @@
 rule figure_metrics:
     input:
         "results/tables/fits.csv",
+        "results/tables/reference.csv",
     output:
         report(
             "results/figures/elbow.png",
@@ -79,6 +80,7 @@ rule figure_images:
         images=expand(
             "results/images/{impl}/{mode}/{{image}}", impl=IMPLS, mode=[FIGURE_MODE]
         ),
+        reference=expand("results/reference/{method}/{{image}}", method=REFERENCES[:1]),
     output:
         report(
             "results/figures/images_{image}.png",
@@ -100,10 +102,13 @@ rule figure_images:
         mode=FIGURE_MODE,
         seed=FIGURE_SEED,
         ks=" ".join(map(str, KS)),
+        reference=lambda wc, input: " ".join(
+            f"--reference {shlex.quote(path)}" for path in input.reference
+        ),
     shell:
         "python -m kmquant figure images {params.stem:q} {input.original:q} {params.images:q}"
         " --image {wildcards.image} --mode {params.mode} --seed {params.seed}"
-        " --k {params.ks} > {log:q} 2>&1"
+        " --k {params.ks} {params.reference} > {log:q} 2>&1"
 
 
 rule figure_palettes:
@@ -146,8 +151,10 @@ rule explorer:
     input:
         fits_table="results/tables/fits.csv",
         agreement_table="results/tables/agreement.csv",
+        reference_table="results/tables/reference.csv",
         fits=lambda wc: fits(),
         images=image_dirs,
+        references=reference_dirs,
         differences=difference_dirs,
         originals=originals,
     output:
@@ -170,6 +177,7 @@ rule report_description:
         fits="results/tables/fits.csv",
         agreement="results/tables/agreement.csv",
         environment="results/environment.json",
+        ranking="results/tables/ranking.csv",
     output:
         "results/report/workflow.rst",
     log:
@@ -187,4 +195,4 @@ rule report_description:
         "python -m kmquant report-description {input.fits:q} {input.agreement:q}"
         " {input.environment:q} {output:q} --max-iter {params.max_iter}"
         " --fit-max-pixels {params.fit_max_pixels} --fit-sample-seed {params.fit_sample_seed}"
-        " > {log:q} 2>&1"
+        " --ranking {input.ranking:q} > {log:q} 2>&1"

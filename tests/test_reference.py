@@ -1,0 +1,186 @@
+"""The reference quantizers, really run (the pngquant binary, libimagequant through its
+binding, Pillow), scored from the PNGs they wrote; and the ranking against our fits."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from conftest import ROOT, run_snakemake, small_photo, write_config
+from kmquant import colour, pixels, ranking, reference, report
+
+K_VALUES = (2, 16)
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory: pytest.TempPathFactory) -> pixels.Pixels:
+    path = tmp_path_factory.mktemp("photo") / "photo.png"
+    small_photo(64, 48).save(path)
+    return pixels.prepare(path, 10**6, 0, "#fff")
+
+
+def _rgb(px: pixels.Pixels) -> np.ndarray:
+    return px.rgb.astype(np.uint8)
+
+
+@pytest.mark.parametrize("k", K_VALUES)
+@pytest.mark.parametrize("method", list(reference.QUANTIZERS))
+def test_each_reference_png_is_scored_from_its_own_pixels(
+    photo: pixels.Pixels, method: str, k: int
+) -> None:
+    result = reference.quantize(method, _rgb(photo), k)
+    assert result.error == "" and result.png is not None
+    with Image.open(io.BytesIO(result.png)) as im:
+        assert im.mode == "P" and im.size == (64, 48)
+        shown = np.asarray(im.convert("RGB")).reshape(-1, 3)
+    n_colours = len(np.unique(shown, axis=0))
+    assert n_colours <= k
+    row = reference.record(method, k, result, photo, "photo")
+    # Every metric again, pixel by pixel on the decoded PNG, by this test's own sums.
+    original = photo.colours.astype(np.float64)
+    diff = shown - original
+    sse = float((diff**2).sum())
+    mse = sse / (3 * photo.n)
+    sst = float(((original - original.mean(axis=0)) ** 2).sum())
+    lab = colour.srgb_to_lab(original / 255), colour.srgb_to_lab(shown / 255)
+    assert row["status"] == "ok" and row["n_colours"] == n_colours
+    assert row["sse"] == pytest.approx(sse, rel=1e-12)
+    assert row["mse"] == pytest.approx(mse, rel=1e-12)
+    assert row["psnr_db"] == pytest.approx(10 * np.log10(255**2 / mse), rel=1e-12)
+    assert row["variance_explained"] == pytest.approx(1 - sse / sst, rel=1e-12)
+    assert row["mean_ciede2000"] == pytest.approx(colour.ciede2000(*lab).mean(), rel=1e-9)
+    assert row["indexed_png_bytes"] == len(result.png)
+    assert row["index_bits"] == int(np.ceil(np.log2(n_colours)))
+
+
+def test_pngquant_is_the_real_binary(photo: pixels.Pixels, tmp_path: Path) -> None:
+    """The row's image is what `pngquant --nofs 16` writes when run here by hand, and its
+    version is the binary's own."""
+    binary = shutil.which("pngquant")
+    assert binary, "pngquant must be installed (setup.sh installs it)"
+    Image.fromarray(_rgb(photo)).save(tmp_path / "in.png")
+    subprocess.run([binary, "--nofs", "--output", str(tmp_path / "out.png"), "16", "--",
+                    str(tmp_path / "in.png")], check=True)  # fmt: skip
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True)
+    result = reference.quantize("pngquant", _rgb(photo), 16)
+    assert result.version == f"pngquant {version.stdout.strip()}"
+    with Image.open(tmp_path / "out.png") as by_hand, Image.open(io.BytesIO(result.png)) as ours:
+        np.testing.assert_array_equal(
+            np.asarray(ours.convert("RGB")), np.asarray(by_hand.convert("RGB"))
+        )
+
+
+def test_a_missing_pngquant_is_a_row_not_a_crash(
+    photo: pixels.Pixels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(reference.PNGQUANT_VARIABLE, "/nonexistent/pngquant")
+    result = reference.quantize("pngquant", _rgb(photo), 16)
+    assert result.png is None
+    row = reference.record("pngquant", 16, result, photo, "photo")
+    assert row["status"] == "error"
+    assert row["message"] == "pngquant: no binary '/nonexistent/pngquant' found"
+    assert "psnr_db" not in row
+
+
+@pytest.mark.parametrize(("method", "k"), [("pngquant", 1), ("libimagequant", 300)])
+def test_a_k_outside_a_tools_range_is_a_row_that_says_so(
+    photo: pixels.Pixels, method: str, k: int
+) -> None:
+    row = reference.record(method, k, reference.quantize(method, _rgb(photo), k), photo, "photo")
+    assert row["status"] == "error"
+    assert row["message"] == f"{method} takes 2 to 256 colours, not {k}"
+
+
+def test_the_schema_and_the_default_config_name_every_quantizer() -> None:
+    schema = yaml.safe_load((ROOT / "workflow" / "config.schema.yaml").read_text())
+    entry = schema["properties"]["reference_quantizers"]
+    assert entry["items"]["enum"] == entry["default"] == list(reference.QUANTIZERS)
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert config["reference_quantizers"] == list(reference.QUANTIZERS)
+
+
+def test_an_unknown_quantizer_is_refused_by_the_schema(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    small_photo().save(tmp_path / "data" / "a.png")
+    write_config(tmp_path, image_dir="data", k_values=[2], reference_quantizers=["gimp"])
+    result = run_snakemake(tmp_path, "-n", check=False)
+    assert result.returncode != 0
+    assert "gimp" in result.stdout + result.stderr
+
+
+def test_a_study_without_pngquant_completes_with_error_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data").mkdir()
+    small_photo().save(tmp_path / "data" / "a.png")
+    write_config(tmp_path, image_dir="data", k_values=[2, 8], seeds=[0], modes=["native"],
+                 reference_quantizers=["pngquant", "pillow_mediancut"])  # fmt: skip
+    monkeypatch.setenv(reference.PNGQUANT_VARIABLE, "/nonexistent/pngquant")
+    run_snakemake(tmp_path, "--cores", "2", "results/tables/ranking.csv")
+    with open(tmp_path / "results" / "tables" / "reference.csv", encoding="utf-8") as handle:
+        rows = {(r["method"], r["k_requested"]): r for r in csv.DictReader(handle)}
+    assert sorted(rows) == [("pillow_mediancut", "2"), ("pillow_mediancut", "8"),
+                            ("pngquant", "2"), ("pngquant", "8")]  # fmt: skip
+    for k in ("2", "8"):
+        assert rows["pngquant", k]["status"] == "error"
+        assert "no binary" in rows["pngquant", k]["message"]
+        assert rows["pillow_mediancut", k]["status"] == "ok"
+
+
+def _fit(impl: str, mode: str, seed: int, psnr: float, ciede: float) -> dict[str, str]:
+    return {"image": "a", "impl": impl, "mode": mode, "k_requested": "8", "seed": str(seed),
+            "status": "ok", "psnr_db": str(psnr), "mean_ciede2000": str(ciede)}  # fmt: skip
+
+
+def _reference(method: str, psnr: float, ciede: float, status: str = "ok") -> dict[str, str]:
+    return {"image": "a", "method": method, "k_requested": "8", "status": status,
+            "psnr_db": str(psnr), "mean_ciede2000": str(ciede)}  # fmt: skip
+
+
+def test_ranking_takes_each_languages_best_fit_and_shares_ranks_on_ties() -> None:
+    fits = [
+        _fit("python", "native", 0, 30.0, 3.0),
+        _fit("python", "matched", 1, 31.0, 2.5),  # Python's best on both metrics
+        _fit("r", "native", 0, 29.0, 2.0),
+        {**_fit("r", "native", 1, 99.0, 0.0), "status": "error"},  # failed: not counted
+    ]
+    references = [
+        _reference("pngquant", 32.0, 2.0),
+        _reference("pillow_mediancut", 31.0, 4.0),
+        _reference("libimagequant", 0.0, 0.0, status="error"),
+    ]
+    rows = {row["metric"]: row for row in ranking.ranking(fits, references)}
+    assert rows["psnr_db"] == {
+        "image": "a", "k_requested": 8, "metric": "psnr_db", "n_methods": 4,
+        "best_methods": "pngquant", "best_value": 32.0,
+        "python_value": 31.0, "python_rank": 2, "r_value": 29.0, "r_rank": 4,
+    }  # fmt: skip
+    assert rows["mean_ciede2000"] == {
+        "image": "a", "k_requested": 8, "metric": "mean_ciede2000", "n_methods": 4,
+        "best_methods": "pngquant r", "best_value": 2.0,
+        "python_value": 2.5, "python_rank": 3, "r_value": 2.0, "r_rank": 1,
+    }  # fmt: skip
+
+
+def test_the_report_names_the_best_method_and_our_ranks() -> None:
+    rows = [
+        {"image": "a", "k_requested": "8", "metric": "psnr_db", "n_methods": "4",
+         "best_methods": "pngquant", "python_rank": "2", "r_rank": "4"},
+        {"image": "a", "k_requested": "8", "metric": "mean_ciede2000", "n_methods": "4",
+         "best_methods": "pngquant r", "python_rank": "3", "r_rank": "1"},
+    ]  # fmt: skip
+    text = report._against_references(rows)
+    assert "Against the quantizers people use" in text
+    assert "(up to) 4\nmethods" in text
+    lines = text.splitlines()
+    start = lines.index("   * - a")
+    cells = ["a"] + [line.removeprefix("     - ") for line in lines[start + 1 : start + 8]]
+    assert cells == ["a", "8", "pngquant", "2", "4", "pngquant r", "3", "1"]
