@@ -20,7 +20,8 @@ INIT = X[[3, 50, 120, 300]].copy()
 
 
 def reference_lloyd(x: np.ndarray, centres: np.ndarray, max_iter: int) -> tuple[np.ndarray, int]:
-    """Textbook Lloyd (seed 001's loop): assign, move, stop when no label changes."""
+    """Textbook Lloyd: assign, move, stop at the first pass that changes no label (that
+    pass counts as an iteration, as in both libraries)."""
     labels = np.full(len(x), -1)
     for iteration in range(1, max_iter + 1):
         new = np.argmin(((x[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
@@ -44,6 +45,19 @@ def test_r_matched_is_identical_to_python_matched() -> None:
     np.testing.assert_array_equal(r.labels, python.labels)
     np.testing.assert_allclose(r.centres, python.centres, atol=1e-12, rtol=0)
     assert (r.n_iter, r.converged) == (python.n_iter, python.converged)
+
+
+@pytest.mark.parametrize("module", [fit_python, fit_r], ids=["python", "r"])
+def test_converged_means_the_last_allowed_pass_changed_no_label(module) -> None:
+    """Converged is each library's own signal that its labels stopped changing, the same in
+    both: a run whose last allowed iteration is the one that finds no change has converged,
+    one stopped an iteration earlier has not."""
+    _, n_iter = reference_lloyd(X, INIT, 300)
+    assert n_iter > 2
+    at_limit = module.fit_lloyd(X, INIT, n_iter)
+    assert (at_limit.n_iter, at_limit.converged) == (n_iter, True)
+    cut_short = module.fit_lloyd(X, INIT, n_iter - 1)
+    assert (cut_short.n_iter, cut_short.converged) == (n_iter - 1, False)
 
 
 def test_r_native_is_what_bare_rscript_computes(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
-"""The Python side of every fit: scikit-learn's KMeans (design section 3)."""
+"""The Python side of every fit: scikit-learn's KMeans (docs/design.md, "Modes")."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 import warnings
 
@@ -10,10 +12,19 @@ from sklearn.cluster import KMeans
 
 from kmquant.fitting import RawFit
 
+#: What scikit-learn prints, verbose, when a run stops because its labels stopped changing
+#: (or, with tol > 0, its centres moved less than tol), and never when it hits max_iter.
+CONVERGED = "Converged at iteration"
 
-def _run(model: KMeans, features: np.ndarray, max_iter: int) -> RawFit:
+
+def _run(model: KMeans, features: np.ndarray) -> RawFit:
+    """Fit, keeping warnings and errors with the result. The run is verbose only to hear
+    scikit-learn's own convergence signal, which it exposes nowhere else: a run whose last
+    allowed iteration found no label change has converged, although n_iter == max_iter."""
+    model.set_params(verbose=1)
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
+    log = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(log):
         warnings.simplefilter("always")
         try:
             model.fit(features)
@@ -30,7 +41,7 @@ def _run(model: KMeans, features: np.ndarray, max_iter: int) -> RawFit:
         centres=np.asarray(model.cluster_centers_, dtype=np.float64),
         labels=np.asarray(model.labels_, dtype=np.int64),
         n_iter=n_iter,
-        converged=n_iter < max_iter,
+        converged=CONVERGED in log.getvalue(),
         warnings=[str(w.message) for w in caught],
         seconds=time.perf_counter() - start,
     )
@@ -41,9 +52,9 @@ def fit_lloyd(features: np.ndarray, init: np.ndarray, max_iter: int) -> RawFit:
     model = KMeans(
         n_clusters=len(init), init=init, n_init=1, algorithm="lloyd", max_iter=max_iter, tol=0
     )
-    return _run(model, features, max_iter)
+    return _run(model, features)
 
 
 def fit_native(features: np.ndarray, k: int, seed: int, max_iter: int) -> RawFit:
     """scikit-learn's defaults: k-means++ and Lloyd, one init, tol 1e-4."""
-    return _run(KMeans(n_clusters=k, random_state=seed, max_iter=max_iter), features, max_iter)
+    return _run(KMeans(n_clusters=k, random_state=seed, max_iter=max_iter), features)
