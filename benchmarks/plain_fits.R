@@ -1,5 +1,5 @@
-# The R half of plain_script.py: every R fit of one image and one K, the way the tutorials
-# call kmeans. Reads the pixels CSV once, writes centres and cluster labels as CSV per fit.
+# The R half of plain_script.py: every R fit of one image and one K, the way a plain script
+# calls kmeans. Reads the pixels CSV once, writes centres and cluster labels as CSV per fit.
 #   Rscript plain_fits.R pixels.csv K MAX_ITER INIT_DIR OUT_DIR MODE:SEED [MODE:SEED ...]
 # native runs kmeans(x, K) after set.seed(SEED); matched and tied run Lloyd from
 # INIT_DIR/init_{MODE}_k{K}_s{SEED}.csv.

@@ -1,4 +1,4 @@
-"""The default study's fits done the way the seed tutorials do them, as the baseline of
+"""The default study's fits done the way a plain script does them, as the baseline of
 study_vs_script.py: one serial script, a loop over K calling scikit-learn's KMeans and, through
 Rscript, R's kmeans (plain_fits.R), each fit's compressed image saved as a PNG. No metrics,
 agreement, tables or figures. The shared starts are drawn here as the study draws them, so the

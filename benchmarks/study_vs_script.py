@@ -1,6 +1,6 @@
 """Benchmark 2: the default study through Snakemake (`--cores 2`; everything: fits, metrics,
 agreement, convergence traces, tables, figures, explorer) against plain_script.py, a serial
-script that does only the same fits, the way the seed tutorials do (a loop over K calling
+script that does only the same fits, the way a plain script does (a loop over K calling
 scikit-learn and Rscript). Prints both wall times and their ratio, where the study's job time
 went, and checks that both ran the same fits (equal SSE, fit by fit).
 

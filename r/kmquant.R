@@ -1,4 +1,5 @@
-# The R side of every fit: stats::kmeans, called from Python through rpy2 (design section 3).
+# The R side of every fit: stats::kmeans, called from Python through rpy2
+# (docs/design.md, "Modes").
 # Warnings and errors are returned with the fit, never raised, so that one failing fit
 # becomes a row in the results instead of stopping the study.
 

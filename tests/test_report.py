@@ -56,7 +56,7 @@ def test_description_says_what_ran_what_came_out_and_the_versions() -> None:
     assert text.index("- ``matched``, the proof:") < text.index("- ``tied``, the finding:")
     assert text.index("- ``tied``, the finding:") < text.index("- ``native``, what users get")
     assert "at most 300 iterations on at most 1000" in text
-    assert "one shared function for both languages' palettes" in text  # issue 7 asks it said
+    assert "one shared function for both languages' palettes" in text
     assert "scikit-learn 1.9.1" in text and "rpy2" not in text.split("Versions")[1]
     assert "R version 4.2.2; BLAS /usr/lib/libblas.so.3" in text
     # Valid reStructuredText: docutils stops at the first warning.

@@ -1,4 +1,4 @@
-"""How far a Python fit and an R fit of the same task agree (design section 5)."""
+"""How far a Python fit and an R fit of the same task agree (docs/design.md, "Metrics")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Quality metrics of one fit, in 8-bit units (design section 5)."""
+"""Quality metrics of one fit, in 8-bit units (docs/design.md, "Metrics")."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def index_bits(k: int) -> int:
 
 
 def storage(n_pixels: int, k: int) -> dict[str, float]:
-    """Seed 003's accounting: 24-bit palette plus an index per pixel, against 24-bit RGB."""
+    """The storage of a palette image: a 24-bit palette plus an index per pixel, against
+    24-bit RGB."""
     bits = index_bits(k)
     raw, palette = 24 * n_pixels, 24 * k
     return {

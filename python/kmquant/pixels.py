@@ -1,4 +1,5 @@
-"""The pixels of one image as the fits see them (design section 2, steps 1 to 3)."""
+"""The pixels of one image as the fits see them (docs/design.md, "The data
+path", steps 1 to 3)."""
 
 from __future__ import annotations
 

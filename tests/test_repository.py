@@ -1,0 +1,63 @@
+"""The repository stands on its own: its licence, how to cite it, and no reference to files or
+discussions outside it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tomllib
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import ROOT
+
+# The Citation File Format 1.2.0 schema, as published by its authors
+# (https://citation-file-format.github.io/1.2.0/schema.json).
+CFF_SCHEMA = ROOT / "tests" / "data" / "citation-file-format-1.2.0.schema.json"
+OUTSIDE = r"\.\./shared|seed 00[0-9]|[Ii]ssue [0-9]{1,2}\b"
+
+
+def test_the_citation_file_is_valid_cff_1_2() -> None:
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    jsonschema.validate(citation, json.loads(CFF_SCHEMA.read_text(encoding="utf-8")))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert citation["version"] == project["version"]
+    assert citation["license"] == project["license"]
+
+
+def test_an_invalid_citation_file_is_caught() -> None:
+    """The schema check is real: a citation without authors fails it."""
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    del citation["authors"]
+    with pytest.raises(jsonschema.ValidationError, match="authors"):
+        jsonschema.validate(citation, json.loads(CFF_SCHEMA.read_text(encoding="utf-8")))
+
+
+def test_the_licence_is_the_one_the_package_names() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License\n")
+
+
+def test_no_file_refers_outside_the_repository() -> None:
+    """No link to folders beside the checkout, tutorials by number or issues by number
+    (another project's issue is cited with its name and '#')."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    found = subprocess.run(
+        ["git", "grep", "-nE", OUTSIDE, "--", ":!tests/test_repository.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.returncode == 1, found.stdout  # git grep: 1 is "nothing found"
+
+
+def test_the_outside_pattern_finds_what_it_must() -> None:
+    for text in ("see ../shared/design.md", "seed 003's loop", "issue 7 asks", "Issue 13"):
+        assert re.search(OUTSIDE, text), text
+    assert not re.search(OUTSIDE, "Snakemake's #3015")
