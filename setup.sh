@@ -30,17 +30,21 @@ if [ "$action" = test ] && ! command -v chromium >/dev/null 2>&1; then
 fi
 
 # rpy2 3.6 needs R >= 4.5 (R_getVar); 3.5.17 is the last release that loads with older R.
+# Each rpy2 line has its lock of exact versions and hashes (requirements/compile.sh).
 if [ "$(Rscript -e 'cat(getRversion() >= "4.5.0")')" = TRUE ]; then
-  rpy2_spec='rpy2>=3.6,<3.7'
+  lock=requirements/lock-rpy2-3.6.txt
 else
-  rpy2_spec='rpy2==3.5.17'
+  lock=requirements/lock-rpy2-3.5.txt
 fi
 
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv 2>/dev/null || { apt_install python3-venv; "$PYTHON" -m venv .venv; }
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[dev]' "$rpy2_spec"
+.venv/bin/python -m pip install -q --require-hashes -r "$lock"
+.venv/bin/python -m pip install -q --no-deps -e .
+# Which lock this environment was installed from, for results/environment.json.
+sha256sum "$lock" > .venv/kmquant-lock.sha256
 .venv/bin/python -c 'import rpy2.robjects as ro; print("rpy2 loads", ro.r("R.version.string")[0])'
 
 case "$action" in

@@ -23,6 +23,7 @@ ENVIRONMENT = {
     "kernel": "6.1",
     "cpu": "AMD EPYC",
     "cpu_count": 2,
+    "lock": {"file": "requirements/lock-rpy2-3.5.txt", "sha256": "8f48"},
 }
 SETTINGS = {"max_iter": 300, "fit_max_pixels": 1000, "fit_sample_seed": 0}
 
@@ -57,8 +58,11 @@ def test_description_says_what_ran_what_came_out_and_the_versions() -> None:
     assert text.index("- ``tied``, the finding:") < text.index("- ``native``, what users get")
     assert "at most 300 iterations on at most 1000" in text
     assert "one shared function for both languages' palettes" in text
-    assert "scikit-learn 1.9.1" in text and "rpy2" not in text.split("Versions")[1]
+    assert "scikit-learn 1.9.1" in text and "rpy2 " not in text.split("Versions")[1]
     assert "R version 4.2.2; BLAS /usr/lib/libblas.so.3" in text
+    assert "installed from ``requirements/lock-rpy2-3.5.txt`` (sha256 ``8f48``)" in text
+    unlocked = report.description(fits, pairs, ENVIRONMENT | {"lock": None}, SETTINGS)
+    assert "not installed from the project's lock files" in unlocked
     # Valid reStructuredText: docutils stops at the first warning.
     html = docutils.core.publish_parts(
         text, writer="html", settings_overrides={"halt_level": 2, "report_level": 2}

@@ -21,6 +21,7 @@ from PIL import Image
 
 from conftest import REPRODUCIBLE, ROOT, run_snakemake, small_photo, write_config
 from kmquant import explorer, fitting, initial
+from kmquant.environment import installed_lock
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -167,6 +168,8 @@ def test_timings_and_environment(tiny_run: Path) -> None:
     assert environment["packages"]["imagequant"]
     pngquant = subprocess.run(["pngquant", "--version"], capture_output=True, text=True)
     assert environment["pngquant"] == pngquant.stdout.strip()
+    # The lock setup.sh installed from, as it recorded it (None in an environment of one's own).
+    assert environment["lock"] == installed_lock(sys.prefix)
 
 
 def test_second_run_has_nothing_to_do(tiny_run: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,21 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
+#: Written by setup.sh into the environment it installs: the sha256 and path of the lock file
+#: the packages came from.
+LOCK_RECORD = "kmquant-lock.sha256"
+
+
+def installed_lock(prefix: str | Path) -> dict[str, str] | None:
+    """The lock file an environment was installed from and its sha256, as setup.sh recorded
+    them; None for an environment set up another way."""
+    record = Path(prefix) / LOCK_RECORD
+    if not record.exists():
+        return None
+    digest, path = record.read_text().split(maxsplit=1)
+    return {"file": path.strip(), "sha256": digest}
+
+
 def _r_versions() -> dict[str, Any]:
     from kmquant.fit_r import _r
 
@@ -71,6 +87,7 @@ def collect() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in PACKAGES},
+        "lock": installed_lock(sys.prefix),
         "r": _r_versions(),
         "pngquant": pngquant_version(),
         "python_blas": blas,

@@ -76,6 +76,12 @@ methods (1 is best):
 """
 
 
+def _lock_line(lock: Mapping[str, str] | None) -> str:
+    if lock is None:
+        return "- Python packages not installed from the project's lock files"
+    return f"- Python packages installed from ``{lock['file']}`` (sha256 ``{lock['sha256']}``)"
+
+
 def _versions(environment: Mapping[str, Any]) -> str:
     packages = environment["packages"]
     blas = {b.get("internal_api") for b in environment.get("python_blas", [])} - {None}
@@ -85,6 +91,7 @@ def _versions(environment: Mapping[str, Any]) -> str:
         + ", ".join(f"{name} {version}" for name, version in packages.items() if version),
         f"- {r['version']}; BLAS {r['blas'] or 'R internal'}; LAPACK {r['lapack']}",
         f"- pngquant {environment.get('pngquant') or 'not installed'}",
+        _lock_line(environment.get("lock")),
         f"- NumPy's BLAS: {', '.join(sorted(blas)) or 'unknown'}",
         f"- {environment['os']}, kernel {environment['kernel']}; {environment['cpu']}"
         f" ({environment['cpu_count']} logical CPUs)",
