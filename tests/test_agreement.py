@@ -162,3 +162,30 @@ def test_pairwise_statistics_from_the_table_equal_the_per_pixel_ones() -> None:
     assert record["adjusted_rand_index"] == pytest.approx(
         adjusted_rand_score(labels, r_labels), abs=1e-12
     )
+
+
+def test_a_pair_record_counts_the_pixels_tied_at_a_shared_start(tmp_path) -> None:
+    """Real fits from a lattice start: the 3 pixels of colour (1, 0, 0) lie exactly halfway
+    between the centres (0, 0, 0) and (2, 0, 0); the record names the task and counts them."""
+    from PIL import Image
+
+    from kmquant import fitting, pixels
+    from kmquant.agreement import pair_record
+
+    rgb = np.zeros((3, 4, 3), dtype=np.uint8)
+    rgb[0, :3, 0] = 1
+    rgb[1:, :, 0] = 2
+    Image.fromarray(rgb).save(tmp_path / "line.png")
+    px = pixels.prepare(tmp_path / "line.png", 1000, 0, "#ffffff")
+    init = np.array([[0.0, 0, 0], [2.0, 0, 0]]) / 255
+    fits = [
+        fitting.fit_image(px, fitting.Task("line", impl, "tied", 2, 0), 10, 1, init)
+        for impl in ("python", "r")
+    ]
+    record = pair_record(*fits, (px, init))
+    assert record["tied_initial_pixels"] == 3
+    assert (record["image"], record["mode"], record["k_requested"], record["seed"]) == (
+        "line", "tied", 2, 0,
+    )  # fmt: skip
+    assert (record["k_effective_python"], record["k_effective_r"]) == (2, 2)
+    assert pair_record(*fits, None)["tied_initial_pixels"] is None

@@ -52,3 +52,20 @@ def test_the_sse_of_every_iteration_is_the_per_pixel_sum(photo: pixels.Pixels) -
     for centres, sse in zip(trace.centres, trace.sse, strict=True):
         d2 = ((x[:, None, :] - centres[None]) ** 2).sum(axis=2) * 255.0**2
         assert sse == pytest.approx(d2.min(axis=1).sum(), rel=1e-12)
+
+
+def test_a_traced_pair_is_checked_against_each_language_s_full_run(photo: pixels.Pixels) -> None:
+    from kmquant import convergence, fitting
+
+    init = initial.initial_centres(photo, 4, 0, off_lattice=True)
+    fulls = {
+        impl: fitting.fit_image(photo, fitting.Task("photo", impl, "matched", 4, 0), 300, 1, init)
+        for impl in ("python", "r")
+    }
+    ident, trajectories, checks = convergence.trace_pair(photo, init, fulls, 300)
+    assert ident == {"image": "photo", "k_requested": 4, "k_effective": 4, "seed": 0}
+    assert set(trajectories) == set(checks) == {"python", "r"}
+    for impl, check in checks.items():
+        assert check["ends_equal"], impl
+        # every iteration that moved the centres; the full run also counts the final pass
+        assert check["stepped_iterations"] == fulls[impl].meta["n_iter"] - 1

@@ -9,7 +9,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from kmquant.fitting import FitResult
+from kmquant.labelling import count_tied_pixels
 from kmquant.metrics import palette_8bit
+from kmquant.pixels import Pixels
 
 #: Centres closer than this (in [0, 1] feature units) count as equal.
 CENTRE_TOLERANCE = 1e-9
@@ -165,3 +167,28 @@ def explain_shared_start(record: dict[str, Any], python: FitResult, r: FitResult
             "apart"
         )
     return "; ".join(reasons)
+
+
+def pair_record(
+    python: FitResult, r: FitResult, shared_start: tuple[Pixels, np.ndarray] | None
+) -> dict[str, Any]:
+    """The stored record of one Python/R pair: which task, how far the fits agree and, for a
+    shared start (the pixels and the initial centres in [0, 1]), how many fit-sample pixels
+    were exactly tied at the start and what a pair that is not identical shows."""
+    record = compare(python, r)
+    tied = None
+    if shared_start is not None:
+        pixels, init = shared_start
+        # Exact for lattice colours: the tie count is over integer colour values.
+        tied = count_tied_pixels(pixels.fit_colours(), init * pixels.max_value)
+        record["message"] = explain_shared_start(record, python, r, tied)
+    ident = {key: python.meta[key] for key in ("image", "mode", "k_requested", "seed")}
+    return (
+        ident
+        | record
+        | {
+            "k_effective_python": python.meta["k_effective"],
+            "k_effective_r": r.meta["k_effective"],
+            "tied_initial_pixels": tied,
+        }
+    )

@@ -8,19 +8,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kmquant import atomic
 from kmquant.images import ImageError
 from kmquant.modes import MODES
 from kmquant.reference import QUANTIZERS
-
-if TYPE_CHECKING:  # the subcommands import what they need, so that each starts fast
-    import numpy as np
-
-    from kmquant.fitting import FitResult
-    from kmquant.pixels import Pixels
 
 
 def _positive(text: str) -> int:
@@ -70,42 +63,11 @@ def command(
 def _fit(args: argparse.Namespace) -> None:
     from kmquant import fitting, initial, pixels
 
-    px = pixels.load(args.pixels)
     init = initial.read_centres(args.init) if MODES[args.mode].shared_start else None
-    result = _fit_image(px, args, args.image, args.mode, init)
+    task = fitting.Task(args.image, args.impl, args.mode, args.k, args.seed)
+    result = fitting.fit_image(pixels.load(args.pixels), task, args.max_iter, args.threads, init)
     logging.info("%s", json.dumps(result.meta, sort_keys=True))
     fitting.save(result, args.out)
-
-
-def _fit_image(
-    px: Pixels, args: argparse.Namespace, image: str, mode: str, init: np.ndarray | None
-) -> FitResult:
-    """One fit of an image's fit sample, completed for every pixel (a `fitting.FitResult`):
-    Lloyd from the given initial centres (a shared-start mode) or by the language's own
-    defaults."""
-    from threadpoolctl import threadpool_limits
-
-    from kmquant import fitting, initial, pixels
-
-    module = _fit_module(args.impl)
-    features = px.fit_features()
-    with threadpool_limits(limits=args.threads):
-        if init is not None:
-            raw = module.fit_lloyd(features, init, args.max_iter)
-            k_eff = len(init)
-        else:
-            distinct = pixels.distinct_colours(px.fit_colours(), px.max_value)[0]
-            k_eff = initial.effective_k(args.k, len(distinct))
-            raw = module.fit_native(features, k_eff, args.seed, args.max_iter)
-    ident = {
-        "image": image,
-        "impl": args.impl,
-        "mode": mode,
-        "k_requested": args.k,
-        "k_effective": k_eff,
-        "seed": args.seed,
-    }
-    return fitting.complete(raw, px, ident)
 
 
 @command(
@@ -126,11 +88,12 @@ def _fit_image(
     "nearest colour and write the indexed PNG.",
 )
 def _compress(args: argparse.Namespace) -> None:
-    from kmquant import images, pixels
+    from kmquant import fitting, images, pixels
     from kmquant.metrics import palette_8bit
 
     px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
-    result = _fit_image(px, args, Path(args.image).stem, "native", init=None)
+    task = fitting.Task(Path(args.image).stem, args.impl, "native", args.k, args.seed)
+    result = fitting.fit_image(px, task, args.max_iter, args.threads)
     if not result.ok:
         raise SystemExit(f"kmquant compress: the {args.impl} fit failed: {result.meta['message']}")
     png = images.encode_png(result.labels.reshape(px.shape), palette_8bit(result.centres))
@@ -145,16 +108,6 @@ def _compress(args: argparse.Namespace) -> None:
         meta["psnr_db"],
         len(png),
     )
-
-
-def _fit_module(impl: str) -> ModuleType:
-    if impl == "python":
-        from kmquant import fit_python
-
-        return fit_python
-    from kmquant import fit_r
-
-    return fit_r
 
 
 @command(
@@ -230,26 +183,11 @@ def _init(args: argparse.Namespace) -> None:
     arg("--pixels"),
 )
 def _agree(args: argparse.Namespace) -> None:
-    from kmquant import agreement, fitting, initial, labelling, pixels
+    from kmquant import agreement, fitting, initial, pixels
 
     python, r = fitting.load(args.python), fitting.load(args.r)
-    record = agreement.compare(python, r)
-    tied = None
-    if args.init:
-        px = pixels.load(args.pixels)
-        init = initial.read_centres(args.init) * px.max_value  # exact for lattice colours
-        tied = labelling.count_tied_pixels(px.fit_colours(), init)
-        record["message"] = agreement.explain_shared_start(record, python, r, tied)
-    ident = {key: python.meta[key] for key in ("image", "mode", "k_requested", "seed")}
-    record = (
-        ident
-        | record
-        | {
-            "k_effective_python": python.meta["k_effective"],
-            "k_effective_r": r.meta["k_effective"],
-            "tied_initial_pixels": tied,
-        }
-    )
+    start = (pixels.load(args.pixels), initial.read_centres(args.init)) if args.init else None
+    record = agreement.pair_record(python, r, start)
     atomic.write_text(args.out, json.dumps(record, sort_keys=True, indent=1) + "\n")
 
 
@@ -387,17 +325,11 @@ def _native_summary(args: argparse.Namespace) -> None:
     arg("--max-iter", type=int, required=True),
 )
 def _converge(args: argparse.Namespace) -> None:
-    from kmquant import convergence, fit_python, fit_r, fitting, initial, pixels
+    from kmquant import convergence, fitting, initial, pixels
 
-    px = pixels.load(args.pixels)
-    init = initial.read_centres(args.init)
-    trajectories, checks = {}, {}
-    for impl, module, full_path in (("python", fit_python, args.python), ("r", fit_r, args.r)):
-        full = fitting.load(full_path)
-        trajectories[impl] = convergence.step_through(module.fit_lloyd, px, init, args.max_iter)
-        checks[impl] = convergence.compare_with_full_run(trajectories[impl], full)
-    ident = {key: full.meta[key] for key in ("image", "k_requested", "k_effective", "seed")}
-    convergence.save(args.out, ident, trajectories, checks)
+    fulls = {"python": fitting.load(args.python), "r": fitting.load(args.r)}
+    px, init = pixels.load(args.pixels), initial.read_centres(args.init)
+    convergence.save(args.out, *convergence.trace_pair(px, init, fulls, args.max_iter))
 
 
 @command(

@@ -77,6 +77,22 @@ def compare_with_full_run(trace: Trajectory, full: FitResult) -> dict[str, Any]:
     }
 
 
+def trace_pair(
+    pixels: Pixels, init: np.ndarray, fulls: dict[str, FitResult], max_iter: int
+) -> tuple[dict[str, Any], dict[str, Trajectory], dict[str, dict[str, Any]]]:
+    """Both languages stepped one iteration at a time from `init`, each checked against its
+    own single full run (`fulls`, by implementation): the task, the trajectories, the checks."""
+    from kmquant.fitting import implementation
+
+    trajectories, checks = {}, {}
+    for impl, full in fulls.items():
+        trajectories[impl] = step_through(implementation(impl).fit_lloyd, pixels, init, max_iter)
+        checks[impl] = compare_with_full_run(trajectories[impl], full)
+    full = next(iter(fulls.values()))
+    ident = {key: full.meta[key] for key in ("image", "k_requested", "k_effective", "seed")}
+    return ident, trajectories, checks
+
+
 def save(path: str | Path, ident: dict[str, Any], trajectories: dict[str, Trajectory],
          checks: dict[str, dict[str, Any]]) -> None:  # fmt: skip
     arrays = {}

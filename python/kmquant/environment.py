@@ -69,9 +69,9 @@ def installed_lock(prefix: str | Path) -> dict[str, str] | None:
 
 
 def _r_versions() -> dict[str, Any]:
-    from kmquant.fit_r import _r
+    import rpy2.robjects as ro
 
-    r = _r().r
+    r = ro.r
     return {
         "version": str(r("R.version.string")[0]),
         "blas": str(r('extSoftVersion()[["BLAS"]]')[0]),

@@ -3,31 +3,34 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from kmquant.fitting import RawFit
 
-R_SOURCE = Path(__file__).resolve().parents[2] / "r" / "kmquant.R"
-
 
 @cache
-def _r() -> Any:
-    """The R session with r/kmquant.R sourced (once per process)."""
+def r_functions() -> Any:
+    """The functions of r/kmquant.R, sourced once per process into an R environment of their
+    own (not R's global one). The file ships inside the package (`kmquant/kmquant.R`, a link
+    to r/kmquant.R in a checkout), so an installed kmquant fits in R too."""
     import rpy2.robjects as ro
 
-    ro.r["source"](str(R_SOURCE))
-    return ro
+    functions = ro.r["new.env"]()
+    with resources.as_file(resources.files("kmquant") / "kmquant.R") as source:
+        ro.r["sys.source"](str(source), envir=functions)
+    return functions
 
 
 def _call(function: str, *args: Any, iter_max: int) -> RawFit:
-    ro = _r()
+    functions = r_functions()
+    import rpy2.robjects as ro
     from rpy2.robjects import numpy2ri
 
     with (ro.default_converter + numpy2ri.converter).context():
-        result = ro.globalenv[function](*args)
+        result = functions[function](*args)
         fields = dict(result.items())
     warnings = [str(w) for w in np.atleast_1d(fields["warnings"])]
     seconds = float(np.asarray(fields["seconds"]).ravel()[0])

@@ -1,11 +1,12 @@
-"""What a fit returns, in either language, and how it is completed and stored (design 2.4)."""
+"""One fit of one task in either language: how it is run, completed for every pixel, scored
+and stored (docs/design.md, "The data path", step 4)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +23,20 @@ from kmquant.metrics import (
     variance_explained,
 )
 from kmquant.pixels import Pixels, colour_label_counts, distinct_colours
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+
+@dataclass(frozen=True)
+class Task:
+    """Which fit: an image, an implementation ("python" or "r"), a mode, K and a seed."""
+
+    image: str
+    impl: str
+    mode: str
+    k: int
+    seed: int
 
 
 @dataclass
@@ -119,6 +134,48 @@ def score(
         "mean_ciede2000": mean_ciede2000(features, palette, row_labels, weights),
         **storage(pixels.n, len(centres)),
     }
+
+
+def implementation(impl: str) -> ModuleType:
+    """The module that fits in a language: `fit_python` or `fit_r` (imported only when used,
+    so that a Python fit never starts R)."""
+    if impl == "python":
+        from kmquant import fit_python
+
+        return fit_python
+    from kmquant import fit_r
+
+    return fit_r
+
+
+def fit_image(
+    pixels: Pixels, task: Task, max_iter: int, threads: int | None, init: np.ndarray | None = None
+) -> FitResult:
+    """One fit of an image's fit sample, completed for every pixel: Lloyd from the given
+    initial centres (a shared-start mode), or the language's own defaults."""
+    from threadpoolctl import threadpool_limits
+
+    from kmquant.initial import effective_k
+
+    module = implementation(task.impl)
+    features = pixels.fit_features()
+    with threadpool_limits(limits=threads):
+        if init is not None:
+            raw = module.fit_lloyd(features, init, max_iter)
+            k_eff = len(init)
+        else:
+            distinct = distinct_colours(pixels.fit_colours(), pixels.max_value)[0]
+            k_eff = effective_k(task.k, len(distinct))
+            raw = module.fit_native(features, k_eff, task.seed, max_iter)
+    ident = {
+        "image": task.image,
+        "impl": task.impl,
+        "mode": task.mode,
+        "k_requested": task.k,
+        "k_effective": k_eff,
+        "seed": task.seed,
+    }
+    return complete(raw, pixels, ident)
 
 
 def save(result: FitResult, path: str | Path) -> None:
