@@ -1,6 +1,6 @@
 """The full default study (config.yaml, the shipped photos), run by real snakemake.
 
-Slow (about 10 minutes on 2 cores): `pytest -m "not slow"` leaves it out.
+Slow (about 20 minutes on 2 cores): `pytest -m "not slow"` leaves it out.
 """
 
 from __future__ import annotations
