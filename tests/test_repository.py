@@ -48,7 +48,7 @@ def test_no_file_refers_outside_the_repository() -> None:
     if not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
     found = subprocess.run(
-        ["git", "grep", "-nE", OUTSIDE, "--", ":!tests/test_repository.py"],
+        ["git", "grep", "-nE", OUTSIDE],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -58,6 +58,12 @@ def test_no_file_refers_outside_the_repository() -> None:
 
 
 def test_the_outside_pattern_finds_what_it_must() -> None:
-    for text in ("see ../shared/design.md", "seed 003's loop", "issue 7 asks", "Issue 13"):
+    # Spelled in two pieces, so that this file does not hold what it forbids.
+    for text in (
+        "see ../" + "shared/x.md",
+        "seed " + "003's loop",
+        "iss" + "ue 7",
+        "Iss" + "ue 13",
+    ):
         assert re.search(OUTSIDE, text), text
     assert not re.search(OUTSIDE, "Snakemake's #3015")

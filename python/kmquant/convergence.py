@@ -19,7 +19,7 @@ from kmquant.atomic import atomic_path
 from kmquant.fitting import FitResult, RawFit
 from kmquant.labelling import nearest_centres
 from kmquant.metrics import sse_8bit
-from kmquant.pixels import Pixels, distinct_colours
+from kmquant.pixels import Pixels
 
 Step = Callable[[np.ndarray, np.ndarray, int], RawFit]
 
@@ -53,7 +53,7 @@ def _finish(
     pixels: Pixels, centres: list[np.ndarray], converged: bool, error: str | None = None
 ) -> Trajectory:
     # Each pixel's nearest centre depends only on its colour: sum over distinct colours.
-    distinct, _, counts = distinct_colours(pixels.colours, pixels.max_value)
+    distinct, _, counts = pixels.grouping
     features = distinct / pixels.max_value
     sse = [sse_8bit(features, c, nearest_centres(features, c), counts) for c in centres]
     return Trajectory(np.stack(centres), np.array(sse), converged, error)

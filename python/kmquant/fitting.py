@@ -97,28 +97,22 @@ def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
         empty = np.zeros((0, 3))
         return FitResult(empty, np.zeros(0, dtype=np.uint8), meta)
     centres = raw.centres
-    grouping = distinct_colours(pixels.colours, pixels.max_value)  # the one sort of all pixels
-    nearest = nearest_labels(grouping, pixels.max_value, centres)
+    nearest = nearest_labels(pixels.grouping, pixels.max_value, centres)
     own = pixels.samples_all and raw.converged
     labels = raw.labels.astype(nearest.dtype) if own else nearest
     meta |= {"n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum())}
-    meta |= score(pixels, grouping, centres, labels)
+    meta |= score(pixels, centres, labels)
     return FitResult(centres, labels, meta)
 
 
-def score(
-    pixels: Pixels,
-    grouping: tuple[np.ndarray, np.ndarray, np.ndarray],
-    centres: np.ndarray,
-    labels: np.ndarray,
-) -> dict[str, Any]:
+def score(pixels: Pixels, centres: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     """The metrics of a quantized image against the loaded original: pixel i shows centre
     labels[i], rounded to the 8-bit palette of the PNG. One function scores our fits and the
-    reference quantizers' PNGs alike. `grouping` is `distinct_colours` of every pixel.
+    reference quantizers' PNGs alike.
     """
     # Every metric is a sum over pixels: summed once per distinct (colour, label) pair, with
     # the pair's pixel count as weight, it needs no float copy of the whole image.
-    rows, row_labels, weights = colour_label_counts(grouping, labels)
+    rows, row_labels, weights = colour_label_counts(pixels.grouping, labels)
     features = rows / pixels.max_value
     palette = palette_8bit(centres) / 255.0  # what the PNG shows
     image_sse = sse_8bit(features, palette, row_labels, weights)

@@ -4,6 +4,7 @@ path", steps 1 to 3)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,12 @@ class Pixels:
     def samples_all(self) -> bool:
         return len(self.fit_rows) == self.n
 
+    @cached_property
+    def grouping(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`distinct_colours` of every pixel: the one sort of the whole image, made once and
+        shared by labelling, every metric and the images table."""
+        return distinct_colours(self.colours, self.max_value)
+
 
 def fit_sample(n: int, fit_max_pixels: int, seed: int) -> np.ndarray:
     """All rows, or `fit_max_pixels` rows drawn without replacement (sorted)."""
@@ -80,9 +87,7 @@ def describe(pixels: Pixels, name: str) -> dict[str, object]:
         "height": pixels.shape[0] if usable else None,
         "n_pixels": pixels.n if usable else None,
         "max_value": pixels.max_value if usable else None,
-        "n_distinct_colours": len(distinct_colours(pixels.colours, pixels.max_value)[0])
-        if usable
-        else None,
+        "n_distinct_colours": len(pixels.grouping[0]) if usable else None,
         "rejected": pixels.rejected,
     }
 

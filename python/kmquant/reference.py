@@ -150,8 +150,7 @@ def record(method: str, k: int, result: Quantized, pixels: Pixels, image: str) -
         return meta | {"status": "error", "message": message}
     # The colours the PNG shows are its palette, every pixel labelled with its own colour.
     palette, labels, _ = distinct_colours(shown.reshape(-1, 3), 255)
-    grouping = distinct_colours(pixels.colours, pixels.max_value)
-    metrics = score(pixels, grouping, palette / 255.0, labels)
+    metrics = score(pixels, palette / 255.0, labels)
     for same in ("fit_sse", "n_empty_clusters"):  # the sse itself; none: every colour is shown
         metrics.pop(same)
     return meta | metrics | {"n_colours": len(palette), "indexed_png_bytes": len(result.png)}
