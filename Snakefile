@@ -22,21 +22,21 @@ include: "workflow/rules/common.smk"
 
 rule all:
     input:
-        "results/tables/fits.csv",
-        "results/tables/agreement.csv",
-        "results/tables/timings.csv",
-        "results/tables/native_summary.csv",
-        "results/tables/reference.csv",
-        "results/tables/ranking.csv",
-        "results/tables/convergence.csv",
-        "results/tables/images.csv",
-        "results/tables/rejected_images.csv",
-        "results/environment.json",
-        "results/manifest.sha256",
+        RESULTS.table("fits"),
+        RESULTS.table("agreement"),
+        RESULTS.table("timings"),
+        RESULTS.table("native_summary"),
+        RESULTS.table("reference"),
+        RESULTS.table("ranking"),
+        RESULTS.table("convergence"),
+        RESULTS.table("images"),
+        RESULTS.table("rejected_images"),
+        RESULTS.environment(),
+        RESULTS.manifest(),
         figures,
         image_dirs,
-        "results/report/explorer.html",
-        "results/report/workflow.rst",
+        RESULTS.report("explorer.html"),
+        RESULTS.report("workflow.rst"),
 
 
 include: "workflow/rules/load.smk"

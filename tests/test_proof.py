@@ -61,6 +61,7 @@ def photos() -> dict[str, pixels.Pixels]:
     }
 
 
+@pytest.mark.slow
 def test_the_matched_start_leaves_no_pixel_exactly_tied(photos: dict) -> None:
     for name, px in photos.items():
         colours = np.asarray(Image.open(ROOT / "data" / f"{name}.jpg").convert("RGB"))
@@ -107,6 +108,7 @@ def _pair(folder: Path, name: str) -> dict:
     return json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [64, 256])
 def test_matched_pairs_of_a_shipped_photo_are_identical(china_pairs: Path, k: int) -> None:
     pair = _pair(china_pairs, f"matched/china/k{k}_s0")
@@ -116,6 +118,7 @@ def test_matched_pairs_of_a_shipped_photo_are_identical(china_pairs: Path, k: in
     assert pair["tied_initial_pixels"] == 0
 
 
+@pytest.mark.slow
 def test_the_tied_pair_reproduces_the_finding(china_pairs: Path, photos: dict) -> None:
     pair = _pair(china_pairs, "tied/china/k64_s0")
     px = photos["china"]

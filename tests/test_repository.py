@@ -1,12 +1,14 @@
-"""The repository stands on its own: its licence, how to cite it, and no reference to files or
-discussions outside it."""
+"""The repository stands on its own: its licence, how to cite it, no reference to files or
+discussions outside it, and a quick test tier that still tests every module."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
 import tomllib
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -67,3 +69,34 @@ def test_the_outside_pattern_finds_what_it_must() -> None:
     ):
         assert re.search(OUTSIDE, text), text
     assert not re.search(OUTSIDE, "Snakemake's #3015")
+
+
+def _kmquant_modules_imported(test_file: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(test_file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "kmquant":
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kmquant."):
+            found.add(node.module.split(".")[1])  # type: ignore[union-attr]
+    return found
+
+
+def test_the_quick_tier_tests_every_module() -> None:
+    """Every module of the package is imported by a test file the quick tier runs (one not
+    marked slow as a whole), so `pytest -m "not slow"` is a real check of a change."""
+    modules = {path.stem for path in (ROOT / "python" / "kmquant").glob("*.py")}
+    quick = [
+        path
+        for path in (ROOT / "tests").glob("test_*.py")
+        if not re.search(r"^pytestmark = (\[\s*)?pytest\.mark\.slow", path.read_text(), re.MULTILINE)
+    ]
+    tested = set().union(*map(_kmquant_modules_imported, quick))
+    assert modules - {"__init__", "__main__"} - tested == set()
+
+
+def test_every_command_the_rules_run_is_a_command_of_the_package() -> None:
+    from kmquant.cli import COMMANDS
+
+    rules = "".join(path.read_text() for path in (ROOT / "workflow" / "rules").glob("*.smk"))
+    called = set(re.findall(r"python -m kmquant ([a-z-]+)", rules))
+    assert called and called <= set(COMMANDS)

@@ -31,9 +31,10 @@ def why_slurm_cannot_start() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(
-    why_slurm_cannot_start() is not None, reason=str(why_slurm_cannot_start())
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(why_slurm_cannot_start() is not None, reason=str(why_slurm_cannot_start())),
+]
 
 
 @pytest.fixture(scope="module")

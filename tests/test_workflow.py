@@ -177,6 +177,7 @@ def test_second_run_has_nothing_to_do(tiny_run: Path) -> None:
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_a_fresh_run_on_one_core_gives_byte_identical_results(
     tiny_run: Path, tiny_study: Path
 ) -> None:
@@ -197,6 +198,7 @@ def test_manifest_checks_with_sha256sum(tiny_run: Path) -> None:
     assert "results/images/r/matched/photo/k8_s0.png: OK" in result.stdout
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_the_same_results(tiny_run: Path, tiny_study: Path) -> None:
     command = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"),
                "-d", str(tiny_study), "--cores", "2"]  # fmt: skip
@@ -222,6 +224,7 @@ def test_killed_run_resumes_to_the_same_results(tiny_run: Path, tiny_study: Path
         assert first == (tiny_study / "results" / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> None:
     data = tiny_study / "data"
     (data / "photo.png").unlink()  # the costliest image; five colours stays as the control
@@ -247,6 +250,7 @@ def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> N
     assert {r["verdict"] for r in pairs} == {"identical"}
 
 
+@pytest.mark.slow
 def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -> None:
     (tiny_study / "data" / "five colours.png").unlink()  # one image is enough here
     run_snakemake(tiny_study, "--cores", "2", "results/init/matched/photo/k8_s0.csv")
@@ -312,6 +316,7 @@ def test_bad_config_is_rejected_naming_the_key(
     assert not (tiny_study / "results").exists()
 
 
+@pytest.mark.slow
 def test_a_study_of_only_large_k_draws_no_palette_figure(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     small_photo().save(tmp_path / "data" / "photo.png")
@@ -323,6 +328,7 @@ def test_a_study_of_only_large_k_draws_no_palette_figure(tmp_path: Path) -> None
     assert not any(name.startswith("palettes_") for name in figures)
 
 
+@pytest.mark.slow
 def test_files_with_one_name_are_all_studied_and_listed(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

@@ -12,7 +12,8 @@ from typing import Any
 
 from kmquant import atomic
 from kmquant.images import ImageError
-from kmquant.modes import MODES
+from kmquant.modes import FIGURE_MODES, MODES, USER_MODE
+from kmquant.paths import Results, reference_name, run_name
 from kmquant.reference import QUANTIZERS
 
 
@@ -92,7 +93,7 @@ def _compress(args: argparse.Namespace) -> None:
     from kmquant.metrics import palette_8bit
 
     px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
-    task = fitting.Task(Path(args.image).stem, args.impl, "native", args.k, args.seed)
+    task = fitting.Task(Path(args.image).stem, args.impl, USER_MODE, args.k, args.seed)
     result = fitting.fit_image(px, task, args.max_iter, args.threads)
     if not result.ok:
         raise SystemExit(f"kmquant compress: the {args.impl} fit failed: {result.meta['message']}")
@@ -208,7 +209,8 @@ def _images(args: argparse.Namespace) -> None:
             result = fitting.load(path)
             if result.ok:
                 png = images.encode_png(result.labels.reshape(shape), palette_8bit(result.centres))
-                (folder / Path(path).with_suffix(".png").name).write_bytes(png)
+                name = run_name(result.meta["k_requested"], result.meta["seed"])
+                (folder / f"{name}.png").write_bytes(png)
 
 
 @command(
@@ -277,14 +279,14 @@ def _report_description(args: argparse.Namespace) -> None:
     "fits-table",
     "results/tables/fits.csv",
     arg("out"),
-    arg("--images", required=True, help="results/images, for real PNG sizes"),
+    arg("--results", required=True, help="the run's results folder, for real PNG sizes"),
     arg("fits", nargs="*"),
 )
 def _fits_table(args: argparse.Namespace) -> None:
     from kmquant import fitting, tables
 
     rows = [fitting.load_meta(path) for path in args.fits]
-    rows = [row | tables.png_sizes(row, Path(args.images)) for row in rows]
+    rows = [row | tables.png_sizes(row, Results(Path(args.results))) for row in rows]
     tables.write_table(args.out, tables.FIT_COLUMNS, rows)
 
 
@@ -412,11 +414,12 @@ def _reference(args: argparse.Namespace) -> None:
     with atomic.atomic_path(args.out, directory=True) as folder:
         for k in args.k:
             result = reference.quantize(args.method, rgb, k)
+            name = reference_name(k)
             if result.png is not None:
-                (folder / f"k{k}.png").write_bytes(result.png)
+                (folder / f"{name}.png").write_bytes(result.png)
             meta = reference.record(args.method, k, result, px, args.image)
             logging.info("%s", json.dumps(meta, sort_keys=True))
-            (folder / f"k{k}.json").write_text(json.dumps(meta, sort_keys=True, indent=1) + "\n")
+            (folder / f"{name}.json").write_text(json.dumps(meta, sort_keys=True, indent=1) + "\n")
             seconds.append({"image": args.image, "method": args.method, "k_requested": k,
                             "fit_seconds": result.seconds})  # fmt: skip
     atomic.write_text(args.seconds, json.dumps(seconds, indent=1) + "\n")
@@ -440,14 +443,15 @@ def _ranking_table(args: argparse.Namespace) -> None:
     "reference-table",
     "results/tables/reference.csv",
     arg("out"),
-    arg("--originals", required=True, help="results/images/original, for real PNG sizes"),
-    arg("folders", nargs="*", help="results/reference/{method}/{image}"),
+    arg("--results", required=True, help="the run's results folder, for real PNG sizes"),
+    arg("folders", nargs="*", help="reference quantizer folders, one per (method, image)"),
 )
 def _reference_table(args: argparse.Namespace) -> None:
     from kmquant import tables
 
+    results = Results(Path(args.results))
     rows = [
-        row | tables.size_ratio(Path(args.originals) / f"{row['image']}.png", row)
+        row | tables.size_ratio(results.original(row["image"]), row)
         for row in tables.reference_records(args.folders)
     ]
     tables.write_table(args.out, tables.REFERENCE_COLUMNS, rows)
@@ -458,12 +462,13 @@ def _reference_table(args: argparse.Namespace) -> None:
     "one figure (PNG and SVG) from result files",
     arg("figure", choices=("metrics", "agreement", "timing", "convergence", "images", "palettes")),
     arg("out", help="file stem (folder for 'metrics')"),
-    arg("inputs", nargs="+", help="tables, or the original PNG and results/images"),
+    arg("inputs", nargs="*", help="the tables it draws (not for 'images' and 'palettes')"),
+    arg("--results", help="images and palettes: the run's results folder"),
     arg("--image"),
-    arg("--mode", default="matched"),
+    arg("--mode", choices=list(MODES), default=FIGURE_MODES[0]),
     arg("--seed", type=int, default=0),
     arg("--k", type=int, nargs="*", default=[]),
-    arg("--reference", help="images: a reference quantizer's results/reference/{method}/{image}"),
+    arg("--reference", choices=list(QUANTIZERS), help="images: a quantizer to show beside"),
 )
 def _figure(args: argparse.Namespace) -> None:
     from kmquant import figures
@@ -479,12 +484,13 @@ def _figure(args: argparse.Namespace) -> None:
             figures.read_table(args.inputs[0]), figures.read_table(args.inputs[1]), args.out
         )
     elif args.figure == "images":
-        original, images = args.inputs
         figures.images_figure(
-            original, images, args.image, args.mode, args.seed, args.k, args.out, args.reference
-        )
+            Results(Path(args.results)), args.image, args.mode, args.seed, args.k, args.out,
+            args.reference,
+        )  # fmt: skip
     elif args.figure == "palettes":
-        figures.palettes_figure(args.inputs[0], args.image, args.mode, args.seed, args.k, args.out)
+        results = Results(Path(args.results))
+        figures.palettes_figure(results, args.image, args.mode, args.seed, args.k, args.out)
 
 
 @command(

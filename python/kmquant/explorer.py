@@ -18,6 +18,7 @@ from kmquant.colour import hex_colour
 from kmquant.fitting import FitResult, load
 from kmquant.metrics import palette_8bit
 from kmquant.modes import MODES
+from kmquant.paths import Results
 from kmquant.reference import QUANTIZERS
 from kmquant.tables import read_csv
 
@@ -82,25 +83,21 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
     def link(path: Path) -> str | None:
         return Path(os.path.relpath(path, page_folder)).as_posix() if path.exists() else None
 
+    run = Results(results)
     fits: dict[tuple[str, ...], dict[str, dict[str, str]]] = defaultdict(dict)
-    for row in read_csv(results / "tables" / "fits.csv"):
+    for row in read_csv(run.table("fits")):
         fits[tuple(row[c] for c in _KEY)][row["impl"]] = row
-    pairs = {
-        tuple(row[c] for c in _KEY): row for row in read_csv(results / "tables" / "agreement.csv")
-    }
+    pairs = {tuple(row[c] for c in _KEY): row for row in read_csv(run.table("agreement"))}
     views = {}
     for key, rows in fits.items():
         image, mode, k, seed = key
-        name = f"{image}/k{k}_s{seed}"
-        fitted = [
-            load(results / "fits" / impl / mode / f"{name}.npz", labels=False) for impl in IMPLS
-        ]
+        fitted = [load(run.fit(impl, mode, image, k, seed), labels=False) for impl in IMPLS]
         shown = palettes(*fitted)
         views["|".join(key)] = {
             "fits": {
                 impl: {field: cell(rows[impl][field]) for field in FIT_FIELDS}
                 | {
-                    "png": link(results / "images" / impl / mode / f"{name}.png"),
+                    "png": link(run.image(impl, mode, image, k, seed)),
                     "palette": shown[impl],
                 }
                 for impl in IMPLS
@@ -108,22 +105,20 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
             "pair": {field: cell(pairs[key][field]) for field in PAIR_FIELDS}
             if key in pairs
             else None,
-            "difference": link(results / "images" / "difference" / mode / f"{name}.png"),
+            "difference": link(run.difference(mode, image, k, seed)),
         }
     references: dict[str, dict[str, Any]] = defaultdict(dict)
-    table = results / "tables" / "reference.csv"
+    table = run.table("reference")
     for row in read_csv(table) if table.exists() else []:
         image, method, k = row["image"], row["method"], row["k_requested"]
-        png = results / "reference" / method / image / f"k{k}.png"
+        png = run.reference_png(method, image, k)
         references[method][f"{image}|{k}"] = {
             field: cell(row[field]) for field in REFERENCE_FIELDS
         } | {"png": link(png)}
     images = sorted({key[0] for key in fits})
     modes = [mode for mode in MODES if mode in {key[1] for key in fits}]
     return {
-        "images": {
-            image: link(results / "images" / "original" / f"{image}.png") for image in images
-        },
+        "images": {image: link(run.original(image)) for image in images},
         "modes": modes,
         "mode_text": {mode: MODES[mode].shows for mode in modes},
         "mode_seeds": {

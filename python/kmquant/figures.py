@@ -19,11 +19,11 @@ from kmquant.atomic import atomic_path
 from kmquant.colour import hex_colour
 from kmquant.images import AMPLIFY, amplified_difference
 from kmquant.modes import MODES
+from kmquant.paths import Results
 
 #: One colour per language in every figure (Okabe-Ito, safe for colour-blind readers).
 COLOURS = {"python": "#0072B2", "r": "#D55E00"}
 LABELS = {"python": "Python (scikit-learn)", "r": "R (stats::kmeans)"}
-LINESTYLES = {"matched": "-", "tied": ":", "native": "--"}
 #: The reference quantizers in black and greys, each with its own line and marker.
 REFERENCE_STYLES = {
     "pngquant": {"color": "black", "linestyle": "-", "marker": "s"},
@@ -97,7 +97,7 @@ def _by_language_and_mode(ax: plt.Axes, fits: pd.DataFrame, column: str, ks: Seq
         ax.plot(
             stats.index,
             stats["mean"],
-            LINESTYLES[mode],
+            MODES[mode].linestyle,
             color=COLOURS[impl],
             marker="o",
             markersize=2.5,
@@ -421,29 +421,26 @@ def _png_pixels(path: Path, max_side: int = PANEL_MAX_SIDE) -> np.ndarray | None
 
 
 def images_figure(
-    original_png: str | Path, images: str | Path, image: str, mode: str, seed: int,
-    ks: Sequence[int], stem: str | Path, reference: str | Path | None = None,
+    results: Results, image: str, mode: str, seed: int, ks: Sequence[int], stem: str | Path,
+    reference: str | None = None,
 ) -> list[Path]:  # fmt: skip
-    """The image grid of one image from the written PNGs (results/images), with a reference
-    quantizer's PNGs (results/reference/{method}/{image}) beside them where given."""
-    original = _png_pixels(Path(original_png))
+    """The image grid of one image from a run's written PNGs, with a reference quantizer's
+    PNGs beside them where one is named."""
+    original = _png_pixels(results.original(image))
     quantized = {
-        k: tuple(
-            _png_pixels(Path(images) / impl / mode / image / f"k{k}_s{seed}.png")
-            for impl in ("python", "r")
-        )
+        k: tuple(_png_pixels(results.image(impl, mode, image, k, seed)) for impl in ("python", "r"))
         for k in ks
     }
     beside = None
     if reference is not None:
-        folder = Path(reference)
-        beside = (folder.parent.name, {k: _png_pixels(folder / f"k{k}.png") for k in ks})
+        shown = {k: _png_pixels(results.reference_png(reference, image, k)) for k in ks}
+        beside = (reference, shown)
     title = f"{image}: {mode} mode, seed {seed}"
     return image_grid(original, quantized, title, stem, beside)  # type: ignore[arg-type]
 
 
 def palettes_figure(
-    fits: str | Path, image: str, mode: str, seed: int, ks: Sequence[int], stem: str | Path
+    results: Results, image: str, mode: str, seed: int, ks: Sequence[int], stem: str | Path
 ) -> list[Path]:
     """Python and R palettes of one image, R's reordered to match Python's colour to colour."""
     from kmquant.agreement import matched_palettes
@@ -452,8 +449,7 @@ def palettes_figure(
     rows = []
     for k in ks:
         python, r = (
-            load(Path(fits) / impl / mode / image / f"k{k}_s{seed}.npz", labels=False)
-            for impl in ("python", "r")
+            load(results.fit(impl, mode, image, k, seed), labels=False) for impl in ("python", "r")
         )
         if python.ok and r.ok:
             rows.append((k, *matched_palettes(python.centres, r.centres)))

@@ -19,6 +19,10 @@ class Mode:
     start: str
     #: What a reader learns from the mode's Python/R pairs, one sentence.
     shows: str
+    #: How its lines are drawn in the figures (matplotlib line style).
+    linestyle: str
+    #: The config key of the seeds it runs, where not every seed (`seeds`).
+    seeds_key: str = "seeds"
 
     @property
     def shared_start(self) -> bool:
@@ -39,6 +43,7 @@ MODES: dict[str, Mode] = {
             "colours of the image each moved by a seeded offset of less than half a colour step "
             "per channel, so that no pixel is exactly equidistant from two of them; the two "
             "runs must end identical",
+            "-",
         ),
         Mode(
             "tied",
@@ -47,18 +52,25 @@ MODES: dict[str, Mode] = {
             "exactly equidistant from two initial centres; each language breaks those ties by "
             "its own floating-point rounding, and the pairs show where and how far that alone "
             "sends two correct implementations apart",
+            ":",
+            "tied_seeds",
         ),
         Mode(
             "native",
             "own",
             "what users get by default: k-means++ with Lloyd in scikit-learn against a random "
             "start with Hartigan-Wong in R, compared over seeds",
+            "--",
         ),
     )
 }
 
-#: The mode whose fits the image grids, palettes and convergence traces show, in order of choice.
+#: The mode whose fits the image grids and palettes show, in order of choice.
 FIGURE_MODES = ("matched", "tied", "native")
+#: The mode whose runs are also stepped one iteration at a time (the convergence traces).
+TRACED_MODE = "matched"
+#: The mode of `kmquant compress`: each language's own defaults, as a user would run it.
+USER_MODE = "native"
 
 
 def figure_mode(modes: Sequence[str]) -> str:
@@ -69,6 +81,7 @@ def figure_mode(modes: Sequence[str]) -> str:
 def mode_seeds(mode: str, config: Mapping[str, Any]) -> list[int]:
     """The seeds a mode runs: every seed, except that the tied experiment, which shows one
     finding rather than a distribution, runs `tied_seeds` (by default the first seed)."""
-    if mode != "tied":
+    key = MODES[mode].seeds_key
+    if key == "seeds":
         return list(config["seeds"])
-    return list(config.get("tied_seeds") or config["seeds"][:1])
+    return list(config.get(key) or config["seeds"][:1])

@@ -8,6 +8,7 @@ from statistics import fmean, stdev
 from typing import Any
 
 from kmquant.agreement import relative_difference
+from kmquant.modes import USER_MODE
 
 SUMMARY_COLUMNS = (
     "image",
@@ -29,7 +30,7 @@ def native_summary(fits: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     A language wins a seed when its SSE at that seed is lower than the other's; a tie wins
     for neither. `best_relative_to_other` is (own best - other best) / other best.
     """
-    ok = [f for f in fits if f["mode"] == "native" and f["status"] != "error"]
+    ok = [f for f in fits if f["mode"] == USER_MODE and f["status"] != "error"]
     rows = []
 
     def task(f: Mapping[str, Any]) -> tuple[str, int]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kmquant.atomic import write_text
+from kmquant.paths import Results
 
 IDENT = ("image", "impl", "mode", "k_requested", "k_effective", "seed")
 #: The written image against the original: distortion, storage and real file sizes, the same
@@ -161,26 +162,25 @@ def read_json(path: str | Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def png_sizes(meta: Mapping[str, Any], images: Path) -> dict[str, Any]:
-    """Real file sizes of the original (optimized RGB PNG) and of the fit's indexed PNG.
-
-    `images` is results/images: original/{image}.png and {impl}/{mode}/{image}/k{K}_s{seed}.png.
-    A failed fit has no PNG.
-    """
-    indexed = (
-        images / meta["impl"] / meta["mode"] / meta["image"]
-        / f"k{meta['k_requested']}_s{meta['seed']}.png"
-    )  # fmt: skip
+def png_sizes(meta: Mapping[str, Any], results: Results) -> dict[str, Any]:
+    """Real file sizes of the original (optimized RGB PNG) and of the fit's indexed PNG in a
+    run's `results`. A failed fit has no PNG."""
+    key = ("impl", "mode", "image", "k_requested", "seed")
+    indexed = results.image(*(meta[field] for field in key))
     written = {"indexed_png_bytes": indexed.stat().st_size} if indexed.exists() else {}
-    return written | size_ratio(images / "original" / f"{meta['image']}.png", written)
+    return written | size_ratio(results.original(meta["image"]), written)
 
 
 def reference_records(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
-    """Every record in results/reference/{method}/{image} folders, in K order."""
+    """Every record in reference quantizer folders (`Results.reference`), folder by folder
+    in K order."""
     return [
-        read_json(path)
+        record
         for folder in folders
-        for path in sorted(Path(folder).glob("k*.json"), key=lambda p: int(p.stem[1:]))
+        for record in sorted(
+            (read_json(path) for path in Path(folder).glob("*.json")),
+            key=lambda record: int(record["k_requested"]),
+        )
     ]
 
 

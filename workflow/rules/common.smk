@@ -2,7 +2,6 @@
 # constants of the grid and the functions that expand it into file lists.
 
 import os
-import shlex
 import sys
 from pathlib import Path
 
@@ -12,7 +11,8 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from kmquant.modes import MODES as MODE_REGISTRY
-from kmquant.modes import figure_mode, mode_seeds
+from kmquant.modes import TRACED_MODE, figure_mode, mode_seeds
+from kmquant.paths import Results
 from kmquant.pixels import is_rejected
 from kmquant.reference import QUANTIZERS
 from kmquant.study import (
@@ -32,8 +32,12 @@ config.update(with_integer_lists(config, yaml.safe_load(SCHEMA.read_text())))
 validate(config, str(SCHEMA))
 
 
+# Every result path of the study, as a pattern of wildcards or for given values.
+RESULTS = Results(Path("results"))
+
+
 # Written by the run (rule report_description) from its own tables and versions.
-report: os.path.abspath("results/report/workflow.rst")
+report: os.path.abspath(RESULTS.report("workflow.rst"))
 
 
 try:
@@ -50,7 +54,6 @@ IMPLS = ["python", "r"]
 REFERENCES = config["reference_quantizers"]
 MODES = config["modes"]
 KS = config["k_values"]
-FIT = "{impl}/{mode}/{image}/k{k}_s{seed}"
 # Modes that start both languages from one file of initial centres (matched and tied).
 SHARED_START = [mode for mode in MODES if MODE_REGISTRY[mode].shared_start]
 # The image grids and palettes show one mode and seed; palettes up to PALETTE_MAX_K colours.
@@ -107,59 +110,49 @@ def per_mode(pattern, modes=MODES, **wildcards):
     ]
 
 
-def fits(impls=IMPLS, modes=MODES, images=None, pattern=f"results/fits/{FIT}.npz"):
+def fits(impls=IMPLS, modes=MODES, images=None, pattern=RESULTS.fit()):
     images = accepted() if images is None else images
     return per_mode(pattern, modes, impl=impls, image=images)
 
 
 def image_dirs(*_):
-    return expand(
-        "results/images/{impl}/{mode}/{image}", impl=IMPLS, mode=MODES, image=accepted()
-    )
+    return expand(RESULTS.images(), impl=IMPLS, mode=MODES, image=accepted())
 
 
 def difference_dirs(*_):
-    return expand(
-        "results/images/difference/{mode}/{image}", mode=MODES, image=accepted()
-    )
+    return expand(RESULTS.differences(), mode=MODES, image=accepted())
 
 
 def originals(*_):
-    return expand("results/images/original/{image}.png", image=accepted())
+    return expand(RESULTS.original(), image=accepted())
 
 
 def reference_dirs(*_):
-    return expand(
-        "results/reference/{method}/{image}", method=REFERENCES, image=accepted()
-    )
+    return expand(RESULTS.reference(), method=REFERENCES, image=accepted())
 
 
 def shared_init(wc):
     """Fits of a shared-start mode (and their comparison) read its initial centres."""
     return (
-        f"results/init/{wc.mode}/{wc.image}/k{wc.k}_s{wc.seed}.csv"
+        RESULTS.init(wc.mode, wc.image, wc.k, wc.seed)
         if MODE_REGISTRY[wc.mode].shared_start
         else []
     )
 
 
 def inits(*_):
-    return per_mode(
-        "results/init/{mode}/{image}/k{k}_s{seed}.csv", SHARED_START, image=accepted()
-    )
+    return per_mode(RESULTS.init(), SHARED_START, image=accepted())
 
 
 def pairs(*_):
-    return per_mode(
-        "results/agreement/{mode}/{image}/k{k}_s{seed}.json", image=accepted()
-    )
+    return per_mode(RESULTS.agreement(), image=accepted())
 
 
 def traces(*_):
-    """Matched runs that are also stepped one iteration at a time."""
+    """Runs of the traced mode that are also stepped one iteration at a time."""
     return expand(
-        "results/convergence/{image}/k{k}_s{seed}.npz",
-        image=accepted() if "matched" in MODES else [],
+        RESULTS.convergence(),
+        image=accepted() if TRACED_MODE in MODES else [],
         k=config["convergence_k"],
         seed=config["convergence_seeds"],
     )
@@ -171,4 +164,4 @@ def figures(*_):
     # Palette figures only where some K is small enough to draw (K <= palette_max_k).
     kinds = ["images", "palettes"] if PALETTE_KS else ["images"]
     names += [f"{kind}_{image}" for kind in kinds for image in accepted()]
-    return expand("results/figures/{name}.{ext}", name=names, ext=["png", "svg"])
+    return expand(RESULTS.figure("{name}", "{ext}"), name=names, ext=["png", "svg"])

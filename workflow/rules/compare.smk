@@ -4,16 +4,16 @@
 
 rule agreement:
     input:
-        python="results/fits/python/{mode}/{image}/k{k}_s{seed}.npz",
-        r="results/fits/r/{mode}/{image}/k{k}_s{seed}.npz",
-        pixels="results/pixels/{image}.npz",
+        python=RESULTS.fit("python"),
+        r=RESULTS.fit("r"),
+        pixels=RESULTS.pixels(),
         init=shared_init,
     output:
-        "results/agreement/{mode}/{image}/k{k}_s{seed}.json",
+        RESULTS.agreement(),
     log:
-        "results/logs/agreement/{mode}/{image}/k{k}_s{seed}.log",
+        RESULTS.log_of(RESULTS.agreement()),
     benchmark:
-        "results/benchmarks/agreement/{mode}/{image}/k{k}_s{seed}.tsv"
+        RESULTS.benchmark_of(RESULTS.agreement())
     conda:
         ENV
     threads: 1
@@ -27,14 +27,14 @@ rule agreement:
 
 rule differences:
     input:
-        python="results/images/python/{mode}/{image}",
-        r="results/images/r/{mode}/{image}",
+        python=RESULTS.images("python"),
+        r=RESULTS.images("r"),
     output:
-        directory("results/images/difference/{mode}/{image}"),
+        directory(RESULTS.differences()),
     log:
-        "results/logs/images/difference/{mode}/{image}.log",
+        RESULTS.log_of(RESULTS.differences()),
     benchmark:
-        "results/benchmarks/images/difference/{mode}/{image}.tsv"
+        RESULTS.benchmark_of(RESULTS.differences())
     conda:
         ENV
     threads: 1
@@ -44,16 +44,16 @@ rule differences:
 
 rule convergence:
     input:
-        pixels="results/pixels/{image}.npz",
-        init="results/init/matched/{image}/k{k}_s{seed}.csv",
-        python="results/fits/python/matched/{image}/k{k}_s{seed}.npz",
-        r="results/fits/r/matched/{image}/k{k}_s{seed}.npz",
+        pixels=RESULTS.pixels(),
+        init=RESULTS.init(TRACED_MODE),
+        python=RESULTS.fit("python", TRACED_MODE),
+        r=RESULTS.fit("r", TRACED_MODE),
     output:
-        "results/convergence/{image}/k{k}_s{seed}.npz",
+        RESULTS.convergence(),
     log:
-        "results/logs/convergence/{image}/k{k}_s{seed}.log",
+        RESULTS.log_of(RESULTS.convergence()),
     benchmark:
-        "results/benchmarks/convergence/{image}/k{k}_s{seed}.tsv"
+        RESULTS.benchmark_of(RESULTS.convergence())
     conda:
         ENV
     threads: 1
@@ -71,37 +71,37 @@ rule fits_table:
         originals=originals,
     output:
         report(
-            "results/tables/fits.csv",
+            RESULTS.table("fits"),
             caption="../report/fits_table.rst",
             category=TABLES,
         ),
     log:
-        "results/logs/tables/fits.log",
+        RESULTS.log_of(RESULTS.table("fits")),
     benchmark:
-        "results/benchmarks/tables/fits.tsv"
+        RESULTS.benchmark_of(RESULTS.table("fits"))
     conda:
         ENV
     threads: 1
     params:
-        images=lambda wc, output: Path(output[0]).parent.parent / "images",
+        results=RESULTS.root,
     shell:
-        "python -m kmquant fits-table --images {params.images:q} {output:q} {input.fits:q}"
+        "python -m kmquant fits-table --results {params.results:q} {output:q} {input.fits:q}"
         " > {log:q} 2>&1"
 
 
 rule native_summary:
     input:
-        "results/tables/fits.csv",
+        RESULTS.table("fits"),
     output:
         report(
-            "results/tables/native_summary.csv",
+            RESULTS.table("native_summary"),
             caption="../report/native_summary.rst",
             category=TABLES,
         ),
     log:
-        "results/logs/tables/native_summary.log",
+        RESULTS.log_of(RESULTS.table("native_summary")),
     benchmark:
-        "results/benchmarks/tables/native_summary.tsv"
+        RESULTS.benchmark_of(RESULTS.table("native_summary"))
     conda:
         ENV
     threads: 1
@@ -114,24 +114,24 @@ rule convergence_tables:
         traces,
     output:
         iterations=report(
-            "results/tables/convergence.csv",
+            RESULTS.table("convergence"),
             caption="../report/convergence_table.rst",
             category=CONVERGENCE,
         ),
         centres=report(
-            "results/tables/convergence_centres.csv",
+            RESULTS.table("convergence_centres"),
             caption="../report/convergence_centres.rst",
             category=CONVERGENCE,
         ),
         checks=report(
-            "results/tables/convergence_check.csv",
+            RESULTS.table("convergence_check"),
             caption="../report/convergence_check.rst",
             category=CONVERGENCE,
         ),
     log:
-        "results/logs/tables/convergence.log",
+        RESULTS.log_of(RESULTS.table("convergence")),
     benchmark:
-        "results/benchmarks/tables/convergence.tsv"
+        RESULTS.benchmark_of(RESULTS.table("convergence"))
     conda:
         ENV
     threads: 1
@@ -145,14 +145,14 @@ rule agreement_table:
         pairs,
     output:
         report(
-            "results/tables/agreement.csv",
+            RESULTS.table("agreement"),
             caption="../report/agreement_table.rst",
             category=AGREEMENT,
         ),
     log:
-        "results/logs/tables/agreement.log",
+        RESULTS.log_of(RESULTS.table("agreement")),
     benchmark:
-        "results/benchmarks/tables/agreement.tsv"
+        RESULTS.benchmark_of(RESULTS.table("agreement"))
     conda:
         ENV
     threads: 1
@@ -163,22 +163,22 @@ rule agreement_table:
 rule timings_table:
     input:
         fits=lambda wc: fits(),
-        benchmarks=lambda wc: fits(pattern=f"results/benchmarks/fits/{FIT}.tsv"),
+        benchmarks=lambda wc: fits(pattern=RESULTS.benchmark_of(RESULTS.fit())),
         reference_seconds=lambda wc: expand(
-            "results/timings/reference/{method}/{image}.json",
+            RESULTS.reference_seconds(),
             method=REFERENCES,
             image=accepted(),
         ),
     output:
         report(
-            "results/tables/timings.csv",
+            RESULTS.table("timings"),
             caption="../report/timings_table.rst",
             category=SPEED,
         ),
     log:
-        "results/logs/tables/timings.log",
+        RESULTS.log_of(RESULTS.table("timings")),
     benchmark:
-        "results/benchmarks/tables/timings.tsv"
+        RESULTS.benchmark_of(RESULTS.table("timings"))
     conda:
         ENV
     threads: 1

@@ -4,31 +4,31 @@
 
 rule figure_metrics:
     input:
-        "results/tables/fits.csv",
-        "results/tables/reference.csv",
+        RESULTS.table("fits"),
+        RESULTS.table("reference"),
     output:
         report(
-            "results/figures/elbow.png",
+            RESULTS.figure("elbow"),
             caption="../report/elbow.rst",
             category=QUALITY,
         ),
-        "results/figures/elbow.svg",
+        RESULTS.figure("elbow", "svg"),
         report(
-            "results/figures/quality.png",
+            RESULTS.figure("quality"),
             caption="../report/quality.rst",
             category=QUALITY,
         ),
-        "results/figures/quality.svg",
+        RESULTS.figure("quality", "svg"),
         report(
-            "results/figures/storage.png",
+            RESULTS.figure("storage"),
             caption="../report/storage.rst",
             category=QUALITY,
         ),
-        "results/figures/storage.svg",
+        RESULTS.figure("storage", "svg"),
     log:
-        "results/logs/figures/metrics.log",
+        RESULTS.log_of(RESULTS.figure("elbow")),
     benchmark:
-        "results/benchmarks/figures/metrics.tsv"
+        RESULTS.benchmark_of(RESULTS.figure("elbow"))
     conda:
         ENV
     threads: 1
@@ -41,16 +41,16 @@ rule figure_metrics:
 rule figure_from_table:
     input:
         lambda wc: {
-            "agreement": ["results/tables/agreement.csv"],
-            "timing": ["results/tables/timings.csv"],
+            "agreement": [RESULTS.table("agreement")],
+            "timing": [RESULTS.table("timings")],
             "convergence": [
-                "results/tables/convergence.csv",
-                "results/tables/convergence_centres.csv",
+                RESULTS.table("convergence"),
+                RESULTS.table("convergence_centres"),
             ],
         }[wc.name],
     output:
         report(
-            "results/figures/{name}.png",
+            RESULTS.figure(),
             caption="../report/figure_from_table.rst",
             category=lambda wc: {
                 "agreement": AGREEMENT,
@@ -58,11 +58,11 @@ rule figure_from_table:
                 "convergence": CONVERGENCE,
             }[wc.name],
         ),
-        "results/figures/{name}.svg",
+        RESULTS.figure(ext="svg"),
     log:
-        "results/logs/figures/{name}.log",
+        RESULTS.log_of(RESULTS.figure()),
     benchmark:
-        "results/benchmarks/figures/{name}.tsv"
+        RESULTS.benchmark_of(RESULTS.figure())
     wildcard_constraints:
         name="agreement|timing|convergence",
     conda:
@@ -76,37 +76,33 @@ rule figure_from_table:
 
 rule figure_images:
     input:
-        original="results/images/original/{image}.png",
-        images=expand(
-            "results/images/{impl}/{mode}/{{image}}", impl=IMPLS, mode=[FIGURE_MODE]
-        ),
-        reference=expand("results/reference/{method}/{{image}}", method=REFERENCES[:1]),
+        original=RESULTS.original(),
+        images=expand(RESULTS.images(mode=FIGURE_MODE), impl=IMPLS, allow_missing=True),
+        reference=expand(RESULTS.reference(), method=REFERENCES[:1], allow_missing=True),
     output:
         report(
-            "results/figures/images_{image}.png",
+            RESULTS.figure("images_{image}"),
             caption="../report/images.rst",
             category=PER_IMAGE,
             subcategory="{image}",
         ),
-        "results/figures/images_{image}.svg",
+        RESULTS.figure("images_{image}", "svg"),
     log:
-        "results/logs/figures/images_{image}.log",
+        RESULTS.log_of(RESULTS.figure("images_{image}")),
     benchmark:
-        "results/benchmarks/figures/images_{image}.tsv"
+        RESULTS.benchmark_of(RESULTS.figure("images_{image}"))
     conda:
         ENV
     threads: 1
     params:
         stem=lambda wc, output: Path(output[0]).with_suffix(""),
-        images=lambda wc, input: Path(input.images[0]).parents[2],
+        results=RESULTS.root,
         mode=FIGURE_MODE,
         seed=FIGURE_SEED,
         ks=" ".join(map(str, KS)),
-        reference=lambda wc, input: " ".join(
-            f"--reference {shlex.quote(path)}" for path in input.reference
-        ),
+        reference=" ".join(f"--reference {method}" for method in REFERENCES[:1]),
     shell:
-        "python -m kmquant figure images {params.stem:q} {input.original:q} {params.images:q}"
+        "python -m kmquant figure images {params.stem:q} --results {params.results:q}"
         " --image {wildcards.image} --mode {params.mode} --seed {params.seed}"
         " --k {params.ks} {params.reference} > {log:q} 2>&1"
 
@@ -114,76 +110,75 @@ rule figure_images:
 rule figure_palettes:
     input:
         expand(
-            "results/fits/{impl}/{mode}/{{image}}/k{k}_s{seed}.npz",
+            RESULTS.fit(mode=FIGURE_MODE, seed=FIGURE_SEED),
             impl=IMPLS,
-            mode=[FIGURE_MODE],
             k=PALETTE_KS,
-            seed=[FIGURE_SEED],
+            allow_missing=True,
         ),
     output:
         report(
-            "results/figures/palettes_{image}.png",
+            RESULTS.figure("palettes_{image}"),
             caption="../report/palettes.rst",
             category=PER_IMAGE,
             subcategory="{image}",
         ),
-        "results/figures/palettes_{image}.svg",
+        RESULTS.figure("palettes_{image}", "svg"),
     log:
-        "results/logs/figures/palettes_{image}.log",
+        RESULTS.log_of(RESULTS.figure("palettes_{image}")),
     benchmark:
-        "results/benchmarks/figures/palettes_{image}.tsv"
+        RESULTS.benchmark_of(RESULTS.figure("palettes_{image}"))
     conda:
         ENV
     threads: 1
     params:
         stem=lambda wc, output: Path(output[0]).with_suffix(""),
-        fits=lambda wc, input: Path(input[0]).parents[3],
+        results=RESULTS.root,
         mode=FIGURE_MODE,
         seed=FIGURE_SEED,
         ks=" ".join(map(str, PALETTE_KS)),
     shell:
-        "python -m kmquant figure palettes {params.stem:q} {params.fits:q}"
+        "python -m kmquant figure palettes {params.stem:q} --results {params.results:q}"
         " --image {wildcards.image} --mode {params.mode} --seed {params.seed}"
         " --k {params.ks} > {log:q} 2>&1"
 
 
 rule explorer:
     input:
-        fits_table="results/tables/fits.csv",
-        agreement_table="results/tables/agreement.csv",
-        reference_table="results/tables/reference.csv",
+        fits_table=RESULTS.table("fits"),
+        agreement_table=RESULTS.table("agreement"),
+        reference_table=RESULTS.table("reference"),
         fits=lambda wc: fits(),
         images=image_dirs,
         references=reference_dirs,
         differences=difference_dirs,
         originals=originals,
     output:
-        "results/report/explorer.html",
+        RESULTS.report("explorer.html"),
     log:
-        "results/logs/report/explorer.log",
+        RESULTS.log_of(RESULTS.report("explorer.html")),
     benchmark:
-        "results/benchmarks/report/explorer.tsv"
+        RESULTS.benchmark_of(RESULTS.report("explorer.html"))
     conda:
         ENV
     threads: 1
     params:
-        results=lambda wc, input: Path(input.fits_table).parents[1],
+        results=RESULTS.root,
     shell:
         "python -m kmquant explorer {params.results:q} {output:q} > {log:q} 2>&1"
 
 
 rule report_description:
     input:
-        fits="results/tables/fits.csv",
-        agreement="results/tables/agreement.csv",
-        environment="results/environment.json",
-        ranking="results/tables/ranking.csv",
+        fits=RESULTS.table("fits"),
+        agreement=RESULTS.table("agreement"),
+        environment=RESULTS.environment(),
+        ranking=RESULTS.table("ranking"),
     output:
-        "results/report/workflow.rst",
+        RESULTS.report("workflow.rst"),
     log:
-        "results/logs/report/workflow.log",
+        RESULTS.log_of(RESULTS.report("workflow.rst")),
     benchmark:
-        "results/benchmarks/report/workflow.tsv"
+        RESULTS.benchmark_of(RESULTS.report("workflow.rst"))
     conda:
         ENV
     threads: 1

@@ -4,13 +4,13 @@
 
 rule initial_centres:
     input:
-        "results/pixels/{image}.npz",
+        RESULTS.pixels(),
     output:
-        "results/init/{mode}/{image}/k{k}_s{seed}.csv",
+        RESULTS.init(),
     log:
-        "results/logs/init/{mode}/{image}/k{k}_s{seed}.log",
+        RESULTS.log_of(RESULTS.init()),
     benchmark:
-        "results/benchmarks/init/{mode}/{image}/k{k}_s{seed}.tsv"
+        RESULTS.benchmark_of(RESULTS.init())
     conda:
         ENV
     threads: 1
@@ -21,14 +21,14 @@ rule initial_centres:
 
 rule fit:
     input:
-        pixels="results/pixels/{image}.npz",
+        pixels=RESULTS.pixels(),
         init=shared_init,
     output:
-        f"results/fits/{FIT}.npz",
+        RESULTS.fit(),
     log:
-        f"results/logs/fits/{FIT}.log",
+        RESULTS.log_of(RESULTS.fit()),
     benchmark:
-        f"results/benchmarks/fits/{FIT}.tsv"
+        RESULTS.benchmark_of(RESULTS.fit())
     conda:
         ENV
     threads: 1
@@ -44,14 +44,14 @@ rule fit:
 
 rule images:
     input:
-        pixels="results/pixels/{image}.npz",
+        pixels=RESULTS.pixels(),
         fits=lambda wc: fits([wc.impl], [wc.mode], [wc.image]),
     output:
-        directory("results/images/{impl}/{mode}/{image}"),
+        directory(RESULTS.images()),
     log:
-        "results/logs/images/{impl}/{mode}/{image}.log",
+        RESULTS.log_of(RESULTS.images()),
     benchmark:
-        "results/benchmarks/images/{impl}/{mode}/{image}.tsv"
+        RESULTS.benchmark_of(RESULTS.images())
     conda:
         ENV
     threads: 1

@@ -7,11 +7,11 @@ checkpoint pixels:
     input:
         lambda wc: IMAGES[wc.image],
     output:
-        "results/pixels/{image}.npz",
+        RESULTS.pixels(),
     log:
-        "results/logs/pixels/{image}.log",
+        RESULTS.log_of(RESULTS.pixels()),
     benchmark:
-        "results/benchmarks/pixels/{image}.tsv"
+        RESULTS.benchmark_of(RESULTS.pixels())
     conda:
         ENV
     threads: 1
@@ -26,22 +26,22 @@ checkpoint pixels:
 
 rule image_tables:
     input:
-        expand("results/pixels/{image}.npz", image=IMAGES),
+        expand(RESULTS.pixels(), image=IMAGES),
     output:
         images=report(
-            "results/tables/images.csv",
+            RESULTS.table("images"),
             caption="../report/images_table.rst",
             category=TABLES,
         ),
         rejected=report(
-            "results/tables/rejected_images.csv",
+            RESULTS.table("rejected_images"),
             caption="../report/rejected_images.rst",
             category=TABLES,
         ),
     log:
-        "results/logs/tables/images.log",
+        RESULTS.log_of(RESULTS.table("images")),
     benchmark:
-        "results/benchmarks/tables/images.tsv"
+        RESULTS.benchmark_of(RESULTS.table("images"))
     conda:
         ENV
     threads: 1
@@ -52,13 +52,13 @@ rule image_tables:
 
 rule original_png:
     input:
-        "results/pixels/{image}.npz",
+        RESULTS.pixels(),
     output:
-        "results/images/original/{image}.png",
+        RESULTS.original(),
     log:
-        "results/logs/original/{image}.log",
+        RESULTS.log_of(RESULTS.original()),
     benchmark:
-        "results/benchmarks/original/{image}.tsv"
+        RESULTS.benchmark_of(RESULTS.original())
     conda:
         ENV
     threads: 1

@@ -4,14 +4,14 @@
 rule environment:
     output:
         report(
-            "results/environment.json",
+            RESULTS.environment(),
             caption="../report/environment.rst",
             category=TABLES,
         ),
     log:
-        "results/logs/environment.log",
+        RESULTS.log_of(RESULTS.environment()),
     benchmark:
-        "results/benchmarks/environment.tsv"
+        RESULTS.benchmark_of(RESULTS.environment())
     conda:
         ENV
     threads: 1
@@ -21,16 +21,16 @@ rule environment:
 
 rule manifest:
     input:
-        "results/tables/fits.csv",
-        "results/tables/agreement.csv",
-        "results/tables/native_summary.csv",
-        "results/tables/reference.csv",
-        "results/tables/ranking.csv",
-        "results/tables/convergence.csv",
-        "results/tables/convergence_centres.csv",
-        "results/tables/convergence_check.csv",
-        "results/tables/images.csv",
-        "results/tables/rejected_images.csv",
+        RESULTS.table("fits"),
+        RESULTS.table("agreement"),
+        RESULTS.table("native_summary"),
+        RESULTS.table("reference"),
+        RESULTS.table("ranking"),
+        RESULTS.table("convergence"),
+        RESULTS.table("convergence_centres"),
+        RESULTS.table("convergence_check"),
+        RESULTS.table("images"),
+        RESULTS.table("rejected_images"),
         image_dirs,
         reference_dirs,
         difference_dirs,
@@ -38,11 +38,11 @@ rule manifest:
         pairs,
         inits,
     output:
-        "results/manifest.sha256",
+        RESULTS.manifest(),
     log:
-        "results/logs/manifest.log",
+        RESULTS.log_of(RESULTS.manifest()),
     benchmark:
-        "results/benchmarks/manifest.tsv"
+        RESULTS.benchmark_of(RESULTS.manifest())
     conda:
         ENV
     threads: 1

@@ -5,14 +5,14 @@
 
 rule reference:
     input:
-        "results/pixels/{image}.npz",
+        RESULTS.pixels(),
     output:
-        records=directory("results/reference/{method}/{image}"),
-        seconds="results/timings/reference/{method}/{image}.json",
+        records=directory(RESULTS.reference()),
+        seconds=RESULTS.reference_seconds(),
     log:
-        "results/logs/reference/{method}/{image}.log",
+        RESULTS.log_of(RESULTS.reference()),
     benchmark:
-        "results/benchmarks/reference/{method}/{image}.tsv"
+        RESULTS.benchmark_of(RESULTS.reference())
     conda:
         ENV
     threads: 1
@@ -30,38 +30,38 @@ rule reference_table:
         originals=originals,
     output:
         report(
-            "results/tables/reference.csv",
+            RESULTS.table("reference"),
             caption="../report/reference_table.rst",
             category=QUALITY,
         ),
     log:
-        "results/logs/tables/reference.log",
+        RESULTS.log_of(RESULTS.table("reference")),
     benchmark:
-        "results/benchmarks/tables/reference.tsv"
+        RESULTS.benchmark_of(RESULTS.table("reference"))
     conda:
         ENV
     threads: 1
     params:
-        originals="results/images/original",
+        results=RESULTS.root,
     shell:
         "python -m kmquant reference-table {output:q} {input.references:q}"
-        " --originals {params.originals:q} > {log:q} 2>&1"
+        " --results {params.results:q} > {log:q} 2>&1"
 
 
 rule ranking_table:
     input:
-        fits="results/tables/fits.csv",
-        references="results/tables/reference.csv",
+        fits=RESULTS.table("fits"),
+        references=RESULTS.table("reference"),
     output:
         report(
-            "results/tables/ranking.csv",
+            RESULTS.table("ranking"),
             caption="../report/ranking_table.rst",
             category=QUALITY,
         ),
     log:
-        "results/logs/tables/ranking.log",
+        RESULTS.log_of(RESULTS.table("ranking")),
     benchmark:
-        "results/benchmarks/tables/ranking.tsv"
+        RESULTS.benchmark_of(RESULTS.table("ranking"))
     conda:
         ENV
     threads: 1

@@ -1,0 +1,126 @@
+"""Where every result of a study lives: the one map from (image, implementation, mode, K,
+seed) to a path under the results folder.
+
+The workflow's rules take their inputs and outputs from here, and the commands that find
+files in a finished run (tables, figures, explorer) ask the same object. A part left out
+stays a Snakemake wildcard, so `Results().fit()` is the pattern
+`results/fits/{impl}/{mode}/{image}/k{k}_s{seed}.npz` and `Results().fit(mode="tied")` the
+tied mode's. Each result's log and benchmark sit at the same place under `logs/` and
+`benchmarks/` (`log_of`, `benchmark_of`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+Part = str | int
+
+#: The suffixes of result files (a result without one is a folder).
+RESULT_SUFFIXES = frozenset({".npz", ".csv", ".json", ".png", ".svg", ".html", ".rst", ".sha256"})
+
+
+def run_name(k: Part = "{k}", seed: Part = "{seed}") -> str:
+    """One fit's file name within its (implementation, mode, image) folder, without suffix."""
+    return f"k{k}_s{seed}"
+
+
+def reference_name(k: Part = "{k}") -> str:
+    """One reference quantizer output's file name within its (method, image) folder."""
+    return f"k{k}"
+
+
+@dataclass(frozen=True)
+class Results:
+    root: Path = Path("results")
+
+    def pixels(self, image: str = "{image}") -> Path:
+        return self.root / "pixels" / f"{image}.npz"
+
+    def original(self, image: str = "{image}") -> Path:
+        """The original as an optimized RGB PNG, the reference of every file size."""
+        return self.root / "images" / "original" / f"{image}.png"
+
+    def init(
+        self, mode: str = "{mode}", image: str = "{image}", k: Part = "{k}", seed: Part = "{seed}"
+    ) -> Path:
+        return self.root / "init" / mode / image / f"{run_name(k, seed)}.csv"
+
+    def fit(
+        self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}",
+        k: Part = "{k}", seed: Part = "{seed}",
+    ) -> Path:  # fmt: skip
+        return self.root / "fits" / impl / mode / image / f"{run_name(k, seed)}.npz"
+
+    def images(self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}") -> Path:
+        """The folder of one (implementation, mode, image)'s indexed PNGs, one per fit."""
+        return self.root / "images" / impl / mode / image
+
+    def image(
+        self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}",
+        k: Part = "{k}", seed: Part = "{seed}",
+    ) -> Path:  # fmt: skip
+        return self.images(impl, mode, image) / f"{run_name(k, seed)}.png"
+
+    def differences(self, mode: str = "{mode}", image: str = "{image}") -> Path:
+        """The folder of one (mode, image)'s |Python - R| images, one per pair."""
+        return self.root / "images" / "difference" / mode / image
+
+    def difference(
+        self, mode: str = "{mode}", image: str = "{image}", k: Part = "{k}", seed: Part = "{seed}"
+    ) -> Path:
+        return self.differences(mode, image) / f"{run_name(k, seed)}.png"
+
+    def agreement(
+        self, mode: str = "{mode}", image: str = "{image}", k: Part = "{k}", seed: Part = "{seed}"
+    ) -> Path:
+        return self.root / "agreement" / mode / image / f"{run_name(k, seed)}.json"
+
+    def convergence(self, image: str = "{image}", k: Part = "{k}", seed: Part = "{seed}") -> Path:
+        return self.root / "convergence" / image / f"{run_name(k, seed)}.npz"
+
+    def reference(self, method: str = "{method}", image: str = "{image}") -> Path:
+        """The folder of one reference quantizer's outputs on one image: a PNG and a scored
+        record (JSON) per K."""
+        return self.root / "reference" / method / image
+
+    def reference_png(self, method: str, image: str, k: Part) -> Path:
+        return self.reference(method, image) / f"{reference_name(k)}.png"
+
+    def reference_seconds(self, method: str = "{method}", image: str = "{image}") -> Path:
+        return self.root / "timings" / "reference" / method / f"{image}.json"
+
+    def table(self, name: str = "{name}") -> Path:
+        return self.root / "tables" / f"{name}.csv"
+
+    def figure_stem(self, name: str = "{name}") -> Path:
+        """A figure without its suffix: every figure is written as PNG and SVG."""
+        return self.root / "figures" / name
+
+    def figure(self, name: str = "{name}", ext: str = "png") -> Path:
+        return Path(f"{self.figure_stem(name)}.{ext}")
+
+    def report(self, name: str) -> Path:
+        """The explorer page and the report's front page."""
+        return self.root / "report" / name
+
+    def environment(self) -> Path:
+        return self.root / "environment.json"
+
+    def manifest(self) -> Path:
+        return self.root / "manifest.sha256"
+
+    def log_of(self, result: Path) -> Path:
+        """The log of the job that writes `result`."""
+        return self._beside(result, "logs", ".log")
+
+    def benchmark_of(self, result: Path) -> Path:
+        """Snakemake's benchmark (seconds, memory) of the job that writes `result`."""
+        return self._beside(result, "benchmarks", ".tsv")
+
+    def _beside(self, result: Path, kind: str, suffix: str) -> Path:
+        relative = result.relative_to(self.root)
+        # Folders of results have no suffix, and image names may hold dots: drop only ours.
+        if relative.suffix in RESULT_SUFFIXES:
+            relative = relative.with_suffix("")
+        return self.root / kind / relative.with_name(relative.name + suffix)
