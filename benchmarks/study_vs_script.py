@@ -4,13 +4,17 @@ script that does only the same fits, the way a plain script does (a loop over K 
 scikit-learn and Rscript). Prints both wall times and their ratio, where the study's job time
 went, and checks that both ran the same fits (equal SSE, fit by fit).
 
-    python benchmarks/study_vs_script.py [--config config.yaml] [--cores 2]
+    python benchmarks/study_vs_script.py [--config config.yaml] [--cores 2] [--keep DIR]
+
+With --keep, both runs stay in DIR (for example to compare the study's manifest with
+another commit's); otherwise they are written to a temporary folder and removed.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import shutil
 import sys
 import tempfile
@@ -45,9 +49,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
     parser.add_argument("--cores", default="2")
+    parser.add_argument("--keep", type=Path, help="an empty folder to keep both runs in")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        work = Path(folder)
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            args.keep.mkdir(parents=True)
+        work = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         shutil.copy(args.config, work / "config.yaml")
         (work / "data").symlink_to(ROOT / "data")
         snakemake = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"),

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, five_colour_image
+from conftest import ROOT, five_colour_image, small_photo
 from kmquant import fit_python, fit_r, fitting, pixels
 from kmquant.modes import MODES
 
@@ -137,10 +137,10 @@ def test_k_above_distinct_colours_runs_with_k_effective(
                     "--fit-max-pixels", "1000"], **run)  # fmt: skip
     init = []
     if MODES[mode].shared_start:
-        subprocess.run([*cli, "init", tmp_path / "p.npz", tmp_path / "i.csv", "--mode", mode,
-                        "--k", "8", "--seed", "0"], **run)  # fmt: skip
+        subprocess.run([*cli, "init", tmp_path / "p.npz", "--out", tmp_path / "i.csv", "--mode",
+                        mode, "--k", "8", "--seed", "0"], **run)  # fmt: skip
         init = ["--init", tmp_path / "i.csv"]
-    subprocess.run([*cli, "fit", tmp_path / "p.npz", tmp_path / "f.npz", "--impl", impl,
+    subprocess.run([*cli, "fit", tmp_path / "p.npz", "--out", tmp_path / "f.npz", "--impl", impl,
                     "--mode", mode, "--image", "five", "--k", "8", "--seed", "0",
                     "--max-iter", "300", *init], **run)  # fmt: skip
     meta = fitting.load_meta(tmp_path / "f.npz")
@@ -200,3 +200,50 @@ def test_metrics_summed_over_distinct_colours_equal_the_per_pixel_sums(sampled: 
     expected = per_pixel_metrics(rgb, result.centres, result.labels.astype(np.int64))
     for name, value in expected.items():
         assert result.meta[name] == pytest.approx(value, rel=1e-12), name
+
+
+@pytest.mark.parametrize("impl", ["python", "r"])
+@pytest.mark.parametrize("mode", ["matched", "native"])
+def test_a_batch_of_seeds_is_the_same_fits_as_one_job_each(
+    tmp_path: Path, impl: str, mode: str
+) -> None:
+    """One process fitting seeds 0, 1 and 2 writes what three processes of one seed write."""
+    small_photo().save(tmp_path / "photo.png")
+    cli = [sys.executable, "-m", "kmquant"]
+    run = {"check": True, "capture_output": True, "cwd": ROOT}
+    subprocess.run([*cli, "pixels", tmp_path / "photo.png", tmp_path / "p.npz",
+                    "--fit-max-pixels", "1000"], **run)  # fmt: skip
+    seeds = ["0", "1", "2"]
+    inits = [tmp_path / f"i{seed}.csv" for seed in seeds]
+    if MODES[mode].shared_start:
+        subprocess.run([*cli, "init", tmp_path / "p.npz", "--out", *inits, "--mode", mode,
+                        "--k", "8", "--seed", *seeds], **run)  # fmt: skip
+
+    def fit(seed_list: list[str], outs: list[Path]) -> None:
+        start = [inits[int(s)] for s in seed_list] if MODES[mode].shared_start else []
+        subprocess.run([*cli, "fit", tmp_path / "p.npz", "--out", *outs, "--impl", impl,
+                        "--mode", mode, "--image", "photo", "--k", "8", "--seed", *seed_list,
+                        "--max-iter", "300", "--init", *start], **run)  # fmt: skip
+
+    batch = [tmp_path / f"batch{seed}.npz" for seed in seeds]
+    fit(seeds, batch)
+    for seed, batched in zip(seeds, batch, strict=True):
+        alone = tmp_path / f"alone{seed}.npz"
+        fit([seed], [alone])
+        a, b = fitting.load(batched), fitting.load(alone)
+        assert a.meta["seed"] == int(seed)
+        assert np.array_equal(a.centres, b.centres) and np.array_equal(a.labels, b.labels)
+        timing = {"fit_seconds"}
+        assert {k: v for k, v in a.meta.items() if k not in timing} == {
+            k: v for k, v in b.meta.items() if k not in timing
+        }
+
+
+def test_per_seed_arguments_must_match_the_seeds(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kmquant", "fit", "p.npz", "--out", "a.npz", "--impl", "python",
+         "--mode", "native", "--image", "x", "--k", "2", "--seed", "0", "1", "--max-iter", "5"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "give as many seed, out as seeds, in the same order" in done.stderr

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-import re
+import subprocess
+import sys
 
 import pytest
 import yaml
 
 from conftest import ROOT
+from kmquant.modes import MODES
 
 PROFILE = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
-WORKFLOW = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
-RULES = {
-    rule
-    for path in WORKFLOW
-    for rule in re.findall(r"^(?:rule|checkpoint) (\w+):", path.read_text(), re.M)
-}
+
+
+def workflow_rules() -> set[str]:
+    """The rules of the default study, as Snakemake itself lists them."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--list-rules"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return set(listed.stdout.split())
 
 
 def test_every_rule_the_profile_sizes_exists() -> None:
-    assert set(PROFILE["set-resources"]) <= RULES
-    assert {"fit", "convergence"} <= set(PROFILE["set-resources"])
+    assert set(PROFILE["set-resources"]) <= workflow_rules()
+    # Every mode's fits (one rule per mode) and the convergence traces are sized.
+    assert {f"fit_{mode}" for mode in MODES} | {"convergence"} <= set(PROFILE["set-resources"])
 
 
 @pytest.mark.parametrize("attempt", [1, 2])

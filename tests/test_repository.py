@@ -81,6 +81,9 @@ def _kmquant_modules_imported(test_file: Path) -> set[str]:
     return found
 
 
+SLOW_MODULE = r"^pytestmark = (\[\s*)?pytest\.mark\.slow"
+
+
 def test_the_quick_tier_tests_every_module() -> None:
     """Every module of the package is imported by a test file the quick tier runs (one not
     marked slow as a whole), so `pytest -m "not slow"` is a real check of a change."""
@@ -88,7 +91,7 @@ def test_the_quick_tier_tests_every_module() -> None:
     quick = [
         path
         for path in (ROOT / "tests").glob("test_*.py")
-        if not re.search(r"^pytestmark = (\[\s*)?pytest\.mark\.slow", path.read_text(), re.MULTILINE)
+        if not re.search(SLOW_MODULE, path.read_text(encoding="utf-8"), re.MULTILINE)
     ]
     tested = set().union(*map(_kmquant_modules_imported, quick))
     assert modules - {"__init__", "__main__"} - tested == set()

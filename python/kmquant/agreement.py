@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from kmquant.fitting import FitResult
+from kmquant.atomic import write_text
+from kmquant.fitting import FitResult, load
+from kmquant.initial import read_centres
 from kmquant.labelling import count_tied_pixels
 from kmquant.metrics import palette_8bit
 from kmquant.pixels import Pixels
@@ -192,3 +197,16 @@ def pair_record(
             "tied_initial_pixels": tied,
         }
     )
+
+
+def write_pair_records(
+    pythons: Sequence[str | Path], rs: Sequence[str | Path], outs: Sequence[str | Path],
+    pixels: Pixels | None = None, inits: Sequence[str | Path] = (),
+) -> None:  # fmt: skip
+    """The records of several Python/R pairs of one image (seeds of one mode and K), each to
+    its own JSON file; pairs of a shared start are given the pixels and each pair's start."""
+    starts = [read_centres(path) for path in inits] if inits else [None] * len(outs)
+    for python, r, start, out in zip(pythons, rs, starts, outs, strict=True):
+        shared = None if start is None or pixels is None else (pixels, start)
+        record = pair_record(load(python), load(r), shared)
+        write_text(out, json.dumps(record, sort_keys=True, indent=1) + "\n")

@@ -47,28 +47,37 @@ def command(
     return register
 
 
+def _same_length(**lists: Sequence[Any]) -> None:
+    """Per-seed arguments come one per seed, in the same order."""
+    given = [name for name, values in lists.items() if values]
+    if len({len(lists[name]) for name in given}) > 1:
+        raise SystemExit(f"give as many {', '.join(given)} as seeds, in the same order")
+
+
 @command(
     "fit",
-    "one K-means fit in Python or R",
+    "K-means fits in Python or R: one image, mode and K, one fit per seed",
     arg("pixels"),
-    arg("out"),
+    arg("--out", nargs="+", required=True, help="one fit file per seed"),
     arg("--impl", choices=("python", "r"), required=True),
     arg("--mode", choices=list(MODES), required=True),
     arg("--image", required=True),
     arg("--k", type=int, required=True),
-    arg("--seed", type=int, required=True),
+    arg("--seed", type=int, nargs="+", required=True),
     arg("--max-iter", type=int, required=True),
-    arg("--init", help="initial centres CSV (matched and tied modes)"),
+    arg("--init", nargs="*", default=[], help="initial centres CSV per seed (shared starts)"),
     arg("--threads", type=int, default=1),
 )
 def _fit(args: argparse.Namespace) -> None:
     from kmquant import fitting, initial, pixels
 
-    init = initial.read_centres(args.init) if MODES[args.mode].shared_start else None
-    task = fitting.Task(args.image, args.impl, args.mode, args.k, args.seed)
-    result = fitting.fit_image(pixels.load(args.pixels), task, args.max_iter, args.threads, init)
-    logging.info("%s", json.dumps(result.meta, sort_keys=True))
-    fitting.save(result, args.out)
+    _same_length(seed=args.seed, out=args.out, init=args.init)
+    shared = MODES[args.mode].shared_start
+    if shared and not args.init:
+        raise SystemExit(f"fit: {args.mode} mode starts from --init: one CSV per seed")
+    inits = [initial.read_centres(p) for p in args.init] if shared else [None] * len(args.seed)
+    tasks = [fitting.Task(args.image, args.impl, args.mode, args.k, s) for s in args.seed]
+    fitting.fit_batch(pixels.load(args.pixels), tasks, inits, args.out, args.max_iter, args.threads)
 
 
 @command(
@@ -159,37 +168,36 @@ def _image_tables(args: argparse.Namespace) -> None:
     "init",
     "the shared initial centres of the matched or tied mode",
     arg("pixels"),
-    arg("out"),
+    arg("--out", nargs="+", required=True, help="one CSV per seed"),
     arg(
         "--mode", choices=[name for name, mode in MODES.items() if mode.shared_start], required=True
     ),
     arg("--k", type=int, required=True),
-    arg("--seed", type=int, required=True),
+    arg("--seed", type=int, nargs="+", required=True),
 )
 def _init(args: argparse.Namespace) -> None:
     from kmquant import initial, pixels
 
+    _same_length(seed=args.seed, out=args.out)
     off_lattice = MODES[args.mode].off_lattice
-    centres = initial.initial_centres(pixels.load(args.pixels), args.k, args.seed, off_lattice)
-    initial.write_centres(centres, args.out)
+    initial.write_starts(pixels.load(args.pixels), args.k, args.seed, off_lattice, args.out)
 
 
 @command(
     "agree",
-    "compare a Python fit with an R fit",
-    arg("python"),
-    arg("r"),
-    arg("out"),
-    arg("--init", help="shared initial centres, to explain differences"),
-    arg("--pixels"),
+    "compare Python fits with R fits, pair by pair (the seeds of one image, mode and K)",
+    arg("--python", nargs="+", required=True),
+    arg("--r", nargs="+", required=True),
+    arg("--out", nargs="+", required=True, help="one pair record per seed"),
+    arg("--init", nargs="*", default=[], help="each pair's shared start, to explain differences"),
+    arg("--pixels", help="the image's pixels (with --init)"),
 )
 def _agree(args: argparse.Namespace) -> None:
-    from kmquant import agreement, fitting, initial, pixels
+    from kmquant import agreement, pixels
 
-    python, r = fitting.load(args.python), fitting.load(args.r)
-    start = (pixels.load(args.pixels), initial.read_centres(args.init)) if args.init else None
-    record = agreement.pair_record(python, r, start)
-    atomic.write_text(args.out, json.dumps(record, sort_keys=True, indent=1) + "\n")
+    _same_length(python=args.python, r=args.r, out=args.out, init=args.init)
+    loaded = pixels.load(args.pixels) if args.init else None
+    agreement.write_pair_records(args.python, args.r, args.out, loaded, args.init)
 
 
 @command(
@@ -373,24 +381,16 @@ def _agreement_table(args: argparse.Namespace) -> None:
     "timings-table",
     "results/tables/timings.csv",
     arg("out"),
+    arg("--results", required=True, help="the run's results folder, for its fit jobs' benchmarks"),
     arg("--fits", nargs="*", default=[]),
-    arg("--benchmarks", nargs="*", default=[]),
     arg("--reference-seconds", nargs="*", default=[], help="the reference jobs' timing files"),
 )
 def _timings_table(args: argparse.Namespace) -> None:
     from kmquant import fitting, tables
 
-    if len(args.fits) != len(args.benchmarks):
-        raise SystemExit("timings-table: give one benchmark file per fit, in the same order")
-    rows = [
-        fitting.load_meta(fit) | tables.read_benchmark(bench)
-        for fit, bench in zip(args.fits, args.benchmarks, strict=True)
-    ]
-    rows += [
-        row | {"impl": row["method"], "mode": "reference"}
-        for path in args.reference_seconds
-        for row in tables.read_json(path)
-    ]
+    fits = [fitting.load_meta(fit) for fit in args.fits]
+    references = [row for path in args.reference_seconds for row in tables.read_json(path)]
+    rows = tables.timing_rows(fits, references, Results(Path(args.results)))
     tables.write_table(args.out, tables.TIMING_COLUMNS, rows)
 
 

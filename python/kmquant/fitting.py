@@ -4,6 +4,8 @@ and stored (docs/design.md, "The data path", step 4)."""
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -170,6 +172,19 @@ def fit_image(
         "seed": task.seed,
     }
     return complete(raw, pixels, ident)
+
+
+def fit_batch(
+    pixels: Pixels, tasks: Sequence[Task], inits: Sequence[np.ndarray | None],
+    outs: Sequence[str | Path], max_iter: int, threads: int | None,
+) -> None:  # fmt: skip
+    """Several fits of one image in one process, each saved to its own file as soon as it is
+    done: scikit-learn is imported and R started once for them all. The same fits, one by one,
+    as `fit_image` runs each alone."""
+    for task, init, out in zip(tasks, inits, outs, strict=True):
+        result = fit_image(pixels, task, max_iter, threads, init)
+        logging.info("%s", json.dumps(result.meta, sort_keys=True))
+        save(result, out)
 
 
 def save(result: FitResult, path: str | Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,14 @@ def write_centres(centres: np.ndarray, path: str | Path) -> None:
     writer.writerow(["r", "g", "b"])
     writer.writerows([[repr(float(v)) for v in row] for row in centres])
     write_text(path, out.getvalue())
+
+
+def write_starts(
+    pixels: Pixels, k: int, seeds: Sequence[int], off_lattice: bool, outs: Sequence[str | Path]
+) -> None:
+    """The initial centres of several seeds of one image and K, each to its own file."""
+    for seed, out in zip(seeds, outs, strict=True):
+        write_centres(initial_centres(pixels, k, seed, off_lattice), out)
 
 
 def read_centres(path: str | Path) -> np.ndarray:

@@ -25,6 +25,11 @@ def run_name(k: Part = "{k}", seed: Part = "{seed}") -> str:
     return f"k{k}_s{seed}"
 
 
+def batch_name(k: Part = "{k}") -> str:
+    """What the one job that writes every seed of one K is named by, in its log and benchmark."""
+    return f"k{k}"
+
+
 def reference_name(k: Part = "{k}") -> str:
     """One reference quantizer output's file name within its (method, image) folder."""
     return f"k{k}"
@@ -46,11 +51,20 @@ class Results:
     ) -> Path:
         return self.root / "init" / mode / image / f"{run_name(k, seed)}.csv"
 
+    def init_batch(self, mode: str = "{mode}", image: str = "{image}", k: Part = "{k}") -> Path:
+        return self.root / "init" / mode / image / batch_name(k)
+
     def fit(
         self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}",
         k: Part = "{k}", seed: Part = "{seed}",
     ) -> Path:  # fmt: skip
         return self.root / "fits" / impl / mode / image / f"{run_name(k, seed)}.npz"
+
+    def fit_batch(
+        self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}", k: Part = "{k}"
+    ) -> Path:
+        """The fits of every seed of one (implementation, mode, image, K), one job's work."""
+        return self.root / "fits" / impl / mode / image / batch_name(k)
 
     def images(self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}") -> Path:
         """The folder of one (implementation, mode, image)'s indexed PNGs, one per fit."""
@@ -75,6 +89,11 @@ class Results:
         self, mode: str = "{mode}", image: str = "{image}", k: Part = "{k}", seed: Part = "{seed}"
     ) -> Path:
         return self.root / "agreement" / mode / image / f"{run_name(k, seed)}.json"
+
+    def agreement_batch(
+        self, mode: str = "{mode}", image: str = "{image}", k: Part = "{k}"
+    ) -> Path:
+        return self.root / "agreement" / mode / image / batch_name(k)
 
     def convergence(self, image: str = "{image}", k: Part = "{k}", seed: Part = "{seed}") -> Path:
         return self.root / "convergence" / image / f"{run_name(k, seed)}.npz"

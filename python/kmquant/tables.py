@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,7 @@ TIMING_COLUMNS = (
     "k_requested",
     "seed",
     "fit_seconds",
+    "job_fits",
     "job_wall_seconds",
     "job_cpu_seconds",
     "job_max_rss_mb",
@@ -156,6 +158,24 @@ def read_benchmark(path: str | Path) -> dict[str, float]:
         "job_cpu_seconds": number("cpu_time"),
         "job_max_rss_mb": number("max_rss"),
     }
+
+
+def timing_rows(
+    fits: Sequence[Mapping[str, Any]], references: Sequence[Mapping[str, Any]], results: Results
+) -> list[dict[str, Any]]:
+    """Per fit: its own seconds, and the wall and CPU seconds and peak memory of its job, which
+    fitted every seed of its (implementation, mode, image, K): `job_fits` fits. Per reference
+    output (`impl` the tool, `mode` "reference"): the tool's own seconds."""
+
+    def job(meta: Mapping[str, Any]) -> Path:
+        key = ("impl", "mode", "image", "k_requested")
+        return results.benchmark_of(results.fit_batch(*(meta[field] for field in key)))
+
+    sizes = Counter(map(job, fits))
+    rows = [
+        dict(meta) | read_benchmark(job(meta)) | {"job_fits": sizes[job(meta)]} for meta in fits
+    ]
+    return rows + [dict(row) | {"impl": row["method"], "mode": "reference"} for row in references]
 
 
 def read_json(path: str | Path) -> dict[str, Any]:

@@ -131,13 +131,15 @@ def reference_dirs(*_):
     return expand(RESULTS.reference(), method=REFERENCES, image=accepted())
 
 
-def shared_init(wc):
-    """Fits of a shared-start mode (and their comparison) read its initial centres."""
-    return (
-        RESULTS.init(wc.mode, wc.image, wc.k, wc.seed)
-        if MODE_REGISTRY[wc.mode].shared_start
-        else []
-    )
+def per_seed(pattern, mode):
+    """`pattern` for every seed `mode` runs, its other wildcards left to the rule."""
+    return expand(pattern, seed=mode_seeds(mode, config), allow_missing=True)
+
+
+def shared_starts(mode):
+    """The initial centres that the fits of a shared-start mode, and their pairs, read."""
+    shared = MODE_REGISTRY[mode].shared_start
+    return per_seed(RESULTS.init(mode=mode), mode) if shared else []
 
 
 def inits(*_):

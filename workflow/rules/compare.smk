@@ -1,28 +1,28 @@
 # Compare and tabulate: every Python/R pair, their difference images, the convergence
 # traces of stepped matched runs, and the tidy tables of fits, pairs, seeds and timings.
 
+for mode in MODES:
 
-rule agreement:
-    input:
-        python=RESULTS.fit("python"),
-        r=RESULTS.fit("r"),
-        pixels=RESULTS.pixels(),
-        init=shared_init,
-    output:
-        RESULTS.agreement(),
-    log:
-        RESULTS.log_of(RESULTS.agreement()),
-    benchmark:
-        RESULTS.benchmark_of(RESULTS.agreement())
-    conda:
-        ENV
-    threads: 1
-    params:
-        init=lambda wc, input: (
-            f"--init '{input.init}' --pixels '{input.pixels}'" if input.init else ""
-        ),
-    shell:
-        "python -m kmquant agree {input.python:q} {input.r:q} {output:q} {params.init} > {log:q} 2>&1"
+    rule:
+        name:
+            f"agreement_{mode}"
+        input:
+            python=per_seed(RESULTS.fit("python", mode), mode),
+            r=per_seed(RESULTS.fit("r", mode), mode),
+            pixels=RESULTS.pixels(),
+            init=shared_starts(mode),
+        output:
+            per_seed(RESULTS.agreement(mode), mode),
+        log:
+            RESULTS.log_of(RESULTS.agreement_batch(mode)),
+        benchmark:
+            RESULTS.benchmark_of(RESULTS.agreement_batch(mode))
+        conda:
+            ENV
+        threads: 1
+        shell:
+            "python -m kmquant agree --python {input.python:q} --r {input.r:q}"
+            " --out {output:q} --init {input.init:q} --pixels {input.pixels:q} > {log:q} 2>&1"
 
 
 rule differences:
@@ -163,7 +163,8 @@ rule agreement_table:
 rule timings_table:
     input:
         fits=lambda wc: fits(),
-        benchmarks=lambda wc: fits(pattern=RESULTS.benchmark_of(RESULTS.fit())),
+        # Each fit's job's time and memory, read through the map of result paths.
+        benchmarks=lambda wc: fits(pattern=RESULTS.benchmark_of(RESULTS.fit_batch())),
         reference_seconds=lambda wc: expand(
             RESULTS.reference_seconds(),
             method=REFERENCES,
@@ -182,7 +183,9 @@ rule timings_table:
     conda:
         ENV
     threads: 1
+    params:
+        results=RESULTS.root,
     shell:
-        "python -m kmquant timings-table {output:q} --fits {input.fits:q}"
-        " --benchmarks {input.benchmarks:q} --reference-seconds {input.reference_seconds:q}"
+        "python -m kmquant timings-table {output:q} --results {params.results:q}"
+        " --fits {input.fits:q} --reference-seconds {input.reference_seconds:q}"
         " > {log:q} 2>&1"

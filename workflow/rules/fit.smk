@@ -1,45 +1,57 @@
-# Fit: the shared initial centres of the matched and tied modes, one K-means fit per
-# (language, mode, image, K, seed), and the indexed PNGs the fits write.
+# Fit: the shared initial centres of the matched and tied modes, the K-means fits and the
+# indexed PNGs they give. One job fits every seed of one (language, mode, image, K), so that
+# scikit-learn is imported and R started once for them; adding a seed refits only the other
+# seeds of its K. Each mode has rules of its own, as modes may run different seeds.
 
+for mode in MODES:
 
-rule initial_centres:
-    input:
-        RESULTS.pixels(),
-    output:
-        RESULTS.init(),
-    log:
-        RESULTS.log_of(RESULTS.init()),
-    benchmark:
-        RESULTS.benchmark_of(RESULTS.init())
-    conda:
-        ENV
-    threads: 1
-    shell:
-        "python -m kmquant init {input:q} {output:q} --mode {wildcards.mode}"
-        " --k {wildcards.k} --seed {wildcards.seed} > {log:q} 2>&1"
+    if MODE_REGISTRY[mode].shared_start:
 
+        rule:
+            name:
+                f"initial_centres_{mode}"
+            input:
+                RESULTS.pixels(),
+            output:
+                per_seed(RESULTS.init(mode=mode), mode),
+            log:
+                RESULTS.log_of(RESULTS.init_batch(mode=mode)),
+            benchmark:
+                RESULTS.benchmark_of(RESULTS.init_batch(mode=mode))
+            conda:
+                ENV
+            threads: 1
+            params:
+                mode=mode,
+                seeds=" ".join(map(str, mode_seeds(mode, config))),
+            shell:
+                "python -m kmquant init {input:q} --out {output:q} --mode {params.mode}"
+                " --k {wildcards.k} --seed {params.seeds} > {log:q} 2>&1"
 
-rule fit:
-    input:
-        pixels=RESULTS.pixels(),
-        init=shared_init,
-    output:
-        RESULTS.fit(),
-    log:
-        RESULTS.log_of(RESULTS.fit()),
-    benchmark:
-        RESULTS.benchmark_of(RESULTS.fit())
-    conda:
-        ENV
-    threads: 1
-    params:
-        max_iter=config["max_iter"],
-        init=lambda wc, input: f"--init '{input.init}'" if input.init else "",
-    shell:
-        "python -m kmquant fit {input.pixels:q} {output:q} --impl {wildcards.impl}"
-        " --mode {wildcards.mode} --image {wildcards.image} --k {wildcards.k}"
-        " --seed {wildcards.seed} --max-iter {params.max_iter} {params.init}"
-        " --threads {threads} > {log:q} 2>&1"
+    rule:
+        name:
+            f"fit_{mode}"
+        input:
+            pixels=RESULTS.pixels(),
+            init=shared_starts(mode),
+        output:
+            per_seed(RESULTS.fit(mode=mode), mode),
+        log:
+            RESULTS.log_of(RESULTS.fit_batch(mode=mode)),
+        benchmark:
+            RESULTS.benchmark_of(RESULTS.fit_batch(mode=mode))
+        conda:
+            ENV
+        threads: 1
+        params:
+            mode=mode,
+            seeds=" ".join(map(str, mode_seeds(mode, config))),
+            max_iter=config["max_iter"],
+        shell:
+            "python -m kmquant fit {input.pixels:q} --out {output:q} --impl {wildcards.impl}"
+            " --mode {params.mode} --image {wildcards.image} --k {wildcards.k}"
+            " --seed {params.seeds} --init {input.init:q} --max-iter {params.max_iter}"
+            " --threads {threads} > {log:q} 2>&1"
 
 
 rule images:
