@@ -517,6 +517,23 @@ def _environment(args: argparse.Namespace) -> None:
     atomic.write_text(args.out, text)
 
 
+@command(
+    "compare-runs",
+    "two runs' results side by side: environments, files, table cells, image pixels, fits",
+    arg("a", help="the results folder of run A"),
+    arg("b", help="the results folder of run B"),
+    arg("--out", help="where the Markdown report goes (default: printed)"),
+)
+def _compare_runs(args: argparse.Namespace) -> None:
+    from kmquant import compare_runs
+
+    text = compare_runs.report(Path(args.a), Path(args.b))
+    if args.out:
+        atomic.write_text(args.out, text)
+    else:
+        sys.stdout.write(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kmquant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

@@ -1,0 +1,225 @@
+"""Two runs of the study side by side, for a rerun on another machine: the environments, which
+files differ, which table cells differ and by how much, which images differ in their pixels,
+and how far each fit's centres and labels moved (`kmquant compare-runs A B`).
+
+Logs, benchmarks and timings differ on every run and are left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: The columns that name a row of a result table (the others are its values).
+KEY_COLUMNS = (
+    "image", "impl", "mode", "method", "metric", "k_requested", "seed", "iteration", "cluster",
+)  # fmt: skip
+#: What differs on every run by nature: not compared.
+SKIPPED = ("logs", "benchmarks", "timings", "tables/timings.csv", "environment.json")
+#: A run's result files by their path under its results folder.
+Files = dict[str, Path]
+#: Table rows listed per table at most; the count of the others is given.
+MAX_ROWS = 20
+
+
+def result_files(root: Path) -> Files:
+    """Every result file of a run by its path under `root`, without the skipped ones."""
+    files = {}
+    for path in sorted(root.rglob("*")):
+        name = path.relative_to(root).as_posix()
+        skipped = any(name == s or name.startswith(f"{s}/") for s in SKIPPED)
+        if path.is_file() and not skipped and path.name != ".snakemake_timestamp":
+            files[name] = path
+    return files
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    """A nested JSON object as dotted keys and text values."""
+    if isinstance(value, Mapping):
+        flat: dict[str, str] = {}
+        for key, inner in value.items():
+            flat |= flatten(inner, f"{prefix}{key}.")
+        return flat
+    return {prefix.rstrip("."): value if isinstance(value, str) else json.dumps(value)}
+
+
+def environment_differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """(key, value in A, value in B) wherever the two environments differ."""
+    flat_a, flat_b = flatten(a), flatten(b)
+    keys = sorted(flat_a.keys() | flat_b.keys())
+    return [
+        (key, flat_a.get(key, "(none)"), flat_b.get(key, "(none)"))
+        for key in keys
+        if flat_a.get(key) != flat_b.get(key)
+    ]
+
+
+def _rows(path: Path) -> dict[tuple[str, ...], dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    key = [column for column in KEY_COLUMNS if rows and column in rows[0]]
+    return {tuple(f"{column}={row[column]}" for column in key): row for row in rows}
+
+
+def difference(a: str, b: str) -> str:
+    """How far apart two cells are: absolute and relative for numbers, nothing for text."""
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return ""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return ""
+    gap = abs(x - y)
+    return f"{gap:.3g} ({gap / abs(x):.3g} relative)" if x else f"{gap:.3g}"
+
+
+def table_differences(a: Path, b: Path) -> tuple[int, list[tuple[str, ...]], list[str]]:
+    """(rows in both, (row, column, A, B, difference) per differing cell, rows in one only)."""
+    rows_a, rows_b = _rows(a), _rows(b)
+    cells = [
+        (" ".join(key), column, rows_a[key][column], rows_b[key].get(column, "(none)"))
+        for key in sorted(rows_a.keys() & rows_b.keys())
+        for column in rows_a[key]
+        if rows_a[key][column] != rows_b[key].get(column, "(none)")
+    ]
+    alone = [f"{' '.join(k)} (only in A)" for k in sorted(rows_a.keys() - rows_b.keys())]
+    alone += [f"{' '.join(k)} (only in B)" for k in sorted(rows_b.keys() - rows_a.keys())]
+    with_gap = [(*cell, difference(cell[2], cell[3])) for cell in cells]
+    return len(rows_a.keys() & rows_b.keys()), with_gap, alone
+
+
+def _pixels(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.int16)
+
+
+def image_difference(a: Path, b: Path) -> tuple[int, int, int] | None:
+    """(pixels, pixels that differ, largest channel difference), None if the sizes differ."""
+    x, y = _pixels(a), _pixels(b)
+    if x.shape != y.shape:
+        return None
+    gap = np.abs(x - y).max(axis=-1)
+    return gap.size, int((gap > 0).sum()), int(gap.max(initial=0))
+
+
+def fit_difference(a: Path, b: Path) -> tuple[float, float] | None:
+    """(largest centre difference in 8-bit units, share of equal labels) of two saved fits;
+    None when either failed or their K differ."""
+    from kmquant.fitting import load
+
+    x, y = load(a), load(b)
+    if not (x.ok and y.ok) or x.centres.shape != y.centres.shape:
+        return None
+    return 255.0 * float(np.abs(x.centres - y.centres).max()), float(np.mean(x.labels == y.labels))
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> list[str]:
+    header = list(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    return lines + ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+
+
+def _capped(rows: list[Any]) -> tuple[list[Any], list[str]]:
+    more = len(rows) - MAX_ROWS
+    return rows[:MAX_ROWS], ([f"... and {more} more."] if more > 0 else [])
+
+
+def _environment_section(a: Path, b: Path) -> list[str]:
+    missing = [
+        run for run, root in (("A", a), ("B", b)) if not (root / "environment.json").exists()
+    ]
+    if missing:
+        return ["## Environments", "", f"No environment.json in run {' and '.join(missing)}."]
+    envs = [json.loads((root / "environment.json").read_text()) for root in (a, b)]
+    differing = environment_differences(*envs)
+    if not differing:
+        return ["## Environments", "", "The same in both runs."]
+    return ["## Environments", "", *_table(["setting", "A", "B"], differing)]
+
+
+def _file_section(files_a: Files, files_b: Files) -> list[str]:
+    both = sorted(files_a.keys() & files_b.keys())
+    changed = [name for name in both if _digest(files_a[name]) != _digest(files_b[name])]
+    lines = ["## Files", "", f"{len(both)} files in both runs, {len(changed)} of them different."]
+    alone = {"A": files_a.keys() - files_b.keys(), "B": files_b.keys() - files_a.keys()}
+    for run, names in alone.items():
+        if names:
+            lines.append(f"Only in {run}: " + ", ".join(f"`{n}`" for n in sorted(names)) + ".")
+    return lines
+
+
+def _tables_section(names: list[str], files_a: Files, files_b: Files) -> list[str]:
+    lines = ["## Tables"]
+    for name in (n for n in names if n.endswith(".csv")):
+        n_rows, cells, alone = table_differences(files_a[name], files_b[name])
+        rows = {cell[0] for cell in cells}
+        lines += ["", f"`{name}`: {n_rows} rows in both runs, {len(rows)} with a different value."]
+        if alone:
+            lines.append("Rows in one run only: " + "; ".join(alone) + ".")
+        if cells:
+            shown, more = _capped(cells)
+            lines += ["", *_table(["row", "column", "A", "B", "difference"], shown), *more]
+    return lines
+
+
+def _images_section(names: list[str], files_a: Files, files_b: Files) -> list[str]:
+    pngs = [n for n in names if n.endswith(".png") and not n.startswith("figures/")]
+    rows = []
+    for name in pngs:
+        found = image_difference(files_a[name], files_b[name])
+        if found is None:
+            rows.append((f"`{name}`", "sizes differ", ""))
+        elif found[1]:
+            rows.append((f"`{name}`", f"{found[1]} of {found[0]}", found[2]))
+    summary = f"{len(pngs)} images in both runs, {len(rows)} with different pixels."
+    lines = ["## Images", "", summary]
+    if rows:
+        shown, more = _capped(rows)
+        lines += ["", *_table(["image", "pixels that differ", "largest difference"], shown), *more]
+    return lines
+
+
+def _fits_section(names: list[str], files_a: Files, files_b: Files) -> list[str]:
+    fits = [n for n in names if n.startswith("fits/") and n.endswith(".npz")]
+    rows = []
+    for name in fits:
+        found = fit_difference(files_a[name], files_b[name])
+        if found is None:
+            rows.append((f"`{name}`", "failed or another K", ""))
+        elif found != (0.0, 1.0):
+            rows.append((f"`{name}`", f"{found[0]:.3g}", f"{found[1]:.6g}"))
+    summary = f"{len(fits)} fits in both runs, {len(rows)} with other centres or labels."
+    lines = ["## Fits", "", summary]
+    if rows:
+        shown, more = _capped(rows)
+        header = ["fit", "largest centre difference (8-bit)", "share of equal labels"]
+        lines += ["", *_table(header, shown), *more]
+    return lines
+
+
+def report(a: Path, b: Path) -> str:
+    """The Markdown report comparing run A (the results folder `a`) with run B."""
+    files_a, files_b = result_files(a), result_files(b)
+    both = sorted(files_a.keys() & files_b.keys())
+    sections = [
+        ["# Two runs compared", "", f"A: `{a}`", f"B: `{b}`"],
+        _environment_section(a, b),
+        _file_section(files_a, files_b),
+        _tables_section(both, files_a, files_b),
+        _images_section(both, files_a, files_b),
+        _fits_section(both, files_a, files_b),
+    ]
+    return "\n\n".join("\n".join(section) for section in sections) + "\n"

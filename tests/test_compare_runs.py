@@ -1,0 +1,153 @@
+"""`kmquant compare-runs` on small hand-made result folders, each change with its exact report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kmquant import fitting
+from kmquant.compare_runs import report
+
+FITS_CSV = (
+    "image,impl,mode,k_requested,seed,status,sse\n"
+    "photo,python,matched,2,0,ok,10.5\n"
+    "photo,r,matched,2,0,ok,10.5\n"
+)
+PNG = "images/python/matched/photo/k2_s0.png"
+FIT = "fits/python/matched/photo/k2_s0.npz"
+
+
+def make_run(root: Path) -> Path:
+    """A results folder with an environment, a table, an image, a fit, and the files a
+    comparison leaves out (a log, a benchmark, the timings table)."""
+    for folder in ("tables", "images/python/matched/photo", "fits/python/matched/photo", "logs"):
+        (root / folder).mkdir(parents=True)
+    env = {"python": "3.11.7", "r": {"version": "R 4.2.2"}, "packages": {"numpy": "2.4.6"}}
+    (root / "environment.json").write_text(json.dumps(env))
+    (root / "tables" / "fits.csv").write_text(FITS_CSV)
+    (root / "tables" / "timings.csv").write_text(f"fit_seconds\n{root.name}\n")
+    (root / "logs" / "fit.log").write_text(f"run {root.name}\n")
+    Image.fromarray(np.zeros((2, 3, 3), dtype=np.uint8)).save(root / PNG)
+    centres = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+    labels = np.array([0, 0, 1, 1, 1, 0])
+    fitting.save(fitting.FitResult(centres, labels, {"status": "ok"}), root / FIT)
+    return root
+
+
+@pytest.fixture
+def runs(tmp_path: Path) -> tuple[Path, Path]:
+    a = make_run(tmp_path / "a")
+    b = tmp_path / "b"
+    shutil.copytree(a, b)
+    (b / "logs" / "fit.log").write_text("another run\n")
+    (b / "tables" / "timings.csv").write_text("fit_seconds\n9.9\n")
+    return a, b
+
+
+def expected(a: Path, b: Path, environments: str, files: str, tables: str, images: str,
+             fits: str) -> str:  # fmt: skip
+    return (
+        f"# Two runs compared\n\nA: `{a}`\nB: `{b}`\n\n## Environments\n\n{environments}\n\n"
+        f"## Files\n\n{files}\n\n## Tables\n\n{tables}\n\n## Images\n\n{images}\n\n"
+        f"## Fits\n\n{fits}\n"
+    )
+
+
+SAME_TABLE = "`tables/fits.csv`: 2 rows in both runs, 0 with a different value."
+SAME_IMAGES = "1 images in both runs, 0 with different pixels."
+SAME_FITS = "1 fits in both runs, 0 with other centres or labels."
+
+
+def test_two_copies_of_a_run_are_the_same(runs: tuple[Path, Path]) -> None:
+    a, b = runs
+    assert report(a, b) == expected(
+        a, b, "The same in both runs.", "3 files in both runs, 0 of them different.",
+        SAME_TABLE, SAME_IMAGES, SAME_FITS,
+    )  # fmt: skip
+
+
+def test_a_changed_table_cell_is_named_with_its_row_and_difference(
+    runs: tuple[Path, Path],
+) -> None:
+    a, b = runs
+    (b / "tables" / "fits.csv").write_text(
+        FITS_CSV.replace("r,matched,2,0,ok,10.5", "r,matched,2,0,ok,10.75")
+    )
+    table = (
+        "`tables/fits.csv`: 2 rows in both runs, 1 with a different value.\n\n"
+        "| row | column | A | B | difference |\n| --- | --- | --- | --- | --- |\n"
+        "| image=photo impl=r mode=matched k_requested=2 seed=0 | sse | 10.5 | 10.75 "
+        "| 0.25 (0.0238 relative) |"
+    )
+    assert report(a, b) == expected(
+        a, b, "The same in both runs.", "3 files in both runs, 1 of them different.",
+        table, SAME_IMAGES, SAME_FITS,
+    )  # fmt: skip
+
+
+def test_a_changed_pixel_is_counted_with_its_size(runs: tuple[Path, Path]) -> None:
+    a, b = runs
+    pixels = np.zeros((2, 3, 3), dtype=np.uint8)
+    pixels[1, 2] = (0, 7, 3)
+    Image.fromarray(pixels).save(b / PNG)
+    images = (
+        "1 images in both runs, 1 with different pixels.\n\n"
+        "| image | pixels that differ | largest difference |\n| --- | --- | --- |\n"
+        f"| `{PNG}` | 1 of 6 | 7 |"
+    )
+    assert report(a, b) == expected(
+        a, b, "The same in both runs.", "3 files in both runs, 1 of them different.",
+        SAME_TABLE, images, SAME_FITS,
+    )  # fmt: skip
+
+
+def test_a_missing_file_is_named(runs: tuple[Path, Path]) -> None:
+    a, b = runs
+    (b / PNG).unlink()
+    assert report(a, b) == expected(
+        a, b, "The same in both runs.",
+        f"2 files in both runs, 0 of them different.\nOnly in A: `{PNG}`.",
+        SAME_TABLE, "0 images in both runs, 0 with different pixels.", SAME_FITS,
+    )  # fmt: skip
+
+
+def test_a_different_environment_is_shown_side_by_side(runs: tuple[Path, Path]) -> None:
+    a, b = runs
+    env = {"python": "3.13.5", "r": {"version": "R 4.5.0"}, "packages": {"numpy": "2.4.6"}}
+    (b / "environment.json").write_text(json.dumps(env))
+    environments = (
+        "| setting | A | B |\n| --- | --- | --- |\n"
+        "| python | 3.11.7 | 3.13.5 |\n| r.version | R 4.2.2 | R 4.5.0 |"
+    )
+    assert report(a, b) == expected(
+        a, b, environments, "3 files in both runs, 0 of them different.",
+        SAME_TABLE, SAME_IMAGES, SAME_FITS,
+    )  # fmt: skip
+
+
+def test_moved_centres_and_labels_are_measured(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    a, b = runs
+    centres = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0 - 2 / 255]])
+    labels = np.array([0, 0, 1, 1, 0, 0])
+    fitting.save(fitting.FitResult(centres, labels, {"status": "ok"}), b / FIT)
+    fits = (
+        "1 fits in both runs, 1 with other centres or labels.\n\n"
+        "| fit | largest centre difference (8-bit) | share of equal labels |\n"
+        "| --- | --- | --- |\n"
+        f"| `{FIT}` | 2 | 0.833333 |"
+    )
+    assert report(a, b) == expected(
+        a, b, "The same in both runs.", "3 files in both runs, 1 of them different.",
+        SAME_TABLE, SAME_IMAGES, fits,
+    )  # fmt: skip
+    out = tmp_path / "report.md"
+    command = [sys.executable, "-m", "kmquant", "compare-runs", str(a), str(b), "--out", str(out)]
+    subprocess.run(command, check=True, capture_output=True)
+    assert out.read_text() == report(a, b)
