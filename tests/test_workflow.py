@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -175,6 +177,27 @@ def test_timings_and_environment(tiny_run: Path) -> None:
 def test_second_run_has_nothing_to_do(tiny_run: Path) -> None:
     result = run_snakemake(tiny_run, "--cores", "2", "-n")
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def planned_fits(workdir: Path, **change: object) -> dict[str, int]:
+    """The fit jobs a dry run plans after `change` to the config: count per fit rule."""
+    config = yaml.safe_load((workdir / "config.yaml").read_text()) | change
+    write_config(workdir, **config)
+    stats = run_snakemake(workdir, "--cores", "2", "-n").stdout
+    return {rule: int(n) for rule, n in re.findall(r"^(fit_\w+)\s+(\d+)$", stats, re.MULTILINE)}
+
+
+def test_adding_a_k_or_a_seed_refits_only_what_it_adds_and_its_batch(
+    tiny_run: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "copy"
+    shutil.copytree(tiny_run, work, symlinks=True)  # keeps the times that tell what is done
+    # A new K: one job per (language, image) and mode, fitting that K only.
+    four_each = {"fit_matched": 4, "fit_tied": 4, "fit_native": 4}
+    assert planned_fits(work, k_values=[2, 4, 8]) == four_each
+    # A new seed: its K's jobs refit their other seeds (one job per K); the tied experiment,
+    # which runs the first seed only, is not touched.
+    assert planned_fits(work, k_values=[2, 8], seeds=[0, 1]) == {"fit_matched": 8, "fit_native": 8}
 
 
 @pytest.mark.slow
