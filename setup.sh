@@ -33,6 +33,10 @@ fi
 # Each rpy2 line has its lock of exact versions and hashes (requirements/compile.sh).
 if [ "$(Rscript -e 'cat(getRversion() >= "4.5.0")')" = TRUE ]; then
   lock=requirements/lock-rpy2-3.6.txt
+  # rpy2-rinterface 3.6 is built from source here: it needs Python's headers (and R's, from
+  # r-base-dev).
+  "$PYTHON" -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+    || apt_install python3-dev
 else
   lock=requirements/lock-rpy2-3.5.txt
 fi

@@ -35,12 +35,14 @@ cleanup() {
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM  # so that a killed run cleans up too
 bind() {  # bind SOURCE into the root at the same path, read-only
   mkdir -p "$root$1"
   mount --bind "$1" "$root$1" && mount -o remount,bind,ro "$root$1"
   mounts+=("$root$1")
 }
-seconds() { local start=$SECONDS; "$@" >&2; echo $((SECONDS - start)); }  # its output to stderr
+# Run a step, its output to stderr, and print its seconds; a failing step ends the script.
+seconds() { local start=$SECONDS; "$@" >&2 || return; echo $((SECONDS - start)); }
 mkdir -p "$out"
 times="$out/times.txt"
 : > "$times"
