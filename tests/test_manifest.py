@@ -20,6 +20,7 @@ def test_the_manifest_lists_files_and_folder_contents_for_sha256sum(
     Path("images/python").mkdir(parents=True)
     Path("images/python/k2_s0.png").write_bytes(b"\x89PNG one")
     Path("images/python/k4_s0.png").write_bytes(b"\x89PNG two")
+    Path("images/python/.snakemake_timestamp").touch()  # Snakemake's mark: not a result
     write_manifest("manifest.sha256", ["tables/fits.csv", "images"])
     expected = [
         f"{hashlib.sha256(Path(name).read_bytes()).hexdigest()}  {name}"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from kmquant.manifest import SNAKEMAKE_MARK
 from kmquant.modes import mode_seeds
 from kmquant.paths import Results
 from kmquant.reference import QUANTIZERS
@@ -91,7 +92,7 @@ def test_a_run_writes_only_the_paths_the_map_names(tiny_run: Path) -> None:
         for path in run.root.rglob("*")
         if path.is_file()
         and path.relative_to(run.root).parts[0] not in ("logs", "benchmarks")
-        and path.name != ".snakemake_timestamp"  # Snakemake's mark in its folder outputs
+        and path.name != SNAKEMAKE_MARK
     }
     assert written - named == set()
     # Every fit, pair and table the map names was written; a PNG of a failed fit may be absent.

@@ -64,7 +64,7 @@ def test_a_study_on_slurm_reproduces_the_local_run(slurm: None, tmp_path: Path) 
     )  # fmt: skip
     output = result.stdout + result.stderr
     submitted = re.findall(r"submitted with SLURM jobid \d+ \(log: \S+/rule_(\w+)/", output)
-    assert submitted.count("fit") == 4, output
+    assert submitted.count("fit_matched") == 4, output  # 2 languages x 2 K, one seed
     assert {"pixels", "convergence", "explorer"} <= set(submitted)
     assert "manifest" not in submitted  # a local rule
     for name in REPRODUCIBLE:

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from kmquant.manifest import SNAKEMAKE_MARK
+
 #: The columns that name a row of a result table (the others are its values).
 KEY_COLUMNS = (
     "image", "impl", "mode", "method", "metric", "k_requested", "seed", "iteration", "cluster",
@@ -35,7 +37,7 @@ def result_files(root: Path) -> Files:
     for path in sorted(root.rglob("*")):
         name = path.relative_to(root).as_posix()
         skipped = any(name == s or name.startswith(f"{s}/") for s in SKIPPED)
-        if path.is_file() and not skipped and path.name != ".snakemake_timestamp":
+        if path.is_file() and not skipped and path.name != SNAKEMAKE_MARK:
             files[name] = path
     return files
 

@@ -8,12 +8,20 @@ from pathlib import Path
 
 from kmquant.atomic import write_text
 
+#: The empty file Snakemake leaves in a folder output to time it: not a result, and present
+#: or not depending on how a run went (a resumed run may lack it).
+SNAKEMAKE_MARK = ".snakemake_timestamp"
+
 
 def files_below(paths: Iterable[str | Path]) -> list[Path]:
-    """The given files, and every file inside the given folders, sorted."""
+    """The given files, and every file inside the given folders (without Snakemake's marks),
+    sorted."""
     found: set[Path] = set()
     for path in map(Path, paths):
-        found |= {p for p in path.rglob("*") if p.is_file()} if path.is_dir() else {path}
+        if path.is_dir():
+            found |= {p for p in path.rglob("*") if p.is_file() and p.name != SNAKEMAKE_MARK}
+        else:
+            found.add(path)
     return sorted(found)
 
 
