@@ -29,9 +29,11 @@ def _call(function: str, *args: Any, iter_max: int) -> RawFit:
     import rpy2.robjects as ro
     from rpy2.robjects import numpy2ri
 
-    with (ro.default_converter + numpy2ri.converter).context():
-        result = functions[function](*args)
-        fields = dict(result.items())
+    # Only the arguments go through numpy2ri: how it converts an R list back changed in
+    # rpy2 3.6, so the result stays an R list and each field becomes an array here.
+    converter = ro.default_converter + numpy2ri.converter
+    result = functions[function](*(converter.py2rpy(arg) for arg in args))
+    fields = {name: np.asarray(result.rx2(name)) for name in result.names}
     warnings = [str(w) for w in np.atleast_1d(fields["warnings"])]
     seconds = float(np.asarray(fields["seconds"]).ravel()[0])
     if str(np.asarray(fields["status"]).ravel()[0]) == "error":
