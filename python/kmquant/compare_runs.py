@@ -165,7 +165,8 @@ def _file_section(files_a: Files, files_b: Files) -> list[str]:
 
 def _tables_section(names: list[str], files_a: Files, files_b: Files) -> list[str]:
     lines = ["## Tables"]
-    for name in (n for n in names if n.endswith(".csv")):
+    # The result tables; other CSV files (initial centres) are compared as files.
+    for name in (n for n in names if n.startswith("tables/") and n.endswith(".csv")):
         n_rows, cells, alone = table_differences(files_a[name], files_b[name])
         rows = {cell[0] for cell in cells}
         lines += ["", f"`{name}`: {n_rows} rows in both runs, {len(rows)} with a different value."]
