@@ -247,3 +247,26 @@ def test_per_seed_arguments_must_match_the_seeds(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode != 0
     assert "give as many seed, out as seeds, in the same order" in done.stderr
+
+
+def test_an_r_trace_steps_to_where_its_full_run_ends(tmp_path: Path) -> None:
+    """china.jpg, K = 4: R stepped one Lloyd iteration at a time takes 35 steps and ends where
+    its full run ends. (Read as views into R's memory, which R reuses, the R
+    arrays once made this trace stop after 5 steps, 27 levels away.)"""
+    from kmquant import convergence
+
+    cli = [sys.executable, "-m", "kmquant"]
+    run = {"check": True, "capture_output": True, "cwd": tmp_path}
+    subprocess.run([*cli, "pixels", ROOT / "data" / "china.jpg", "p.npz",
+                    "--fit-max-pixels", "300000"], **run)  # fmt: skip
+    subprocess.run([*cli, "init", "p.npz", "--out", "i.csv", "--mode", "matched", "--k", "4",
+                    "--seed", "0"], **run)  # fmt: skip
+    for impl in ("python", "r"):
+        subprocess.run([*cli, "fit", "p.npz", "--out", f"{impl}.npz", "--impl", impl, "--mode",
+                        "matched", "--image", "china", "--k", "4", "--seed", "0",
+                        "--max-iter", "300", "--init", "i.csv"], **run)  # fmt: skip
+    subprocess.run([*cli, "converge", "p.npz", "i.csv", "python.npz", "r.npz", "c.npz",
+                    "--max-iter", "300"], **run)  # fmt: skip
+    checks = {row["impl"]: row for row in convergence.table_rows(tmp_path / "c.npz")[2]}
+    assert checks["r"]["stepped_iterations"] == 35  # the full run counts one more: 36
+    assert checks["r"]["ends_equal"] and checks["python"]["ends_equal"]

@@ -33,7 +33,8 @@ def _call(function: str, *args: Any, iter_max: int) -> RawFit:
     # rpy2 3.6, so the result stays an R list and each field becomes an array here.
     converter = ro.default_converter + numpy2ri.converter
     result = functions[function](*(converter.py2rpy(arg) for arg in args))
-    fields = {name: np.asarray(result.rx2(name)) for name in result.names}
+    # Copies: np.asarray would be a view into R's memory, which R frees and reuses.
+    fields = {name: np.array(result.rx2(name), copy=True) for name in result.names}
     warnings = [str(w) for w in np.atleast_1d(fields["warnings"])]
     seconds = float(np.asarray(fields["seconds"]).ravel()[0])
     if str(np.asarray(fields["status"]).ravel()[0]) == "error":
