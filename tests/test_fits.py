@@ -249,6 +249,7 @@ def test_per_seed_arguments_must_match_the_seeds(tmp_path: Path) -> None:
     assert "give as many seed, out as seeds, in the same order" in done.stderr
 
 
+@pytest.mark.slow
 def test_an_r_trace_steps_to_where_its_full_run_ends(tmp_path: Path) -> None:
     """china.jpg, K = 4: R stepped one Lloyd iteration at a time takes 35 steps and ends where
     its full run ends. (Read as views into R's memory, which R reuses, the R
