@@ -8,7 +8,6 @@ Logs, benchmarks and timings differ on every run and are left out.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -17,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from kmquant.manifest import SNAKEMAKE_MARK
+from kmquant.manifest import SNAKEMAKE_MARK, sha256
 
 #: The columns that name a row of a result table (the others are its values).
 KEY_COLUMNS = (
@@ -40,10 +39,6 @@ def result_files(root: Path) -> Files:
         if path.is_file() and not skipped and path.name != SNAKEMAKE_MARK:
             files[name] = path
     return files
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
@@ -152,9 +147,8 @@ def _environment_section(a: Path, b: Path) -> list[str]:
     return ["## Environments", "", *_table(["setting", "A", "B"], differing)]
 
 
-def _file_section(files_a: Files, files_b: Files) -> list[str]:
-    both = sorted(files_a.keys() & files_b.keys())
-    changed = [name for name in both if _digest(files_a[name]) != _digest(files_b[name])]
+def _file_section(files_a: Files, files_b: Files, changed: set[str]) -> list[str]:
+    both = files_a.keys() & files_b.keys()
     lines = ["## Files", "", f"{len(both)} files in both runs, {len(changed)} of them different."]
     alone = {"A": files_a.keys() - files_b.keys(), "B": files_b.keys() - files_a.keys()}
     for run, names in alone.items():
@@ -178,51 +172,58 @@ def _tables_section(names: list[str], files_a: Files, files_b: Files) -> list[st
     return lines
 
 
-def _images_section(names: list[str], files_a: Files, files_b: Files) -> list[str]:
+def _listing(title: str, summary: str, header: list[str], rows: list[tuple]) -> list[str]:
+    """A section: its summary line and, where something differs, a table of it."""
+    lines = [f"## {title}", "", summary]
+    if rows:
+        shown, more = _capped(rows)
+        lines += ["", *_table(header, shown), *more]
+    return lines
+
+
+def _images_section(
+    names: list[str], changed: set[str], files_a: Files, files_b: Files
+) -> list[str]:
+    """Images whose bytes differ, decoded and compared pixel by pixel (figures left out)."""
     pngs = [n for n in names if n.endswith(".png") and not n.startswith("figures/")]
     rows = []
-    for name in pngs:
+    for name in (n for n in pngs if n in changed):
         found = image_difference(files_a[name], files_b[name])
         if found is None:
             rows.append((f"`{name}`", "sizes differ", ""))
         elif found[1]:
             rows.append((f"`{name}`", f"{found[1]} of {found[0]}", found[2]))
     summary = f"{len(pngs)} images in both runs, {len(rows)} with different pixels."
-    lines = ["## Images", "", summary]
-    if rows:
-        shown, more = _capped(rows)
-        lines += ["", *_table(["image", "pixels that differ", "largest difference"], shown), *more]
-    return lines
+    return _listing("Images", summary, ["image", "pixels that differ", "largest difference"], rows)
 
 
-def _fits_section(names: list[str], files_a: Files, files_b: Files) -> list[str]:
+def _fits_section(names: list[str], changed: set[str], files_a: Files, files_b: Files) -> list[str]:
+    """Saved fits whose bytes differ, compared by centres and labels."""
     fits = [n for n in names if n.startswith("fits/") and n.endswith(".npz")]
     rows = []
-    for name in fits:
+    for name in (n for n in fits if n in changed):
         found = fit_difference(files_a[name], files_b[name])
         if found is None:
             rows.append((f"`{name}`", "failed or another K", ""))
         elif found != (0.0, 1.0):
             rows.append((f"`{name}`", f"{found[0]:.3g}", f"{found[1]:.6g}"))
     summary = f"{len(fits)} fits in both runs, {len(rows)} with other centres or labels."
-    lines = ["## Fits", "", summary]
-    if rows:
-        shown, more = _capped(rows)
-        header = ["fit", "largest centre difference (8-bit)", "share of equal labels"]
-        lines += ["", *_table(header, shown), *more]
-    return lines
+    header = ["fit", "largest centre difference (8-bit)", "share of equal labels"]
+    return _listing("Fits", summary, header, rows)
 
 
 def report(a: Path, b: Path) -> str:
     """The Markdown report comparing run A (the results folder `a`) with run B."""
     files_a, files_b = result_files(a), result_files(b)
     both = sorted(files_a.keys() & files_b.keys())
+    # Each pair of files is hashed once; only those that differ are decoded and compared.
+    changed = {name for name in both if sha256(files_a[name]) != sha256(files_b[name])}
     sections = [
         ["# Two runs compared", "", f"A: `{a}`", f"B: `{b}`"],
         _environment_section(a, b),
-        _file_section(files_a, files_b),
+        _file_section(files_a, files_b, changed),
         _tables_section(both, files_a, files_b),
-        _images_section(both, files_a, files_b),
-        _fits_section(both, files_a, files_b),
+        _images_section(both, changed, files_a, files_b),
+        _fits_section(both, changed, files_a, files_b),
     ]
     return "\n\n".join("\n".join(section) for section in sections) + "\n"

@@ -171,9 +171,11 @@ def timing_rows(
         key = ("impl", "mode", "image", "k_requested")
         return results.benchmark_of(results.fit_batch(*(meta[field] for field in key)))
 
-    sizes = Counter(map(job, fits))
+    jobs = [job(meta) for meta in fits]
+    sizes, benchmarks = Counter(jobs), {path: read_benchmark(path) for path in set(jobs)}
     rows = [
-        dict(meta) | read_benchmark(job(meta)) | {"job_fits": sizes[job(meta)]} for meta in fits
+        dict(meta) | benchmarks[path] | {"job_fits": sizes[path]}
+        for meta, path in zip(fits, jobs, strict=True)
     ]
     return rows + [dict(row) | {"impl": row["method"], "mode": "reference"} for row in references]
 

@@ -136,6 +136,11 @@ def per_seed(pattern, mode):
     return expand(pattern, seed=mode_seeds(mode, config), allow_missing=True)
 
 
+def seed_words(mode):
+    """The seeds `mode` runs, as the command line takes them."""
+    return " ".join(map(str, mode_seeds(mode, config)))
+
+
 def shared_starts(mode):
     """The initial centres that the fits of a shared-start mode, and their pairs, read."""
     shared = MODE_REGISTRY[mode].shared_start

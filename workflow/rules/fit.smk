@@ -23,7 +23,7 @@ for mode in MODES:
             threads: 1
             params:
                 mode=mode,
-                seeds=" ".join(map(str, mode_seeds(mode, config))),
+                seeds=seed_words(mode),
             shell:
                 "python -m kmquant init {input:q} --out {output:q} --mode {params.mode}"
                 " --k {wildcards.k} --seed {params.seeds} > {log:q} 2>&1"
@@ -45,7 +45,7 @@ for mode in MODES:
         threads: 1
         params:
             mode=mode,
-            seeds=" ".join(map(str, mode_seeds(mode, config))),
+            seeds=seed_words(mode),
             max_iter=config["max_iter"],
         shell:
             "python -m kmquant fit {input.pixels:q} --out {output:q} --impl {wildcards.impl}"
