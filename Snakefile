@@ -28,6 +28,8 @@ rule all:
         RESULTS.table("native_summary"),
         RESULTS.table("reference"),
         RESULTS.table("ranking"),
+        RESULTS.table("rate_distortion"),
+        RESULTS.table("k_for_quality"),
         RESULTS.table("convergence"),
         RESULTS.table("images"),
         RESULTS.table("rejected_images"),

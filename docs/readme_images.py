@@ -2,7 +2,7 @@
 
     python docs/readme_images.py RESULTS_FOLDER
 
-copies one figure and photographs the explorer (Debian's chromium, headless) into docs/.
+copies two figures and photographs the explorer (Debian's chromium, headless) into docs/.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ VIEW = "#image=china&mode=matched&k=64&seed=0"
 
 
 def main(results: Path) -> None:
-    shutil.copyfile(results / "figures" / "agreement.png", DOCS / "agreement.png")
+    for figure in ("rate_distortion", "agreement"):
+        shutil.copyfile(results / "figures" / f"{figure}.png", DOCS / f"{figure}.png")
     with sync_playwright() as driver:
         browser = driver.chromium.launch(
             executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]

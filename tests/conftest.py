@@ -24,6 +24,8 @@ REPRODUCIBLE = (
     "tables/native_summary.csv",
     "tables/reference.csv",
     "tables/ranking.csv",
+    "tables/rate_distortion.csv",
+    "tables/k_for_quality.csv",
     "tables/convergence.csv",
     "tables/convergence_check.csv",
     "manifest.sha256",  # every PNG, initial centres and pair record too

@@ -182,6 +182,32 @@ def test_the_reference_beside_them_is_chosen_or_left_out(tiny_run: Path, page: o
     assert page.url.endswith("#image=photo&mode=native&k=8&seed=0")
 
 
+def test_what_a_byte_buys_shows_the_figure_and_each_methods_k_per_target(
+    tiny_run: Path, page: object
+) -> None:
+    html = tiny_run / "results" / "report" / "explorer.html"
+    page.goto(html.as_uri() + "#image=photo&mode=native&k=8&seed=0")
+    page.wait_for_function("() => document.getElementById('img-rate').complete")
+    source, width = page.evaluate(
+        "() => [document.getElementById('img-rate').getAttribute('src'),"
+        " document.getElementById('img-rate').naturalWidth]"
+    )
+    assert source == "../figures/rate_distortion.png" and width > 0
+    expected = [r for r in rows(tiny_run / "results" / "tables" / "k_for_quality.csv")
+                if r["image"] == "photo"]  # fmt: skip
+    assert len(expected) == 7 * 8  # Python, R and five quantizers, at eight default targets
+    for row in expected:
+        target = float(row["target"])
+        key = f"{row['metric']}|{int(target) if target.is_integer() else target}"
+        where = f'[data-method="{row["method"]}"][data-target="{key}"]'
+        cell = page.locator(f"#k-for-quality td{where}")
+        text = "not reached"
+        if row["reached"] == "true":
+            text = f"K = {row['k_requested']}: {round(float(row['indexed_png_bytes']))} bytes"
+        assert cell.text_content() == text, key
+        assert (cell.get_attribute("class") == "smallest") == (row["smallest_file"] == "true")
+
+
 def test_a_failed_fit_is_shown_with_its_message(
     tiny_run: Path, page: object, tmp_path: Path
 ) -> None:

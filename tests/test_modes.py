@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from conftest import ROOT
-from kmquant.modes import MODES, figure_mode, mode_seeds
+from kmquant.modes import MODES, figure_mode, mode_seeds, rate_mode
 
 
 def test_the_config_schema_accepts_exactly_the_registered_modes() -> None:
@@ -38,3 +38,9 @@ def test_figures_show_the_proof_when_it_ran_and_draw_every_mode() -> None:
     assert figure_mode(["native"]) == "native"
     # Each mode is told apart in grey print by its own line style.
     assert len({mode.linestyle for mode in MODES.values()}) == len(MODES)
+
+
+def test_k_means_is_weighed_by_file_size_in_the_mode_users_get_when_it_ran() -> None:
+    assert rate_mode(["matched", "tied", "native"]) == "native"
+    assert rate_mode(["tied", "matched"]) == "matched"  # else the mode of the image figures
+    assert rate_mode(["tied"]) == "tied"

@@ -67,6 +67,7 @@ def test_a_run_writes_only_the_paths_the_map_names(tiny_run: Path) -> None:
     named = {run.table(name) for name in (
         "fits", "agreement", "timings", "native_summary", "reference", "ranking", "convergence",
         "convergence_centres", "convergence_check", "images", "rejected_images",
+        "rate_distortion", "k_for_quality",
     )}  # fmt: skip
     named |= {run.environment(), run.manifest()}
     named |= {run.report(name) for name in ("explorer.html", "workflow.rst")}
@@ -83,7 +84,7 @@ def test_a_run_writes_only_the_paths_the_map_names(tiny_run: Path) -> None:
         named |= {run.agreement(mode, image, k, seed), run.difference(mode, image, k, seed)}
         if mode != "native":
             named.add(run.init(mode, image, k, seed))
-    names = ["elbow", "quality", "storage", "agreement", "timing", "convergence"]
+    names = ["rate_distortion", "elbow", "quality", "storage", "agreement", "timing", "convergence"]
     names += [f"{kind}_{image}" for kind in ("images", "palettes") for image in images]
     named |= {run.figure(name, ext) for name in names for ext in ("png", "svg")}
 

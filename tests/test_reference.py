@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -135,25 +136,30 @@ def test_a_study_without_pngquant_completes_with_error_rows(
         assert rows["pillow_mediancut", k]["status"] == "ok"
 
 
-def _fit(impl: str, mode: str, seed: int, psnr: float, ciede: float) -> dict[str, str]:
+def _fit(
+    impl: str, mode: str, seed: int, psnr: float, ciede: float, ssim: float = math.nan
+) -> dict[str, str]:
     return {"image": "a", "impl": impl, "mode": mode, "k_requested": "8", "seed": str(seed),
-            "status": "ok", "psnr_db": str(psnr), "mean_ciede2000": str(ciede)}  # fmt: skip
+            "status": "ok", "psnr_db": str(psnr), "mean_ciede2000": str(ciede),
+            "ssim": str(ssim)}  # fmt: skip
 
 
-def _reference(method: str, psnr: float, ciede: float, status: str = "ok") -> dict[str, str]:
+def _reference(
+    method: str, psnr: float, ciede: float, status: str = "ok", ssim: float = math.nan
+) -> dict[str, str]:
     return {"image": "a", "method": method, "k_requested": "8", "status": status,
-            "psnr_db": str(psnr), "mean_ciede2000": str(ciede)}  # fmt: skip
+            "psnr_db": str(psnr), "mean_ciede2000": str(ciede), "ssim": str(ssim)}  # fmt: skip
 
 
 def test_ranking_takes_each_languages_best_fit_and_shares_ranks_on_ties() -> None:
     fits = [
-        _fit("python", "native", 0, 30.0, 3.0),
-        _fit("python", "matched", 1, 31.0, 2.5),  # Python's best on both metrics
-        _fit("r", "native", 0, 29.0, 2.0),
-        {**_fit("r", "native", 1, 99.0, 0.0), "status": "error"},  # failed: not counted
+        _fit("python", "native", 0, 30.0, 3.0, 0.90),
+        _fit("python", "matched", 1, 31.0, 2.5, 0.95),  # Python's best on every metric
+        _fit("r", "native", 0, 29.0, 2.0),  # no SSIM (an image smaller than its window)
+        {**_fit("r", "native", 1, 99.0, 0.0, 1.0), "status": "error"},  # failed: not counted
     ]
     references = [
-        _reference("pngquant", 32.0, 2.0),
+        _reference("pngquant", 32.0, 2.0, ssim=0.96),
         _reference("pillow_mediancut", 31.0, 4.0),
         _reference("libimagequant", 0.0, 0.0, status="error"),
     ]
@@ -168,6 +174,11 @@ def test_ranking_takes_each_languages_best_fit_and_shares_ranks_on_ties() -> Non
         "best_methods": "pngquant r", "best_value": 2.0,
         "python_value": 2.5, "python_rank": 3, "r_value": 2.0, "r_rank": 1,
     }  # fmt: skip
+    assert rows["ssim"] == {
+        "image": "a", "k_requested": 8, "metric": "ssim", "n_methods": 2,
+        "best_methods": "pngquant", "best_value": 0.96,
+        "python_value": 0.95, "python_rank": 2, "r_value": None, "r_rank": None,
+    }  # fmt: skip
 
 
 def test_the_report_names_the_best_method_and_our_ranks() -> None:
@@ -176,11 +187,14 @@ def test_the_report_names_the_best_method_and_our_ranks() -> None:
          "best_methods": "pngquant", "python_rank": "2", "r_rank": "4"},
         {"image": "a", "k_requested": "8", "metric": "mean_ciede2000", "n_methods": "4",
          "best_methods": "pngquant r", "python_rank": "3", "r_rank": "1"},
+        {"image": "a", "k_requested": "8", "metric": "ssim", "n_methods": "3",
+         "best_methods": "libimagequant", "python_rank": "2", "r_rank": ""},
     ]  # fmt: skip
     text = report._against_references(rows)
     assert "Against the quantizers people use" in text
-    assert "(up to) 4\nmethods" in text
+    assert "the (up to) 4 methods" in text
     lines = text.splitlines()
     start = lines.index("   * - a")
-    cells = ["a"] + [line.removeprefix("     - ") for line in lines[start + 1 : start + 8]]
-    assert cells == ["a", "8", "pngquant", "2", "4", "pngquant r", "3", "1"]
+    cells = ["a"] + [line.removeprefix("     - ") for line in lines[start + 1 : start + 11]]
+    assert cells == ["a", "8", "pngquant", "2", "4", "pngquant r", "3", "1", "libimagequant", "2",
+                     "-"]  # fmt: skip

@@ -77,6 +77,36 @@ def test_description_says_what_ran_what_came_out_and_the_versions() -> None:
     assert ["8", "1 / 1", "0 / 1", "0 / 0"] in cells
 
 
+def _target(method: str, metric: str, target: str, k: str = "", size: str = "") -> dict[str, str]:
+    reached = "true" if k else "false"
+    return {"image": "a", "metric": metric, "target": target, "method": method,
+            "reached": reached, "k_requested": k, "indexed_png_bytes": size}  # fmt: skip
+
+
+def test_the_front_page_names_the_smallest_file_per_target() -> None:
+    k_for_quality = [
+        _target("pngquant", "psnr_db", "35", "64", "41000.0"),
+        _target("python", "psnr_db", "35", "32", "39500.0"),
+        _target("r", "psnr_db", "35", "64", "52000.0"),
+        _target("libimagequant", "psnr_db", "35", "64", "39500.0"),
+        _target("pngquant", "ssim", "0.95"),
+        _target("python", "ssim", "0.95", "128", "70000.5"),
+        _target("r", "ssim", "0.95"),
+    ]
+    fits, pairs = [fit_row("a", "ok")], [pair_row("a", "identical")]
+    text = report.description(fits, pairs, ENVIRONMENT, SETTINGS, (), k_for_quality)
+    html = docutils.core.publish_parts(
+        text, writer="html", settings_overrides={"halt_level": 2, "report_level": 2}
+    )["body"]
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    cells = [re.findall(r"<td>(?:<p>)?(.*?)(?:</p>)?</td>", row, re.S) for row in rows]
+    assert ["a", "PSNR &gt;= 35 dB", "python (K = 32), libimagequant (K = 64): 39,500 bytes",
+            "python (K = 32): 39,500 bytes"] in cells  # fmt: skip
+    assert ["a", "SSIM &gt;= 0.95", "python (K = 128): 70,000 bytes",
+            "python (K = 128): 70,000 bytes"] in cells  # fmt: skip
+    assert "What a byte buys" in text and "rate_distortion.png" in text
+
+
 def test_description_refuses_names_that_jinja2_would_read_as_markup() -> None:
     with pytest.raises(ValueError, match="Jinja2"):
         report.description([fit_row("{{x}}", "ok")], [], ENVIRONMENT, SETTINGS)
@@ -128,7 +158,7 @@ def test_snakemake_report_registers_every_figure_and_table_with_a_caption(
     html = out.read_text(encoding="utf-8")
     common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
     categories = re.findall(r'^[A-Z_]+ = "(\d\. [^"]+)"$', common, re.M)
-    assert len(categories) == 6
+    assert len(categories) == 7
     for category in categories:
         assert category in html, category
     for caption in sorted((ROOT / "workflow" / "report").glob("*.rst")):
@@ -139,7 +169,9 @@ def test_snakemake_report_registers_every_figure_and_table_with_a_caption(
     environment = json.loads((tiny_run / "results" / "environment.json").read_text())
     assert f"scikit-learn {environment['packages']['scikit-learn']}" in html
     assert environment["r"]["version"] in html
-    for figure in ("elbow", "quality", "storage", "agreement", "timing", "convergence"):
+    figures = ("rate_distortion", "elbow", "quality", "storage", "agreement", "timing")
+    for figure in (*figures, "convergence"):
         assert f"{figure}.png" in html
-    for table in ("fits.csv", "agreement.csv", "timings.csv", "native_summary.csv"):
+    tables = ("rate_distortion", "k_for_quality", "fits", "agreement", "timings", "native_summary")
+    for table in (f"{name}.csv" for name in tables):
         assert table in html

@@ -116,7 +116,7 @@ def test_the_reference_quantizers_are_rows_lines_and_pictures(tiny_run: Path) ->
         assert all(method in svg for method in methods), name
     assert "pngquant" in (figures / "images_photo.svg").read_text()
     ranking = read_csv(results / "tables" / "ranking.csv")
-    assert len(ranking) == 2 * 2 * 2  # images x K x (PSNR, CIEDE2000)
+    assert len(ranking) == 2 * 2 * 3  # images x K x (PSNR, CIEDE2000, SSIM)
     assert {int(r["n_methods"]) for r in ranking} == {7}
 
 

@@ -103,7 +103,7 @@ def _compress(args: argparse.Namespace) -> None:
 
     px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
     task = fitting.Task(Path(args.image).stem, args.impl, USER_MODE, args.k, args.seed)
-    result = fitting.fit_image(px, task, args.max_iter, args.threads)
+    result = fitting.fit_image(px, task, args.max_iter, args.threads, structural=False)
     if not result.ok:
         raise SystemExit(f"kmquant compress: the {args.impl} fit failed: {result.meta['message']}")
     png = images.encode_png(result.labels.reshape(px.shape), palette_8bit(result.centres))
@@ -264,6 +264,7 @@ def _explorer(args: argparse.Namespace) -> None:
     arg("--fit-max-pixels", type=int, required=True),
     arg("--fit-sample-seed", type=int, required=True),
     arg("--ranking", help="results/tables/ranking.csv"),
+    arg("--k-for-quality", help="results/tables/k_for_quality.csv"),
 )
 def _report_description(args: argparse.Namespace) -> None:
     from kmquant import report, tables
@@ -279,6 +280,7 @@ def _report_description(args: argparse.Namespace) -> None:
         tables.read_json(args.environment),
         settings,
         tables.read_csv(args.ranking) if args.ranking else [],
+        tables.read_csv(args.k_for_quality) if args.k_for_quality else [],
     )
     atomic.write_text(args.out, text)
 
@@ -440,6 +442,37 @@ def _ranking_table(args: argparse.Namespace) -> None:
 
 
 @command(
+    "rate-table",
+    "results/tables/rate_distortion.csv: bits per pixel and quality, per image, method and K",
+    arg("fits", help="results/tables/fits.csv"),
+    arg("references", help="results/tables/reference.csv"),
+    arg("images", help="results/tables/images.csv"),
+    arg("out"),
+    arg("--mode", choices=list(MODES), default=USER_MODE, help="the K-means fits shown"),
+)
+def _rate_table(args: argparse.Namespace) -> None:
+    from kmquant import rate, tables
+
+    tables_in = (tables.read_csv(path) for path in (args.fits, args.references, args.images))
+    tables.write_table(args.out, rate.RATE_COLUMNS, rate.points(*tables_in, args.mode))
+
+
+@command(
+    "k-for-quality",
+    "results/tables/k_for_quality.csv: the smallest K reaching each target, per method",
+    arg("rate", help="results/tables/rate_distortion.csv"),
+    arg("out"),
+    arg("--targets", type=json.loads, required=True,
+        help='JSON: {"psnr_db": [30, 35], "mean_ciede2000": [2], "ssim": [0.95]}'),
+)  # fmt: skip
+def _k_for_quality(args: argparse.Namespace) -> None:
+    from kmquant import rate, tables
+
+    rows = rate.k_for_quality(tables.read_csv(args.rate), args.targets)
+    tables.write_table(args.out, rate.K_FOR_QUALITY_COLUMNS, rows)
+
+
+@command(
     "reference-table",
     "results/tables/reference.csv",
     arg("out"),
@@ -457,15 +490,23 @@ def _reference_table(args: argparse.Namespace) -> None:
     tables.write_table(args.out, tables.REFERENCE_COLUMNS, rows)
 
 
+FIGURES = ("metrics", "rate_distortion", "agreement", "timing", "convergence", "images", "palettes")
+
+
 @command(
     "figure",
     "one figure (PNG and SVG) from result files",
-    arg("figure", choices=("metrics", "agreement", "timing", "convergence", "images", "palettes")),
+    arg("figure", choices=FIGURES),
     arg("out", help="file stem (folder for 'metrics')"),
     arg("inputs", nargs="*", help="the tables it draws (not for 'images' and 'palettes')"),
     arg("--results", help="images and palettes: the run's results folder"),
     arg("--image"),
-    arg("--mode", choices=list(MODES), default=FIGURE_MODES[0]),
+    arg(
+        "--mode",
+        choices=list(MODES),
+        default=FIGURE_MODES[0],
+        help="images, palettes: the fits shown; rate_distortion: the mode of its K-means lines",
+    ),
     arg("--seed", type=int, default=0),
     arg("--k", type=int, nargs="*", default=[]),
     arg("--reference", choices=list(QUANTIZERS), help="images: a quantizer to show beside"),
@@ -475,6 +516,8 @@ def _figure(args: argparse.Namespace) -> None:
 
     if args.figure == "metrics":
         figures.metric_figures(args.inputs[0], args.out, *args.inputs[1:2])
+    elif args.figure == "rate_distortion":
+        figures.rate_distortion(args.inputs[0], args.out, args.mode)
     elif args.figure == "agreement":
         figures.agreement(figures.read_table(args.inputs[0]), args.out)
     elif args.figure == "timing":

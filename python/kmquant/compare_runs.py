@@ -20,7 +20,8 @@ from kmquant.manifest import SNAKEMAKE_MARK, sha256
 
 #: The columns that name a row of a result table (the others are its values).
 KEY_COLUMNS = (
-    "image", "impl", "mode", "method", "metric", "k_requested", "seed", "iteration", "cluster",
+    "image", "impl", "mode", "method", "metric", "target", "k_requested", "seed", "iteration",
+    "cluster",
 )  # fmt: skip
 #: What differs on every run by nature: not compared.
 SKIPPED = ("logs", "benchmarks", "timings", "tables/timings.csv", "environment.json")

@@ -28,6 +28,8 @@ SHOWN_METRICS = (
     "sse",
     "psnr_db",
     "mean_ciede2000",
+    "mae",
+    "ssim",
     "variance_explained",
     "indexed_png_bytes",
     "png_size_ratio",
@@ -45,6 +47,10 @@ PAIR_FIELDS = (
     "tied_initial_pixels",
 )
 REFERENCE_FIELDS = ("status", "message", "version", "n_colours", *SHOWN_METRICS)
+#: What the page shows of results/tables/k_for_quality.csv, per image.
+TARGET_FIELDS = (
+    "metric", "target", "method", "reached", "k_requested", "indexed_png_bytes", "smallest_file",
+)  # fmt: skip
 _KEY = ("image", "mode", "k_requested", "seed")
 #: The template's placeholder for the inlined data.
 DATA_MARK = "/*KMQUANT_DATA*/null"
@@ -116,6 +122,10 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
             field: cell(row[field]) for field in REFERENCE_FIELDS
         } | {"png": link(png)}
     images = sorted({key[0] for key in fits})
+    targets: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    k_table = run.table("k_for_quality")
+    for row in read_csv(k_table) if k_table.exists() else []:
+        targets[row["image"]].append({field: cell(row[field]) for field in TARGET_FIELDS})
     modes = [mode for mode in MODES if mode in {key[1] for key in fits}]
     return {
         "images": {image: link(run.original(image)) for image in images},
@@ -127,6 +137,8 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
         "ks": sorted({int(key[2]) for key in fits}),
         "views": views,
         "references": dict(references),
+        "rate_figure": link(run.figure("rate_distortion")),
+        "k_for_quality": dict(targets),
         # The menu's order, pngquant first (the JSON's keys are sorted, so they cannot say it).
         "reference_methods": [method for method in QUANTIZERS if method in references],
     }

@@ -376,6 +376,7 @@ METRIC_FIGURES = {
         [
             ("psnr_db", "PSNR", "PSNR (dB)", False),
             ("mean_ciede2000", "mean CIEDE2000", "mean ΔE00", False),
+            ("ssim", "SSIM", "SSIM", False),
         ],
     ),
     "storage": (
@@ -402,6 +403,55 @@ def metric_figures(
         for name, (title, panels) in METRIC_FIGURES.items()
         for path in metric_panels(fits, panels, title, Path(folder) / name, references)
     ]
+
+
+#: The panels of the rate-distortion figure: (column, title, y label).
+RATE_PANELS = (
+    ("psnr_db", "PSNR", "PSNR (dB)"),
+    ("mean_ciede2000", "mean CIEDE2000", "mean ΔE00 (lower is better)"),
+    ("ssim", "SSIM", "SSIM"),
+)
+
+
+def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
+    """One row per image, one panel per quality metric against the bits per pixel of the real
+    indexed PNG (log axis): one line per method through its K values, and the original's
+    optimized RGB PNG as a dotted vertical line."""
+    points = points.replace([np.inf, -np.inf], np.nan)
+    images = sorted(points["image"].unique())
+    figure, axes = plt.subplots(
+        max(len(images), 1), len(RATE_PANELS), figsize=(7, 2.4 * max(len(images), 1)),
+        squeeze=False,
+    )  # fmt: skip
+    for row, image in enumerate(images):
+        subset = points[points["image"] == image]
+        for col, (column, name, label) in enumerate(RATE_PANELS):
+            ax = axes[row, col]
+            for method, line in subset.groupby("method", sort=True):
+                line = line.sort_values("k_requested")
+                style = REFERENCE_STYLES.get(method) or {"color": COLOURS[method], "marker": "o"}
+                text = f"{LABELS[method]}, {mode}" if method in LABELS else method
+                ax.plot(line["bits_per_pixel"], line[column], markersize=2.5, linewidth=1,
+                        label=text, gid=f"method:{method}", **style)  # fmt: skip
+            ax.axvline(subset["original_bits_per_pixel"].iloc[0], color="0.3", linestyle=":",
+                       linewidth=0.8, label="original (RGB PNG)")  # fmt: skip
+            ax.set_xscale("log")
+            ax.set_xlabel("bits per pixel of the PNG (log)")
+            ax.set_ylabel(label)
+            ax.set_title(f"{image}: {name}")
+            ax.grid(alpha=0.3, linewidth=0.5)
+    legend = {}
+    for ax in axes.flat:
+        legend.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    figure.legend(list(legend.values()), list(legend), loc="lower center", ncol=3,
+                  frameon=False, bbox_to_anchor=(0.5, -0.02 / max(len(images), 1)))  # fmt: skip
+    figure.suptitle("What a byte buys: quality against the size of the indexed PNG")
+    figure.tight_layout(rect=(0, 0.06 / max(len(images), 1) + 0.04, 1, 1))
+    return figure
+
+
+def rate_distortion(rate_csv: str | Path, stem: str | Path, mode: str) -> list[Path]:
+    return save(rate_distortion_figure(pd.read_csv(rate_csv), mode), stem)
 
 
 #: Panels of the image grids are at most this many pixels on their longest side.

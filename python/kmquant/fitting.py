@@ -16,10 +16,12 @@ from kmquant.atomic import atomic_path
 from kmquant.colour import mean_ciede2000
 from kmquant.labelling import nearest_labels
 from kmquant.metrics import (
+    mae_8bit,
     mse,
     palette_8bit,
     psnr_db,
     sse_8bit,
+    ssim_8bit,
     storage,
     total_sum_of_squares_8bit,
     variance_explained,
@@ -73,7 +75,9 @@ def status_of(raw: RawFit) -> tuple[str, str]:
     return "ok", ""
 
 
-def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
+def complete(
+    raw: RawFit, pixels: Pixels, ident: dict[str, Any], structural: bool = True
+) -> FitResult:
     """Label every pixel, compute the fit's metrics and assemble its record.
 
     A converged fit on all pixels keeps the labels its implementation gave (what the language
@@ -82,7 +86,7 @@ def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
     but R returns the labels of its last assignment, made one centre update earlier, so
     their raw labels describe different steps of the same run.
     `n_not_nearest` counts fit-sample pixels whose own label is not their nearest centre
-    (Hartigan-Wong and unconverged runs can leave some).
+    (Hartigan-Wong and unconverged runs can leave some). `structural` as in `score`.
     """
     status, message = status_of(raw)
     meta: dict[str, Any] = {
@@ -103,14 +107,17 @@ def complete(raw: RawFit, pixels: Pixels, ident: dict[str, Any]) -> FitResult:
     own = pixels.samples_all and raw.converged
     labels = raw.labels.astype(nearest.dtype) if own else nearest
     meta |= {"n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum())}
-    meta |= score(pixels, centres, labels)
+    meta |= score(pixels, centres, labels, structural)
     return FitResult(centres, labels, meta)
 
 
-def score(pixels: Pixels, centres: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+def score(
+    pixels: Pixels, centres: np.ndarray, labels: np.ndarray, structural: bool = True
+) -> dict[str, Any]:
     """The metrics of a quantized image against the loaded original: pixel i shows centre
     labels[i], rounded to the 8-bit palette of the PNG. One function scores our fits and the
-    reference quantizers' PNGs alike.
+    reference quantizers' PNGs alike. SSIM, the one metric that looks at neighbouring pixels
+    and so at the whole image, is left out where `structural` is false (`kmquant compress`).
     """
     # Every metric is a sum over pixels: summed once per distinct (colour, label) pair, with
     # the pair's pixel count as weight, it needs no float copy of the whole image.
@@ -128,8 +135,15 @@ def score(pixels: Pixels, centres: np.ndarray, labels: np.ndarray) -> dict[str, 
         "psnr_db": psnr_db(mse(image_sse, pixels.n)),
         "variance_explained": variance_explained(image_sse, sst),
         "mean_ciede2000": mean_ciede2000(features, palette, row_labels, weights),
+        "mae": mae_8bit(features, palette, row_labels, weights),
         **storage(pixels.n, len(centres)),
-    }
+    } | ({"ssim": structural_similarity(pixels, centres, labels)} if structural else {})
+
+
+def structural_similarity(pixels: Pixels, centres: np.ndarray, labels: np.ndarray) -> float:
+    """SSIM of the written 8-bit image against the loaded original, in 8-bit units."""
+    shown = palette_8bit(centres)[labels].reshape(*pixels.shape, 3)
+    return ssim_8bit(pixels.rgb * (255.0 / pixels.max_value), shown)
 
 
 def implementation(impl: str) -> ModuleType:
@@ -145,10 +159,12 @@ def implementation(impl: str) -> ModuleType:
 
 
 def fit_image(
-    pixels: Pixels, task: Task, max_iter: int, threads: int | None, init: np.ndarray | None = None
-) -> FitResult:
+    pixels: Pixels, task: Task, max_iter: int, threads: int | None,
+    init: np.ndarray | None = None, structural: bool = True,
+) -> FitResult:  # fmt: skip
     """One fit of an image's fit sample, completed for every pixel: Lloyd from the given
-    initial centres (a shared-start mode), or the language's own defaults."""
+    initial centres (a shared-start mode), or the language's own defaults; `structural` as
+    in `score`."""
     from threadpoolctl import threadpool_limits
 
     from kmquant.initial import effective_k
@@ -171,7 +187,7 @@ def fit_image(
         "k_effective": k_eff,
         "seed": task.seed,
     }
-    return complete(raw, pixels, ident)
+    return complete(raw, pixels, ident, structural)
 
 
 def fit_batch(

@@ -31,6 +31,46 @@ def _sum_of_squares_8bit(diff: np.ndarray, weights: np.ndarray | None) -> float:
     return float(squared.sum() if weights is None else squared @ weights)
 
 
+def mae_8bit(
+    features: np.ndarray,
+    palette: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> float:
+    """Mean absolute error over pixels and channels, in 8-bit units; `weights` counts the
+    pixels each row stands for (default one)."""
+    absolute = np.abs(features - palette[labels]).sum(axis=1) * 255.0
+    total = absolute.sum() if weights is None else absolute @ weights
+    n_pixels = len(features) if weights is None else weights.sum()
+    return float(total / (3 * n_pixels))
+
+
+#: SSIM as Wang et al. (2004) define it: a Gaussian window of standard deviation 1.5 (11 x 11
+#: pixels), K1 = 0.01, K2 = 0.03, dynamic range 255, population (not sample) statistics.
+SSIM_SIGMA = 1.5
+SSIM_WINDOW = 11
+
+
+def ssim_8bit(original: np.ndarray, shown: np.ndarray) -> float:
+    """Structural similarity of two H x W x 3 images in 8-bit units, per channel and averaged
+    over the channels; NaN for an image smaller than the window."""
+    from skimage.metrics import structural_similarity
+
+    if min(original.shape[:2]) < SSIM_WINDOW:
+        return math.nan
+    return float(
+        structural_similarity(
+            original.astype(np.float64),
+            shown.astype(np.float64),
+            data_range=255.0,
+            channel_axis=-1,
+            gaussian_weights=True,
+            sigma=SSIM_SIGMA,
+            use_sample_covariance=False,
+        )
+    )
+
+
 def mse(sse: float, n_pixels: int) -> float:
     return sse / (3 * n_pixels)
 

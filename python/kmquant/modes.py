@@ -78,6 +78,12 @@ def figure_mode(modes: Sequence[str]) -> str:
     return next(mode for mode in FIGURE_MODES if mode in modes)
 
 
+def rate_mode(modes: Sequence[str]) -> str:
+    """The mode whose fits stand for K-means where it is weighed against the other quantizers
+    by file size: what a user gets (each language's defaults) when it was run."""
+    return USER_MODE if USER_MODE in modes else figure_mode(modes)
+
+
 def mode_seeds(mode: str, config: Mapping[str, Any]) -> list[int]:
     """The seeds a mode runs: every seed, except that the tied experiment, which shows one
     finding rather than a distribution, runs `tied_seeds` (by default the first seed)."""

@@ -1,14 +1,15 @@
 """Which method gives the best image, per image and K: our K-means fits against the reference
-quantizers, on PSNR (higher is better) and mean CIEDE2000 (lower is better)."""
+quantizers, on PSNR and SSIM (higher is better) and mean CIEDE2000 (lower is better)."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 #: Each ranked metric and whether a higher value is better.
-METRICS = {"psnr_db": True, "mean_ciede2000": False}
+METRICS = {"psnr_db": True, "mean_ciede2000": False, "ssim": True}
 RANKING_COLUMNS = (
     "image",
     "k_requested",
@@ -27,18 +28,19 @@ def _values(
     fits: Iterable[Mapping[str, str]], references: Iterable[Mapping[str, str]], metric: str
 ) -> dict[tuple[str, int], dict[str, float]]:
     """Per (image, K): each method's value. A language counts with its best fit over every
-    mode and seed (the best image a user of that language could have made)."""
+    mode and seed (the best image a user of that language could have made). Failed outputs
+    and undefined values (SSIM of an image smaller than its window) are left out."""
     higher = METRICS[metric]
     values: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
     for row in fits:
-        if row["status"] == "error":
+        if row["status"] == "error" or math.isnan(float(row[metric])):
             continue
         key, value = (row["image"], int(row["k_requested"])), float(row[metric])
         best = values[key].get(row["impl"])
         if best is None or (value > best if higher else value < best):
             values[key][row["impl"]] = value
     for row in references:
-        if row["status"] != "error":
+        if row["status"] != "error" and not math.isnan(float(row[metric])):
             values[row["image"], int(row["k_requested"])][row["method"]] = float(row[metric])
     return values
 

@@ -41,8 +41,8 @@ def _identical_by_k(pairs: Sequence[Mapping[str, str]], modes: Sequence[str]) ->
 
 
 def _against_references(ranking: Sequence[Mapping[str, str]]) -> str:
-    """Per image and K: the best method by PSNR and by mean CIEDE2000, and the ranks of
-    Python's and R's best fits among all methods."""
+    """Per image and K: the best method by PSNR, by mean CIEDE2000 and by SSIM, and the ranks
+    of Python's and R's best fits among all methods."""
     if not ranking:
         return ""
     by_key: dict[tuple[str, int], dict[str, Mapping[str, str]]] = {}
@@ -54,23 +54,68 @@ def _against_references(ranking: Sequence[Mapping[str, str]]) -> str:
 
     rows = [
         [image, k]
-        + [cell(metrics.get(m), f) for m in ("psnr_db", "mean_ciede2000")
+        + [cell(metrics.get(m), f) for m in ("psnr_db", "mean_ciede2000", "ssim")
            for f in ("best_methods", "python_rank", "r_rank")]
         for (image, k), metrics in sorted(by_key.items())
     ]  # fmt: skip
     n = max(int(row["n_methods"]) for row in ranking)
     table = _table(
-        ["image", "K", "best PSNR", "Python", "R", "best CIEDE2000", "Python", "R"], rows
-    )
+        ["image", "K", "best PSNR", "Python", "R", "best CIEDE2000", "Python", "R", "best SSIM",
+         "Python", "R"], rows,
+    )  # fmt: skip
     return f"""
 Against the quantizers people use
 ---------------------------------
 
 The same images at the same K, quantized by pngquant, libimagequant and Pillow's median cut,
 maximum coverage and fast octree (no dithering), scored by the same code from the PNGs they
-wrote (``results/tables/reference.csv``). Per image and K, the method with the best PSNR and the
-best mean CIEDE2000, and where the best Python and the best R fit rank among the (up to) {n}
-methods (1 is best):
+wrote (``results/tables/reference.csv``). Per image and K, the method with the best PSNR, the
+best mean CIEDE2000 and the best SSIM, and where the best Python and the best R fit rank among
+the (up to) {n} methods (1 is best):
+
+{table}
+"""
+
+
+_TARGETS = {"psnr_db": "PSNR >= {} dB", "mean_ciede2000": "mean ΔE00 <= {}", "ssim": "SSIM >= {}"}
+
+
+def _what_a_byte_buys(k_for_quality: Sequence[Mapping[str, str]]) -> str:
+    """Per image and target quality: the method that reaches it with the smallest file, and
+    the smaller of the two K-means files that reach it, with their K and sizes."""
+    if not k_for_quality:
+        return ""
+    groups: dict[tuple[str, str, str], list[Mapping[str, str]]] = {}
+    for row in k_for_quality:
+        groups.setdefault((row["image"], row["metric"], row["target"]), []).append(row)
+
+    def entry(rows: Sequence[Mapping[str, str]]) -> str:
+        reached = [row for row in rows if row["reached"] == "true"]
+        if not reached:
+            return "not reached"
+        size = min(float(row["indexed_png_bytes"]) for row in reached)
+        best = [row for row in reached if float(row["indexed_png_bytes"]) == size]
+        names = ", ".join(f"{row['method']} (K = {row['k_requested']})" for row in best)
+        return f"{names}: {size:,.0f} bytes"
+
+    table = _table(
+        ["image", "target", "smallest file", "K-means (Python or R)"],
+        [
+            [image, _TARGETS[metric].format(target), entry(rows),
+             entry([row for row in rows if row["method"] in ("python", "r")])]
+            for (image, metric, target), rows in groups.items()
+        ],
+    )  # fmt: skip
+    return f"""
+What a byte buys
+----------------
+
+Compression is judged by quality against file size: the rate-distortion figure
+(``results/figures/rate_distortion.png``, first in the results below) draws, per image, PSNR,
+mean CIEDE2000 and SSIM against the bits per pixel of the real indexed PNG, one line per method.
+Asked the other way round, as users of a quantizer ask it: which method reaches a target quality
+with the smallest file (the smallest K of the grid that reaches it, per method, is in
+``results/tables/k_for_quality.csv``)?
 
 {table}
 """
@@ -105,6 +150,7 @@ def description(
     environment: Mapping[str, Any],
     settings: Mapping[str, Any],
     ranking: Sequence[Mapping[str, str]] = (),
+    k_for_quality: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """reStructuredText for Snakemake's report directive. It contains no Jinja2 markup, because
     Snakemake renders the page as a template."""
@@ -148,6 +194,7 @@ Results are grouped by topic and, for images and palettes, by image; each says h
 it. The interactive explorer, ``results/report/explorer.html``, shows every choice of image, K,
 mode and seed side by side; open it in a browser straight from the file system.
 
+{_what_a_byte_buys(k_for_quality)}
 {_against_references(ranking)}
 Versions
 --------

@@ -23,6 +23,8 @@ IMAGE_METRIC_COLUMNS = (
     "psnr_db",
     "variance_explained",
     "mean_ciede2000",
+    "mae",
+    "ssim",
     "index_bits",
     "palette_bits",
     "raw_bits",
@@ -115,7 +117,10 @@ CONVERGENCE_CHECK_COLUMNS = (
     "max_end_difference_8bit",
     "ends_equal",
 )
-_SORT = ("image", "impl", "mode", "method", "k_requested", "seed", "iteration", "cluster")
+_SORT = (
+    "image", "impl", "mode", "metric", "target", "method", "k_requested", "seed", "iteration",
+    "cluster",
+)  # fmt: skip
 
 
 def format_value(value: Any) -> str:

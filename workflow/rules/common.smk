@@ -1,6 +1,7 @@
 # What every stage of the workflow shares: the checked config, the study's images, the
 # constants of the grid and the functions that expand it into file lists.
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from kmquant.modes import MODES as MODE_REGISTRY
-from kmquant.modes import TRACED_MODE, figure_mode, mode_seeds
+from kmquant.modes import TRACED_MODE, figure_mode, mode_seeds, rate_mode
 from kmquant.paths import Results
 from kmquant.pixels import is_rejected
 from kmquant.reference import QUANTIZERS
@@ -60,7 +61,10 @@ SHARED_START = [mode for mode in MODES if MODE_REGISTRY[mode].shared_start]
 FIGURE_MODE = figure_mode(MODES)
 FIGURE_SEED = mode_seeds(FIGURE_MODE, config)[0]
 PALETTE_KS = [k for k in KS if k <= config["palette_max_k"]]
+# K-means against the other quantizers by file size: the fits of this mode, mean over seeds.
+RATE_MODE = rate_mode(MODES)
 # Report categories; every figure and table has a caption in workflow/report/.
+RATE = "0. What a byte buys: quality against file size"
 QUALITY = "1. Distortion, quality and storage"
 AGREEMENT = "2. Agreement of Python and R"
 PER_IMAGE = "3. Images and palettes"
@@ -166,7 +170,7 @@ def traces(*_):
 
 
 def figures(*_):
-    names = ["elbow", "quality", "storage", "agreement", "timing"]
+    names = ["rate_distortion", "elbow", "quality", "storage", "agreement", "timing"]
     names += ["convergence"] if traces() else []
     # Palette figures only where some K is small enough to draw (K <= palette_max_k).
     kinds = ["images", "palettes"] if PALETTE_KS else ["images"]

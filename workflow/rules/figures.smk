@@ -38,6 +38,31 @@ rule figure_metrics:
         "python -m kmquant figure metrics {params.folder:q} {input:q} > {log:q} 2>&1"
 
 
+rule figure_rate_distortion:
+    input:
+        RESULTS.table("rate_distortion"),
+    output:
+        report(
+            RESULTS.figure("rate_distortion"),
+            caption="../report/rate_distortion.rst",
+            category=RATE,
+        ),
+        RESULTS.figure("rate_distortion", "svg"),
+    log:
+        RESULTS.log_of(RESULTS.figure("rate_distortion")),
+    benchmark:
+        RESULTS.benchmark_of(RESULTS.figure("rate_distortion"))
+    conda:
+        ENV
+    threads: 1
+    params:
+        stem=lambda wc, output: Path(output[0]).with_suffix(""),
+        mode=RATE_MODE,
+    shell:
+        "python -m kmquant figure rate_distortion {params.stem:q} {input:q}"
+        " --mode {params.mode} > {log:q} 2>&1"
+
+
 rule figure_from_table:
     input:
         lambda wc: {
@@ -147,6 +172,8 @@ rule explorer:
         fits_table=RESULTS.table("fits"),
         agreement_table=RESULTS.table("agreement"),
         reference_table=RESULTS.table("reference"),
+        k_for_quality=RESULTS.table("k_for_quality"),
+        rate_figure=RESULTS.figure("rate_distortion"),
         fits=lambda wc: fits(),
         images=image_dirs,
         references=reference_dirs,
@@ -173,6 +200,7 @@ rule report_description:
         agreement=RESULTS.table("agreement"),
         environment=RESULTS.environment(),
         ranking=RESULTS.table("ranking"),
+        k_for_quality=RESULTS.table("k_for_quality"),
     output:
         RESULTS.report("workflow.rst"),
     log:
@@ -190,4 +218,4 @@ rule report_description:
         "python -m kmquant report-description {input.fits:q} {input.agreement:q}"
         " {input.environment:q} {output:q} --max-iter {params.max_iter}"
         " --fit-max-pixels {params.fit_max_pixels} --fit-sample-seed {params.fit_sample_seed}"
-        " --ranking {input.ranking:q} > {log:q} 2>&1"
+        " --ranking {input.ranking:q} --k-for-quality {input.k_for_quality:q} > {log:q} 2>&1"

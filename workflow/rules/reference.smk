@@ -68,3 +68,51 @@ rule ranking_table:
     shell:
         "python -m kmquant ranking-table {input.fits:q} {input.references:q} {output:q}"
         " > {log:q} 2>&1"
+
+
+rule rate_table:
+    input:
+        fits=RESULTS.table("fits"),
+        references=RESULTS.table("reference"),
+        images=RESULTS.table("images"),
+    output:
+        report(
+            RESULTS.table("rate_distortion"),
+            caption="../report/rate_table.rst",
+            category=RATE,
+        ),
+    log:
+        RESULTS.log_of(RESULTS.table("rate_distortion")),
+    benchmark:
+        RESULTS.benchmark_of(RESULTS.table("rate_distortion"))
+    conda:
+        ENV
+    threads: 1
+    params:
+        mode=RATE_MODE,
+    shell:
+        "python -m kmquant rate-table {input.fits:q} {input.references:q} {input.images:q}"
+        " {output:q} --mode {params.mode} > {log:q} 2>&1"
+
+
+rule k_for_quality_table:
+    input:
+        RESULTS.table("rate_distortion"),
+    output:
+        report(
+            RESULTS.table("k_for_quality"),
+            caption="../report/k_for_quality_table.rst",
+            category=RATE,
+        ),
+    log:
+        RESULTS.log_of(RESULTS.table("k_for_quality")),
+    benchmark:
+        RESULTS.benchmark_of(RESULTS.table("k_for_quality"))
+    conda:
+        ENV
+    threads: 1
+    params:
+        targets=json.dumps(config["quality_targets"], sort_keys=True),
+    shell:
+        "python -m kmquant k-for-quality {input:q} {output:q} --targets {params.targets:q}"
+        " > {log:q} 2>&1"
