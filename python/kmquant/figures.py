@@ -419,10 +419,8 @@ def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
     optimized RGB PNG as a dotted vertical line."""
     points = points.replace([np.inf, -np.inf], np.nan)
     images = sorted(points["image"].unique())
-    figure, axes = plt.subplots(
-        max(len(images), 1), len(RATE_PANELS), figsize=(7, 2.4 * max(len(images), 1)),
-        squeeze=False,
-    )  # fmt: skip
+    n_rows = max(len(images), 1)
+    figure, axes = plt.subplots(n_rows, len(RATE_PANELS), figsize=(7, 2.4 * n_rows), squeeze=False)
     for row, image in enumerate(images):
         subset = points[points["image"] == image]
         for col, (column, name, label) in enumerate(RATE_PANELS):
@@ -444,9 +442,9 @@ def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
     for ax in axes.flat:
         legend.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
     figure.legend(list(legend.values()), list(legend), loc="lower center", ncol=3,
-                  frameon=False, bbox_to_anchor=(0.5, -0.02 / max(len(images), 1)))  # fmt: skip
+                  frameon=False, bbox_to_anchor=(0.5, -0.02 / n_rows))  # fmt: skip
     figure.suptitle("What a byte buys: quality against the size of the indexed PNG")
-    figure.tight_layout(rect=(0, 0.06 / max(len(images), 1) + 0.04, 1, 1))
+    figure.tight_layout(rect=(0, 0.06 / n_rows + 0.04, 1, 1))
     return figure
 
 

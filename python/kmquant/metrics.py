@@ -27,8 +27,12 @@ def _sum_of_squares_8bit(diff: np.ndarray, weights: np.ndarray | None) -> float:
     """Sum of the squared rows of `diff` ([0, 1] units) in 8-bit units, row i counted
     weights[i] times."""
     diff = diff * 255.0
-    squared = np.einsum("ij,ij->i", diff, diff)
-    return float(squared.sum() if weights is None else squared @ weights)
+    return _total(np.einsum("ij,ij->i", diff, diff), weights)
+
+
+def _total(per_row: np.ndarray, weights: np.ndarray | None) -> float:
+    """The sum of a per-row value over pixels, row i standing for weights[i] pixels."""
+    return float(per_row.sum() if weights is None else per_row @ weights)
 
 
 def mae_8bit(
@@ -40,9 +44,8 @@ def mae_8bit(
     """Mean absolute error over pixels and channels, in 8-bit units; `weights` counts the
     pixels each row stands for (default one)."""
     absolute = np.abs(features - palette[labels]).sum(axis=1) * 255.0
-    total = absolute.sum() if weights is None else absolute @ weights
     n_pixels = len(features) if weights is None else weights.sum()
-    return float(total / (3 * n_pixels))
+    return _total(absolute, weights) / (3 * n_pixels)
 
 
 #: SSIM as Wang et al. (2004) define it: a Gaussian window of standard deviation 1.5 (11 x 11
@@ -60,8 +63,8 @@ def ssim_8bit(original: np.ndarray, shown: np.ndarray) -> float:
         return math.nan
     return float(
         structural_similarity(
-            original.astype(np.float64),
-            shown.astype(np.float64),
+            np.asarray(original, dtype=np.float64),  # no copy of an image already in float
+            np.asarray(shown, dtype=np.float64),
             data_range=255.0,
             channel_axis=-1,
             gaussian_weights=True,
