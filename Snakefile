@@ -1,9 +1,12 @@
-# K-means colour quantization in Python (scikit-learn) and R (stats::kmeans), cross-validated.
+# K-means colour quantization with every implementation of kmquant.implementations (scikit-learn,
+# SciPy, OpenCV and faiss in Python; stats::kmeans and amap::Kmeans in R), cross-validated.
 # The study in six stages, each in its own file under workflow/rules/:
 #   load        each image's pixels (rejected images listed, never fatal), the images table
-#   fit         the shared initial centres, one fit per (language, mode, image, K, seed), PNGs
+#   fit         the shared initial centres, one fit per (implementation, mode, image, K, seed),
+#               PNGs
 #   reference   the quantizers people use (pngquant, libimagequant, Pillow) on the same pixels
-#   compare     every Python/R pair, difference images, convergence traces, the result tables
+#   compare     every pair of implementations, the headline pair's difference images and
+#               convergence traces, the result tables
 #   figures     the paper figures, the offline explorer, the front page of the report
 #   provenance  versions and the sha256 manifest of every reproducible result
 # Each rule calls one subcommand of the kmquant package (`python -m kmquant --help`); the

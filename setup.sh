@@ -19,7 +19,10 @@ apt_install() {
 
 # R from Debian's packages, only if missing; testthat only for the tests.
 command -v Rscript >/dev/null 2>&1 || apt_install r-base-core r-base-dev
-if [ "$action" = test ] && ! Rscript -e 'quit(status = !requireNamespace("testthat", quietly = TRUE))' >/dev/null 2>&1; then
+r_has() { Rscript -e "quit(status = !requireNamespace('$1', quietly = TRUE))" >/dev/null 2>&1; }
+# amap, whose amap::Kmeans is one of the study's K-means implementations.
+r_has amap || apt_install r-cran-amap
+if [ "$action" = test ] && ! r_has testthat; then
   apt_install r-cran-testthat
 fi
 # pngquant, one of the reference quantizers, run as the command-line tool its users run.

@@ -1,9 +1,10 @@
 """Our compression of a 12-megapixel photo at K = 256 (`kmquant compress`: load, fit on the
-sample, label every pixel, write the indexed PNG), per language, against `pngquant --nofs 256`
-on the same image: time ratio, PSNR difference and file sizes. Prints ratios measured in this
-one run.
+sample, label every pixel, write the indexed PNG), per implementation, against
+`pngquant --nofs 256` on the same image: time ratio, PSNR difference and file sizes. Prints
+ratios measured in this one run.
 
     python benchmarks/pngquant.py [--megapixels 12] [--k 256] [--fit-max-pixels 300000 100000]
+                                  [--impl python faiss ...]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PIL import Image
 
 from common import camera_photo, kmquant, measure
 from kmquant import metrics
+from kmquant.implementations import IMPLEMENTATIONS
 
 
 def psnr_db(original: Path, compressed: Path) -> float:
@@ -42,6 +44,8 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=256)
     parser.add_argument("--fit-max-pixels", type=int, nargs="+", default=[300_000, 100_000],
                         help="fit sample sizes (300 000 is the study's default)")  # fmt: skip
+    names = list(IMPLEMENTATIONS)
+    parser.add_argument("--impl", nargs="+", choices=names, default=names, help="(all)")
     args = parser.parse_args()
     if shutil.which("pngquant") is None:
         raise SystemExit("pngquant is missing: apt-get install pngquant")
@@ -57,7 +61,7 @@ def main() -> None:
         print(f"{args.megapixels:g} MP, K = {args.k}")
         print(f"pngquant --nofs {args.k}: {baseline:.1f} s, PSNR {baseline_psnr:.2f} dB, "
               f"{quant.stat().st_size / 1e6:.2f} MB")  # fmt: skip
-        for impl, sample in itertools.product(("python", "r"), args.fit_max_pixels):
+        for impl, sample in itertools.product(args.impl, args.fit_max_pixels):
             png = work / f"{impl}_{sample}.png"
             seconds = ours(photo, png, impl, args.k, sample)
             psnr = psnr_db(photo, png)

@@ -14,11 +14,11 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 DOCS = Path(__file__).resolve().parent
-VIEW = "#image=china&mode=matched&k=64&seed=0"
+VIEW = "#image=china&mode=matched&k=64&seed=0&a=python&b=opencv"
 
 
 def main(results: Path) -> None:
-    for figure in ("rate_distortion", "agreement"):
+    for figure in ("rate_distortion", "matrix"):
         shutil.copyfile(results / "figures" / f"{figure}.png", DOCS / f"{figure}.png")
     with sync_playwright() as driver:
         browser = driver.chromium.launch(

@@ -1,30 +1,14 @@
-# The R side of every fit: stats::kmeans, called from Python through rpy2
-# (docs/design.md, "Modes").
+# The R side of every R fit: stats::kmeans and amap::Kmeans, called from Python through rpy2
+# (python/kmquant/backends/r_kmeans.py; docs/design.md, "Implementations").
 # Warnings and errors are returned with the fit, never raised, so that one failing fit
 # becomes a row in the results instead of stopping the study.
 
-kmquant_fit <- function(x, centers, iter_max, algorithm, seed = NULL) {
+# Runs `fit` (a function returning the fit's fields), collecting its warnings and an error.
+kmquant_run <- function(fit) {
   warnings <- character(0)
   start <- proc.time()[["elapsed"]]
   result <- withCallingHandlers(
-    tryCatch(
-      {
-        if (!is.null(seed)) set.seed(seed)
-        fit <- stats::kmeans(x, centers = centers, iter.max = iter_max,
-                             nstart = 1L, algorithm = algorithm)
-        ifault <- if (is.null(fit$ifault)) 0L else fit$ifault
-        list(
-          status = "ok",
-          centers = unname(fit$centers),
-          cluster = unname(fit$cluster),
-          iter = fit$iter,
-          ifault = ifault,
-          # ifault 2: no convergence within iter.max; 4: Quick-TRANSfer steps exceeded.
-          converged = fit$iter <= iter_max && !(ifault %in% c(2L, 4L))
-        )
-      },
-      error = function(e) list(status = "error", message = conditionMessage(e))
-    ),
+    tryCatch(fit(), error = function(e) list(status = "error", message = conditionMessage(e))),
     warning = function(w) {
       warnings <<- c(warnings, conditionMessage(w))
       invokeRestart("muffleWarning")
@@ -35,12 +19,52 @@ kmquant_fit <- function(x, centers, iter_max, algorithm, seed = NULL) {
   result
 }
 
+kmquant_stats <- function(x, centers, iter_max, algorithm, seed = NULL) {
+  kmquant_run(function() {
+    if (!is.null(seed)) set.seed(seed)
+    fit <- stats::kmeans(x, centers = centers, iter.max = iter_max,
+                         nstart = 1L, algorithm = algorithm)
+    ifault <- if (is.null(fit$ifault)) 0L else fit$ifault
+    list(
+      status = "ok",
+      centers = unname(fit$centers),
+      cluster = unname(fit$cluster),
+      iter = fit$iter,
+      ifault = ifault,
+      # ifault 2: no convergence within iter.max; 4: Quick-TRANSfer steps exceeded.
+      converged = fit$iter <= iter_max && !(ifault %in% c(2L, 4L))
+    )
+  })
+}
+
 # Lloyd from given centres; R reports iter.max + 1 iterations when it did not converge.
-kmquant_fit_lloyd <- function(x, centers, iter_max) {
-  kmquant_fit(x, centers, iter_max, "Lloyd")
+kmquant_stats_shared <- function(x, centers, iter_max) {
+  kmquant_stats(x, centers, iter_max, "Lloyd")
 }
 
 # R's defaults: Hartigan-Wong from k random rows after set.seed(seed).
-kmquant_fit_native <- function(x, k, seed, iter_max) {
-  kmquant_fit(x, k, iter_max, "Hartigan-Wong", seed)
+kmquant_stats_native <- function(x, k, seed, iter_max) {
+  kmquant_stats(x, k, iter_max, "Hartigan-Wong", seed)
+}
+
+# amap::Kmeans (Lloyd) returns no iteration count: it warns "did not converge in N
+# iterations" instead, so a fit without that warning converged.
+kmquant_amap <- function(x, centers, iter_max, seed = NULL) {
+  result <- kmquant_run(function() {
+    if (!is.null(seed)) set.seed(seed)
+    fit <- amap::Kmeans(x, centers = centers, iter.max = iter_max, nstart = 1L,
+                        method = "euclidean")
+    list(status = "ok", centers = unname(fit$centers), cluster = unname(fit$cluster))
+  })
+  result$converged <- !any(grepl("did not converge", result$warnings, fixed = TRUE))
+  result
+}
+
+kmquant_amap_shared <- function(x, centers, iter_max) {
+  kmquant_amap(x, centers, iter_max)
+}
+
+# amap's own start: k random rows (distinct rows where the draw repeats one).
+kmquant_amap_native <- function(x, k, seed, iter_max) {
+  kmquant_amap(x, k, iter_max, seed)
 }

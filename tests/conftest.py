@@ -33,6 +33,30 @@ REPRODUCIBLE = (
 )
 
 
+#: Points with continuous values (no exact ties between centres) and four of them as a start.
+_RNG = np.random.default_rng(5)
+X = _RNG.random((400, 3))  # continuous values: no exact ties between centres
+INIT = X[[3, 50, 120, 300]].copy()
+#: Points along a line with every initial centre crowded at one end: Lloyd needs 113
+#: iterations here, more than OpenCV's cap of 100.
+_T = np.sort(np.random.default_rng(0).random(500))
+SLOW = np.stack([_T, 0.5 * _T, 1 - _T], axis=1)
+SLOW_INIT = SLOW[:16].copy()
+
+
+def reference_lloyd(x: np.ndarray, centres: np.ndarray, max_iter: int) -> tuple[np.ndarray, int]:
+    """Textbook Lloyd: assign, move, stop at the first pass that changes no label (that
+    pass counts as an iteration)."""
+    labels = np.full(len(x), -1)
+    for iteration in range(1, max_iter + 1):
+        new = np.argmin(((x[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
+        if np.array_equal(new, labels):
+            return labels, iteration
+        labels = new
+        centres = np.array([x[labels == j].mean(axis=0) for j in range(len(centres))])
+    return labels, max_iter
+
+
 def five_colour_image(height: int = 20, width: int = 30) -> np.ndarray:
     rng = np.random.default_rng(1)
     return FIVE_COLOURS[rng.integers(0, 5, (height, width))]

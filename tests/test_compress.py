@@ -12,13 +12,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from kmquant.implementations import HEADLINE, IMPLEMENTATIONS
+
 
 def compress(image: Path, out: Path, *options: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "kmquant", "compress", str(image), str(out), *options]
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 
-@pytest.mark.parametrize("impl", ["python", "r"])
+@pytest.mark.parametrize(
+    "impl",
+    # The headline pair in the quick tier, every other implementation with the slow tests.
+    [impl if impl in HEADLINE else pytest.param(impl, marks=pytest.mark.slow)
+     for impl in IMPLEMENTATIONS],
+)  # fmt: skip
 def test_compress_writes_the_native_png_the_study_writes(
     tiny_run: Path, tmp_path: Path, impl: str
 ) -> None:

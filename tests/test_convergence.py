@@ -1,4 +1,4 @@
-"""Stepped Lloyd trajectories in both languages end where the single full run ends."""
+"""Stepped Lloyd trajectories of the headline pair end where the single full run ends."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from conftest import small_photo
-from kmquant import fit_python, fit_r, initial, pixels
+from kmquant import initial, pixels
 from kmquant.convergence import step_through
+from kmquant.implementations import HEADLINE, call
 
 
 @pytest.fixture(scope="module")
@@ -16,11 +17,11 @@ def photo() -> pixels.Pixels:
     return pixels.Pixels(rgb, 255, np.arange(64 * 40))
 
 
-@pytest.mark.parametrize("module", [fit_python, fit_r], ids=["python", "r"])
-def test_stepped_run_ends_where_the_full_run_ends(photo: pixels.Pixels, module) -> None:
+@pytest.mark.parametrize("impl", HEADLINE)
+def test_stepped_run_ends_where_the_full_run_ends(photo: pixels.Pixels, impl: str) -> None:
     init = initial.initial_centres(photo, 6, seed=0, off_lattice=True)
-    full = module.fit_lloyd(photo.fit_features(), init, 300)
-    trace = step_through(module.fit_lloyd, photo, init, 300)
+    full = call(impl, "fit_shared", photo.fit_features(), init, 300, 1)
+    trace = step_through(impl, photo, init, 300)
     assert trace.converged and full.converged
     np.testing.assert_allclose(trace.centres[-1], full.centres, atol=1e-12, rtol=0)
     # one entry for the start and one per iteration that moved the centres
@@ -30,8 +31,7 @@ def test_stepped_run_ends_where_the_full_run_ends(photo: pixels.Pixels, module) 
 
 def test_both_languages_agree_at_every_iteration(photo: pixels.Pixels) -> None:
     init = initial.initial_centres(photo, 6, seed=0, off_lattice=True)
-    python = step_through(fit_python.fit_lloyd, photo, init, 300)
-    r = step_through(fit_r.fit_lloyd, photo, init, 300)
+    python, r = (step_through(impl, photo, init, 300) for impl in HEADLINE)
     assert python.centres.shape == r.centres.shape
     assert np.abs(python.centres - r.centres).max() < 1e-12
     np.testing.assert_allclose(python.sse, r.sse, rtol=1e-12)
@@ -40,14 +40,14 @@ def test_both_languages_agree_at_every_iteration(photo: pixels.Pixels) -> None:
 def test_an_r_error_ends_the_trajectory(photo: pixels.Pixels) -> None:
     init = initial.initial_centres(photo, 3, seed=0, off_lattice=True)
     init = np.vstack([init, init[:1]])  # duplicated centres: R stops at the first step
-    trace = step_through(fit_r.fit_lloyd, photo, init, 300)
+    trace = step_through("r", photo, init, 300)
     assert trace.error == "initial centers are not distinct"
     assert len(trace.centres) == 1 and not trace.converged
 
 
 def test_the_sse_of_every_iteration_is_the_per_pixel_sum(photo: pixels.Pixels) -> None:
     init = initial.initial_centres(photo, 6, seed=0, off_lattice=True)
-    trace = step_through(fit_python.fit_lloyd, photo, init, 300)
+    trace = step_through("python", photo, init, 300)
     x = photo.features()
     for centres, sse in zip(trace.centres, trace.sse, strict=True):
         d2 = ((x[:, None, :] - centres[None]) ** 2).sum(axis=2) * 255.0**2
@@ -60,11 +60,11 @@ def test_a_traced_pair_is_checked_against_each_language_s_full_run(photo: pixels
     init = initial.initial_centres(photo, 4, 0, off_lattice=True)
     fulls = {
         impl: fitting.fit_image(photo, fitting.Task("photo", impl, "matched", 4, 0), 300, 1, init)
-        for impl in ("python", "r")
+        for impl in HEADLINE
     }
     ident, trajectories, checks = convergence.trace_pair(photo, init, fulls, 300)
     assert ident == {"image": "photo", "k_requested": 4, "k_effective": 4, "seed": 0}
-    assert set(trajectories) == set(checks) == {"python", "r"}
+    assert set(trajectories) == set(checks) == set(HEADLINE)
     for impl, check in checks.items():
         assert check["ends_equal"], impl
         # every iteration that moved the centres; the full run also counts the final pass

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from kmquant import explorer
+from kmquant.images import amplified_difference
+from kmquant.implementations import IMPLEMENTATIONS
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium")
@@ -56,11 +60,12 @@ def fit_row(run: Path, impl: str, mode: str, image: str, k: int) -> dict[str, st
     return row
 
 
-def pair_row(run: Path, mode: str, image: str, k: int) -> dict[str, str]:
+def pair_row(run: Path, mode: str, image: str, k: int, a: str, b: str) -> dict[str, str]:
     (row,) = [
         r
         for r in rows(run / "results" / "tables" / "agreement.csv")
-        if (r["mode"], r["image"], r["k_requested"], r["seed"]) == (mode, image, str(k), "0")
+        if (r["mode"], r["image"], r["k_requested"], r["seed"], r["impl_a"], r["impl_b"])
+        == (mode, image, str(k), "0", a, b)
     ]
     return row
 
@@ -76,7 +81,7 @@ def shown_images(page: object) -> dict[str, tuple[str, int]]:
     """Each panel's image source and the width it decoded to (0: failed to load)."""
     page.wait_for_function("() => [...document.images].every((img) => img.hidden || img.complete)")
     shown = page.evaluate(
-        """() => Object.fromEntries(["original", "python", "r", "difference", "reference"]
+        """() => Object.fromEntries(["original", "a", "b", "reference"]
                                    .map((name) => {
                const img = document.getElementById(`img-${name}`);
                return [name, [img.getAttribute("src"), img.naturalWidth]];
@@ -89,23 +94,25 @@ def shown_metric(page: object, impl: str, field: str) -> float:
     return float(page.text_content(f'#metrics td[data-impl="{impl}"][data-field="{field}"]'))
 
 
-def check_view(page: object, run: Path, image: str, mode: str, k: int, width: int) -> None:
+def check_view(
+    page: object, run: Path, image: str, mode: str, k: int, width: int,
+    a: str = "python", b: str = "r",
+) -> None:  # fmt: skip
     """What the page shows is the run's PNGs, palettes, metrics and verdict for this choice."""
     assert page.text_content("#k-value") == f"K = {k}"
     images = shown_images(page)
     assert images["original"] == (f"../images/original/{image}.png", width)
-    for impl in ("python", "r"):
-        assert images[impl] == (f"../images/{impl}/{mode}/{image}/k{k}_s0.png", width)
+    for side, impl in (("a", a), ("b", b)):
+        assert images[side] == (f"../images/{impl}/{mode}/{image}/k{k}_s0.png", width)
         png = run / "results" / "images" / impl / mode / image / f"k{k}_s0.png"
-        swatches = page.locator(f"#palette-{impl} .swatch").all_text_contents()
+        swatches = page.locator(f"#palette-{side} .swatch").all_text_contents()
         assert sorted(swatches) == sorted(png_palette(png))
         expected = fit_row(run, impl, mode, image, k)
-        for field in ("psnr_db", "sse", "n_iter", "mean_ciede2000", "indexed_png_bytes"):
+        for field in ("psnr_db", "sse", "mean_ciede2000", "indexed_png_bytes"):
             assert shown_metric(page, impl, field) == pytest.approx(
                 float(expected[field]), rel=1e-5
             ), field
-    assert images["difference"] == (f"../images/difference/{mode}/{image}/k{k}_s0.png", width)
-    pair = pair_row(run, mode, image, k)
+    pair = pair_row(run, mode, image, k, *sorted((a, b), key=list(IMPLEMENTATIONS).index))
     assert page.get_attribute("#verdict", "data-verdict") == pair["verdict"]
     assert page.text_content('#agreement td[data-field="verdict"]') == pair["verdict"]
     ari = page.text_content('#agreement td[data-field="adjusted_rand_index"]')
@@ -123,7 +130,9 @@ def check_view(page: object, run: Path, image: str, mode: str, k: int, width: in
         ), field
     assert shown_metric(page, "reference", "k_effective") == float(expected["n_colours"])
     assert page.text_content("#cap-reference").startswith(expected["version"])
-    assert page.url.endswith(f"#image={image}&mode={mode}&k={k}&seed=0&reference=pngquant")
+    assert page.url.endswith(
+        f"#image={image}&mode={mode}&k={k}&seed=0&a={a}&b={b}&reference=pngquant"
+    )
 
 
 def test_explorer_follows_the_slider_image_and_mode(
@@ -139,20 +148,20 @@ def test_explorer_follows_the_slider_image_and_mode(
     page.keyboard.press("ArrowRight")  # the slider, moved as a person would
     check_view(page, tiny_run, "photo", "matched", 8, width=48)
     # Matched, identical fits: the same colours in the same order on both rows.
-    python = page.locator("#palette-python .swatch").all_text_contents()
-    assert python == page.locator("#palette-r .swatch").all_text_contents()
+    python = page.locator("#palette-a .swatch").all_text_contents()
+    assert python == page.locator("#palette-b .swatch").all_text_contents()
     assert python == png_palette(
         tiny_run / "results" / "images" / "python" / "matched" / "photo" / "k8_s0.png"
     )
 
-    assert page.locator("#palette-r .differs").count() == 0
+    assert page.locator("#palette-b .differs").count() == 0
 
     page.select_option("#mode", "native")
     check_view(page, tiny_run, "photo", "native", 8, width=48)
-    python = page.locator("#palette-python .swatch").all_text_contents()
-    r = page.locator("#palette-r .swatch").all_text_contents()
+    python = page.locator("#palette-a .swatch").all_text_contents()
+    r = page.locator("#palette-b .swatch").all_text_contents()
     differing = [j for j, (a, b) in enumerate(zip(python, r, strict=True)) if a != b]
-    outlined = page.locator("#palette-r .swatch").evaluate_all(
+    outlined = page.locator("#palette-b .swatch").evaluate_all(
         "(cells) => cells.flatMap((cell, j) => cell.classList.contains('differs') ? [j] : [])"
     )
     assert differing and outlined == differing
@@ -164,8 +173,8 @@ def test_explorer_follows_the_slider_image_and_mode(
 
 def test_a_link_with_a_choice_opens_on_that_choice(tiny_run: Path, page: object) -> None:
     html = tiny_run / "results" / "report" / "explorer.html"
-    page.goto(html.as_uri() + "#image=photo&mode=native&k=8&seed=0")
-    check_view(page, tiny_run, "photo", "native", 8, width=48)
+    page.goto(html.as_uri() + "#image=photo&mode=native&k=8&seed=0&a=faiss&b=elkan")
+    check_view(page, tiny_run, "photo", "native", 8, width=48, a="faiss", b="elkan")
 
 
 def test_the_reference_beside_them_is_chosen_or_left_out(tiny_run: Path, page: object) -> None:
@@ -179,7 +188,7 @@ def test_the_reference_beside_them_is_chosen_or_left_out(tiny_run: Path, page: o
     page.select_option("#reference", "")
     assert page.is_hidden("figure.reference")
     assert page.locator('#metrics td[data-impl="reference"]').count() == 0
-    assert page.url.endswith("#image=photo&mode=native&k=8&seed=0")
+    assert page.url.endswith("#image=photo&mode=native&k=8&seed=0&a=python&b=r")
 
 
 def test_what_a_byte_buys_shows_the_figure_and_each_methods_k_per_target(
@@ -195,7 +204,8 @@ def test_what_a_byte_buys_shows_the_figure_and_each_methods_k_per_target(
     assert source == "../figures/rate_distortion.png" and width > 0
     expected = [r for r in rows(tiny_run / "results" / "tables" / "k_for_quality.csv")
                 if r["image"] == "photo"]  # fmt: skip
-    assert len(expected) == 7 * 8  # Python, R and five quantizers, at eight default targets
+    # every implementation and the five quantizers, at eight default targets
+    assert len(expected) == (len(IMPLEMENTATIONS) + 5) * 8
     for row in expected:
         target = float(row["target"])
         key = f"{row['metric']}|{int(target) if target.is_integer() else target}"
@@ -216,15 +226,61 @@ def test_a_failed_fit_is_shown_with_its_message(
     view = data["views"]["photo|matched|8|0"]
     view["fits"]["r"] |= {"status": "error", "message": "initial centers are not distinct",
                           "png": None, "palette": None}  # fmt: skip
-    view["pair"] |= {"verdict": "failed", "message": "r failed: initial centers are not distinct"}
-    view["difference"] = None
+    failure = "r failed: initial centers are not distinct"
+    view["pairs"]["python|r"] |= {"verdict": "failed", "match": None, "message": failure}
     page_path = tmp_path / "explorer.html"
     page_path.write_text(explorer.render(data), encoding="utf-8")
     page.goto(page_path.as_uri() + "#image=photo&mode=matched&k=8&seed=0")
-    assert page.is_hidden("#img-r") and page.is_hidden("#img-difference")
-    assert "initial centers are not distinct" in page.text_content("figure.r .missing")
-    assert page.text_content("#palette-r").endswith("initial centers are not distinct")
+    assert page.is_hidden("#img-b") and page.is_hidden("#blend")
+    assert "initial centers are not distinct" in page.text_content("figure.b .missing")
+    assert page.text_content("#palette-b").endswith("initial centers are not distinct")
     assert page.text_content("#verdict") == (
-        "Verdict: failed. r failed: initial centers are not distinct"
+        "Python (scikit-learn) and R (stats::kmeans): failed. "
+        "r failed: initial centers are not distinct"
     )
-    assert shown_images(page)["python"][1] == 48
+    assert shown_images(page)["a"][1] == 48
+
+
+def blended_difference(page: object) -> np.ndarray:
+    """The difference panel as the browser draws it, at the PNGs' own size, as RGB pixels."""
+    page.add_style_tag(content="figure.difference img { width: auto; } .blend { position: fixed;"
+                       " top: 0; left: 0; z-index: 9; width: max-content; }")  # fmt: skip
+    page.wait_for_function("() => document.getElementById('diff-b').complete")
+    shot = page.locator("#blend").screenshot()
+    with Image.open(io.BytesIO(shot)) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def test_the_browser_draws_the_difference_of_any_pair_as_the_study_computes_it(
+    tiny_run: Path, page: object
+) -> None:
+    """The headline pair's difference, blended by the browser, is the study's own difference
+    PNG pixel for pixel; any other pair is drawn from its two PNGs the same way."""
+    results = tiny_run / "results"
+    html = results / "report" / "explorer.html"
+    page.set_viewport_size({"width": 1300, "height": 900})
+    page.goto(html.as_uri() + "#image=photo&mode=native&k=8&seed=0&a=python&b=r")
+    stored = np.asarray(Image.open(results / "images" / "difference" / "native" / "photo" /
+                                   "k8_s0.png").convert("RGB"))  # fmt: skip
+    assert stored.any()  # the native fits differ: a real difference to draw
+    np.testing.assert_array_equal(blended_difference(page), stored)
+    page.goto(html.as_uri() + "#image=photo&mode=native&k=8&seed=0&a=faiss&b=opencv")
+    page.reload()
+    pngs = [np.asarray(Image.open(results / "images" / impl / "native" / "photo" / "k8_s0.png")
+                       .convert("RGB")) for impl in ("faiss", "opencv")]  # fmt: skip
+    np.testing.assert_array_equal(blended_difference(page), amplified_difference(*pngs))
+
+
+def test_the_matrix_shows_every_pair_and_a_click_shows_it(tiny_run: Path, page: object) -> None:
+    html = tiny_run / "results" / "report" / "explorer.html"
+    page.goto(html.as_uri() + "#image=photo&mode=matched&k=8&seed=0")
+    cells = page.locator("#matrix td.pair")
+    n = len(IMPLEMENTATIONS)
+    assert cells.count() == n * (n - 1)
+    cell = page.locator('#matrix td.pair[data-a="opencv"][data-b="scipy"]')
+    row = pair_row(tiny_run, "matched", "photo", 8, "scipy", "opencv")
+    assert cell.get_attribute("data-verdict") == row["verdict"]
+    assert float(cell.text_content()) == pytest.approx(float(row["share_equal_labels"]))
+    cell.click()
+    assert (page.input_value("#a"), page.input_value("#b")) == ("opencv", "scipy")
+    check_view(page, tiny_run, "photo", "matched", 8, width=48, a="opencv", b="scipy")

@@ -16,10 +16,8 @@ def test_metric_figures_mark_warned_and_failed_fits(tmp_path) -> None:
             ("r", 2, "ok", 10.0), ("r", 4, "error", None),
         ]
     ]  # fmt: skip
-    paths = figures.metric_panels(
-        pd.DataFrame(rows), [("sse", "SSE", "SSE", True)], "test", tmp_path / "m"
-    )
-    svg = paths[1].read_text()
+    figure = figures.metric_panels(pd.DataFrame(rows), [("sse", "SSE", "SSE", True)], "test")
+    svg = figures.save(figure, tmp_path / "m")[1].read_text()
     assert "fit warned (see fits.csv)" in svg
     assert "fit failed (no value)" in svg
 

@@ -1,4 +1,6 @@
-"""Both fits on small data: scikit-learn and R (really run, through rpy2 and r/kmquant.R)."""
+"""Fits on small data: the headline pair, scikit-learn and R (really run, through rpy2 and
+r/kmquant.R), and what the study makes of any implementation's fit. Every implementation's
+conformance to the registry is in test_implementations.py."""
 
 from __future__ import annotations
 
@@ -10,53 +12,41 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, five_colour_image, small_photo
-from kmquant import fit_python, fit_r, fitting, pixels
+from conftest import INIT, ROOT, SLOW, X, five_colour_image, reference_lloyd, small_photo
+from kmquant import fitting, pixels
+from kmquant.implementations import IMPLEMENTATIONS, call
 from kmquant.modes import MODES
 
 RNG = np.random.default_rng(5)
-X = RNG.random((400, 3))  # continuous values: no exact ties between centres
-INIT = X[[3, 50, 120, 300]].copy()
 
 
-def reference_lloyd(x: np.ndarray, centres: np.ndarray, max_iter: int) -> tuple[np.ndarray, int]:
-    """Textbook Lloyd: assign, move, stop at the first pass that changes no label (that
-    pass counts as an iteration, as in both libraries)."""
-    labels = np.full(len(x), -1)
-    for iteration in range(1, max_iter + 1):
-        new = np.argmin(((x[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
-        if np.array_equal(new, labels):
-            return labels, iteration
-        labels = new
-        centres = np.array([x[labels == j].mean(axis=0) for j in range(len(centres))])
-    return labels, max_iter
+def fit_lloyd(impl: str, x: np.ndarray, init: np.ndarray, max_iter: int) -> fitting.RawFit:
+    return call(impl, "fit_shared", x, init, max_iter, 1)
 
 
-def test_python_matched_is_textbook_lloyd() -> None:
-    labels, n_iter = reference_lloyd(X, INIT, 300)
-    fit = fit_python.fit_lloyd(X, INIT, 300)
-    np.testing.assert_array_equal(fit.labels, labels)
-    assert fit.converged
-    assert fit.n_iter == n_iter
+def fit_native(impl: str, x: np.ndarray, k: int, seed: int, max_iter: int) -> fitting.RawFit:
+    return call(impl, "fit_native", x, k, seed, max_iter, 1)
 
 
 def test_r_matched_is_identical_to_python_matched() -> None:
-    python, r = fit_python.fit_lloyd(X, INIT, 300), fit_r.fit_lloyd(X, INIT, 300)
+    python, r = fit_lloyd("python", X, INIT, 300), fit_lloyd("r", X, INIT, 300)
     np.testing.assert_array_equal(r.labels, python.labels)
     np.testing.assert_allclose(r.centres, python.centres, atol=1e-12, rtol=0)
     assert (r.n_iter, r.converged) == (python.n_iter, python.converged)
 
 
-@pytest.mark.parametrize("module", [fit_python, fit_r], ids=["python", "r"])
-def test_converged_means_the_last_allowed_pass_changed_no_label(module) -> None:
-    """Converged is each library's own signal that its labels stopped changing, the same in
-    both: a run whose last allowed iteration is the one that finds no change has converged,
-    one stopped an iteration earlier has not."""
+@pytest.mark.parametrize(
+    "impl", [name for name, entry in IMPLEMENTATIONS.items() if entry.counts == "labels"]
+)
+def test_converged_means_the_last_allowed_pass_changed_no_label(impl: str) -> None:
+    """Converged is each library's own signal that its labels stopped changing: a run whose
+    last allowed iteration is the one that finds no change has converged, one stopped an
+    iteration earlier has not."""
     _, n_iter = reference_lloyd(X, INIT, 300)
     assert n_iter > 2
-    at_limit = module.fit_lloyd(X, INIT, n_iter)
+    at_limit = fit_lloyd(impl, X, INIT, n_iter)
     assert (at_limit.n_iter, at_limit.converged) == (n_iter, True)
-    cut_short = module.fit_lloyd(X, INIT, n_iter - 1)
+    cut_short = fit_lloyd(impl, X, INIT, n_iter - 1)
     assert (cut_short.n_iter, cut_short.converged) == (n_iter - 1, False)
 
 
@@ -71,20 +61,20 @@ def test_r_native_is_what_bare_rscript_computes(tmp_path: Path) -> None:
     )
     subprocess.run(["Rscript", "-e", script], check=True, capture_output=True)
     expected = np.fromfile(tmp_path / "c.bin").reshape(3, 4).T
-    fit = fit_r.fit_native(X, 4, 9, 300)
+    fit = fit_native("r", X, 4, 9, 300)
     np.testing.assert_array_equal(fit.centres, expected)
     assert fit.converged and fit.error is None
 
 
 def test_r_error_becomes_a_status() -> None:
     duplicated = np.vstack([INIT, INIT[:1]])
-    fit = fit_r.fit_lloyd(X, duplicated, 300)
+    fit = fit_lloyd("r", X, duplicated, 300)
     assert fit.centres is None
     assert fit.error == "initial centers are not distinct"
 
 
 def test_r_warning_is_recorded_and_marks_no_convergence() -> None:
-    fit = fit_r.fit_lloyd(X, INIT, 1)
+    fit = fit_lloyd("r", X, INIT, 1)
     assert fit.warnings == ["did not converge in 1 iteration"]
     assert not fit.converged
     assert fit.n_iter == 1
@@ -92,18 +82,42 @@ def test_r_warning_is_recorded_and_marks_no_convergence() -> None:
     assert (status, message) == ("warning", "did not converge in 1 iteration")
 
 
-def test_r_lloyd_records_an_emptied_cluster() -> None:
+@pytest.mark.parametrize("impl", ["r", "amap"])
+def test_r_lloyd_records_an_emptied_cluster(impl: str) -> None:
     # A centre far from every point loses all its points in the first assignment.
     init = np.vstack([INIT[:3], [[5.0, 5.0, 5.0]]])
-    fit = fit_r.fit_lloyd(X, init, 300)
+    fit = fit_lloyd(impl, X, init, 300)
     assert "empty cluster" in "; ".join(fit.warnings)
     assert np.isnan(fit.centres[3]).all()
+
+
+def test_amap_warns_instead_of_counting_iterations() -> None:
+    """amap::Kmeans returns no iteration count; stopped at iter.max it says so in a warning,
+    which marks the fit as not converged."""
+    fit = fit_lloyd("amap", X, INIT, 1)
+    assert fit.n_iter is None
+    assert fit.warnings == ["did not converge in 1 iterations"]
+    assert not fit.converged
+
+
+def test_an_iteration_cap_below_max_iter_is_a_recorded_warning() -> None:
+    """OpenCV stops after 100 iterations whatever it is asked: a fit not converged by then
+    says so in its record."""
+    rgb = (SLOW * 65535).round().astype(np.uint16).reshape(20, 25, 3)
+    px = pixels.Pixels(rgb, 65535, np.arange(500))
+    task = fitting.Task("line", "opencv", "matched", 16, 0)
+    result = fitting.fit_image(px, task, 300, 1, px.fit_features()[:16].copy())
+    assert result.meta["status"] == "warning"
+    assert result.meta["message"] == (
+        "not converged within 100 iterations, the most that OpenCV's cv2.kmeans runs "
+        "(max_iter 300 was asked)"
+    )
 
 
 def test_sampled_fit_labels_every_pixel_with_its_nearest_centre() -> None:
     rgb = RNG.integers(0, 256, (10, 20, 3), dtype=np.uint8)
     px = pixels.Pixels(rgb, 255, pixels.fit_sample(200, 50, 0))
-    raw = fit_python.fit_lloyd(px.fit_features(), px.fit_features()[:3], 300)
+    raw = fit_lloyd("python", px.fit_features(), px.fit_features()[:3], 300)
     result = fitting.complete(raw, px, {"image": "x"})
     x = px.features()
     brute = np.argmin(((x[:, None, :] - result.centres[None]) ** 2).sum(axis=2), axis=1)
@@ -123,6 +137,25 @@ def test_failed_fit_is_completed_as_an_error_record(tmp_path: Path) -> None:
     assert not back.ok
     assert back.meta["message"] == "e; w"
     assert back.centres.shape == (0, 3)
+
+
+@pytest.mark.parametrize("impl", list(IMPLEMENTATIONS))
+@pytest.mark.parametrize("mode", list(MODES))
+def test_every_implementation_runs_k_above_distinct_colours_with_k_effective(
+    impl: str, mode: str
+) -> None:
+    """Five colours, K = 8: every implementation runs with K = 5; from a shared start (five
+    distinct colours) every one is lossless, and its own start never fails the fit."""
+    from kmquant.initial import initial_centres
+
+    px = pixels.Pixels(five_colour_image(), 255, np.arange(600))
+    shared = MODES[mode].shared_start
+    init = initial_centres(px, 8, 0, MODES[mode].off_lattice) if shared else None
+    meta = fitting.fit_image(px, fitting.Task("five", impl, mode, 8, 0), 300, 1, init).meta
+    assert (meta["k_requested"], meta["k_effective"]) == (8, 5)
+    assert meta["status"] != "error"
+    if shared:
+        assert meta["status"] == "ok" and meta["sse"] == 0.0
 
 
 @pytest.mark.parametrize("impl", ["python", "r"])
@@ -150,13 +183,13 @@ def test_k_above_distinct_colours_runs_with_k_effective(
 
 def test_scikit_learn_warnings_are_recorded() -> None:
     two_colours = np.repeat(np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]), 10, axis=0)
-    fit = fit_python.fit_native(two_colours, 3, 0, 300)
+    fit = fit_native("python", two_colours, 3, 0, 300)
     assert any("distinct clusters" in w for w in fit.warnings)
     assert fitting.status_of(fit)[0] == "warning"
 
 
 def test_r_refuses_more_centres_than_distinct_points() -> None:
-    fit = fit_r.fit_native(np.repeat(X[:2], 5, axis=0), 3, 0, 300)
+    fit = fit_native("r", np.repeat(X[:2], 5, axis=0), 3, 0, 300)
     assert fit.error == "more cluster centers than distinct data points."
 
 
@@ -164,7 +197,7 @@ def test_r_quick_transfer_limit_is_a_recorded_warning() -> None:
     """Hartigan-Wong on the shipped china.jpg, K = 8, seed 2 hits R's Quick-TRANSfer limit."""
     rgb = np.asarray(Image.open(ROOT / "data" / "china.jpg").convert("RGB"))
     features = rgb.reshape(-1, 3) / 255.0
-    fit = fit_r.fit_native(features, 8, 2, 300)
+    fit = fit_native("r", features, 8, 2, 300)
     assert any(w.startswith("Quick-TRANSfer stage steps exceeded maximum") for w in fit.warnings)
     assert not fit.converged
 
@@ -195,19 +228,20 @@ def test_metrics_summed_over_distinct_colours_equal_the_per_pixel_sums(sampled: 
     rgb = RNG.integers(0, 6, (40, 50, 3), dtype=np.uint8) * 51
     n = 40 * 50
     px = pixels.Pixels(rgb, 255, pixels.fit_sample(n, 500 if sampled else n, 0))
-    raw = fit_r.fit_native(px.fit_features(), 7, 0, 300)  # Hartigan-Wong: own labels
+    raw = fit_native("r", px.fit_features(), 7, 0, 300)  # Hartigan-Wong: own labels
     result = fitting.complete(raw, px, {"image": "x"})
     expected = per_pixel_metrics(rgb, result.centres, result.labels.astype(np.int64))
     for name, value in expected.items():
         assert result.meta[name] == pytest.approx(value, rel=1e-12), name
 
 
-@pytest.mark.parametrize("impl", ["python", "r"])
+@pytest.mark.parametrize("impl", ["python", "r", pytest.param("opencv", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("mode", ["matched", "native"])
 def test_a_batch_of_seeds_is_the_same_fits_as_one_job_each(
     tmp_path: Path, impl: str, mode: str
 ) -> None:
-    """One process fitting seeds 0, 1 and 2 writes what three processes of one seed write."""
+    """One process fitting seeds 0, 1 and 2 writes what three processes of one seed write
+    (for the libraries whose generator is process-wide: R's set.seed, OpenCV's theRNG)."""
     small_photo().save(tmp_path / "photo.png")
     cli = [sys.executable, "-m", "kmquant"]
     run = {"check": True, "capture_output": True, "cwd": ROOT}
@@ -266,8 +300,8 @@ def test_an_r_trace_steps_to_where_its_full_run_ends(tmp_path: Path) -> None:
         subprocess.run([*cli, "fit", "p.npz", "--out", f"{impl}.npz", "--impl", impl, "--mode",
                         "matched", "--image", "china", "--k", "4", "--seed", "0",
                         "--max-iter", "300", "--init", "i.csv"], **run)  # fmt: skip
-    subprocess.run([*cli, "converge", "p.npz", "i.csv", "python.npz", "r.npz", "c.npz",
-                    "--max-iter", "300"], **run)  # fmt: skip
+    subprocess.run([*cli, "converge", "p.npz", "i.csv", "c.npz", "--fits", "python.npz",
+                    "r.npz", "--max-iter", "300"], **run)  # fmt: skip
     checks = {row["impl"]: row for row in convergence.table_rows(tmp_path / "c.npz")[2]}
     assert checks["r"]["stepped_iterations"] == 35  # the full run counts one more: 36
     assert checks["r"]["ends_equal"] and checks["python"]["ends_equal"]

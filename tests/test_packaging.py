@@ -60,9 +60,9 @@ def test_an_installed_wheel_fits_in_r(tmp_path: Path) -> None:
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     code = (
         "import numpy as np, kmquant\n"
-        "from kmquant import fit_r\n"
+        "from kmquant.implementations import call\n"
         "x = np.array([[0, 0, 0], [1, 0, 0], [10, 0, 0], [11, 0, 0]], dtype=float)\n"
-        "fit = fit_r.fit_lloyd(x, x[[0, 2]].copy(), 10)\n"
+        "fit = call('r', 'fit_shared', x, x[[0, 2]].copy(), 10, 1)\n"
         "print(kmquant.__file__)\n"
         "print(fit.centres[:, 0].tolist(), fit.labels.tolist(), fit.converged)\n"
     )

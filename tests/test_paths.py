@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from kmquant.figures import FIGURES
+from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.manifest import SNAKEMAKE_MARK
 from kmquant.modes import mode_seeds
 from kmquant.paths import Results
@@ -79,12 +81,12 @@ def test_a_run_writes_only_the_paths_the_map_names(tiny_run: Path) -> None:
         for k, seed in product(config["convergence_k"], config["seeds"]):
             named.add(run.convergence(image, k, seed))
     for mode, image, k, seed in grid:
-        named |= {run.fit(impl, mode, image, k, seed) for impl in ("python", "r")}
-        named |= {run.image(impl, mode, image, k, seed) for impl in ("python", "r")}
+        named |= {run.fit(impl, mode, image, k, seed) for impl in IMPLEMENTATIONS}
+        named |= {run.image(impl, mode, image, k, seed) for impl in IMPLEMENTATIONS}
         named |= {run.agreement(mode, image, k, seed), run.difference(mode, image, k, seed)}
         if mode != "native":
             named.add(run.init(mode, image, k, seed))
-    names = ["rate_distortion", "elbow", "quality", "storage", "agreement", "timing", "convergence"]
+    names = list(FIGURES)
     names += [f"{kind}_{image}" for kind in ("images", "palettes") for image in images]
     named |= {run.figure(name, ext) for name in names for ext in ("png", "svg")}
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, run_snakemake, small_photo, write_config
+from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.modes import MODES
 
 PROFILE = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
@@ -24,9 +27,23 @@ def workflow_rules() -> set[str]:
 
 
 def test_every_rule_the_profile_sizes_exists() -> None:
-    assert set(PROFILE["set-resources"]) <= workflow_rules()
-    # Every mode's fits (one rule per mode) and the convergence traces are sized.
-    assert {f"fit_{mode}" for mode in MODES} | {"convergence"} <= set(PROFILE["set-resources"])
+    rules = workflow_rules()
+    assert set(PROFILE["set-resources"]) <= rules
+    assert "convergence" in PROFILE["set-resources"]
+    # The fits are sized in their rules (one per mode and implementation), not in the profile.
+    fit_rules = {f"fit_{mode}_{impl}" for mode in MODES for impl in IMPLEMENTATIONS}
+    assert fit_rules <= rules
+
+
+def test_every_fit_job_asks_for_memory_and_time(tmp_path: Path) -> None:
+    """What a fit rule asks of SLURM, as Snakemake itself plans the job (a dry run)."""
+    (tmp_path / "data").mkdir()
+    small_photo(8, 6).save(tmp_path / "data" / "photo.png")
+    write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"])
+    target = "results/fits/amap/matched/photo/k2_s0.npz"
+    planned = run_snakemake(tmp_path, "-n", target).stdout
+    (resources,) = re.findall(r"rule fit_matched_amap:.*?resources: ([^\n]+)", planned, re.S)
+    assert "mem_mb=2000" in resources and "runtime=60" in resources, resources
 
 
 @pytest.mark.parametrize("attempt", [1, 2])

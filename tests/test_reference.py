@@ -151,7 +151,7 @@ def _reference(
             "psnr_db": str(psnr), "mean_ciede2000": str(ciede), "ssim": str(ssim)}  # fmt: skip
 
 
-def test_ranking_takes_each_languages_best_fit_and_shares_ranks_on_ties() -> None:
+def test_ranking_takes_each_implementations_best_fit_and_shares_ranks_on_ties() -> None:
     fits = [
         _fit("python", "native", 0, 30.0, 3.0, 0.90),
         _fit("python", "matched", 1, 31.0, 2.5, 0.95),  # Python's best on every metric
@@ -163,38 +163,41 @@ def test_ranking_takes_each_languages_best_fit_and_shares_ranks_on_ties() -> Non
         _reference("pillow_mediancut", 31.0, 4.0),
         _reference("libimagequant", 0.0, 0.0, status="error"),
     ]
-    rows = {row["metric"]: row for row in ranking.ranking(fits, references)}
-    assert rows["psnr_db"] == {
-        "image": "a", "k_requested": 8, "metric": "psnr_db", "n_methods": 4,
-        "best_methods": "pngquant", "best_value": 32.0,
-        "python_value": 31.0, "python_rank": 2, "r_value": 29.0, "r_rank": 4,
-    }  # fmt: skip
-    assert rows["mean_ciede2000"] == {
-        "image": "a", "k_requested": 8, "metric": "mean_ciede2000", "n_methods": 4,
-        "best_methods": "pngquant r", "best_value": 2.0,
-        "python_value": 2.5, "python_rank": 3, "r_value": 2.0, "r_rank": 1,
-    }  # fmt: skip
-    assert rows["ssim"] == {
-        "image": "a", "k_requested": 8, "metric": "ssim", "n_methods": 2,
-        "best_methods": "pngquant", "best_value": 0.96,
-        "python_value": 0.95, "python_rank": 2, "r_value": None, "r_rank": None,
-    }  # fmt: skip
+    rows = {(row["metric"], row["method"]): row for row in ranking.ranking(fits, references)}
+    base = {"image": "a", "k_requested": 8}
+
+    def expect(metric: str, method: str, value: float, rank: int, n: int) -> dict:
+        return base | {"metric": metric, "method": method, "value": value, "rank": rank,
+                       "n_methods": n, "best": rank == 1}  # fmt: skip
+
+    assert rows["psnr_db", "pngquant"] == expect("psnr_db", "pngquant", 32.0, 1, 4)
+    assert rows["psnr_db", "python"] == expect("psnr_db", "python", 31.0, 2, 4)
+    assert rows["psnr_db", "pillow_mediancut"] == expect("psnr_db", "pillow_mediancut", 31.0, 2, 4)
+    assert rows["psnr_db", "r"] == expect("psnr_db", "r", 29.0, 4, 4)
+    # Lower is better; pngquant and R tie for the best.
+    assert rows["mean_ciede2000", "r"] == expect("mean_ciede2000", "r", 2.0, 1, 4)
+    assert rows["mean_ciede2000", "pngquant"]["best"]
+    assert rows["mean_ciede2000", "python"] == expect("mean_ciede2000", "python", 2.5, 3, 4)
+    assert ("ssim", "r") not in rows  # undefined for R's one fit
+    assert rows["ssim", "python"] == expect("ssim", "python", 0.95, 2, 2)
 
 
-def test_the_report_names_the_best_method_and_our_ranks() -> None:
+def test_the_report_names_the_best_method_and_the_best_implementation() -> None:
+    def row(metric: str, method: str, rank: int, n: int) -> dict[str, str]:
+        return {"image": "a", "k_requested": "8", "metric": metric, "method": method,
+                "rank": str(rank), "n_methods": str(n), "best": str(rank == 1).lower()}  # fmt: skip
+
     rows = [
-        {"image": "a", "k_requested": "8", "metric": "psnr_db", "n_methods": "4",
-         "best_methods": "pngquant", "python_rank": "2", "r_rank": "4"},
-        {"image": "a", "k_requested": "8", "metric": "mean_ciede2000", "n_methods": "4",
-         "best_methods": "pngquant r", "python_rank": "3", "r_rank": "1"},
-        {"image": "a", "k_requested": "8", "metric": "ssim", "n_methods": "3",
-         "best_methods": "libimagequant", "python_rank": "2", "r_rank": ""},
+        row("psnr_db", "pngquant", 1, 4), row("psnr_db", "python", 2, 4),
+        row("psnr_db", "r", 4, 4), row("mean_ciede2000", "pngquant", 1, 4),
+        row("mean_ciede2000", "r", 1, 4), row("mean_ciede2000", "python", 3, 4),
+        row("ssim", "libimagequant", 1, 3), row("ssim", "python", 2, 3),
     ]  # fmt: skip
     text = report._against_references(rows)
     assert "Against the quantizers people use" in text
     assert "the (up to) 4 methods" in text
     lines = text.splitlines()
     start = lines.index("   * - a")
-    cells = ["a"] + [line.removeprefix("     - ") for line in lines[start + 1 : start + 11]]
-    assert cells == ["a", "8", "pngquant", "2", "4", "pngquant r", "3", "1", "libimagequant", "2",
-                     "-"]  # fmt: skip
+    cells = ["a"] + [line.removeprefix("     - ") for line in lines[start + 1 : start + 8]]
+    assert cells == ["a", "8", "pngquant (1)", "python (2)", "pngquant, r (1)", "r (1)",
+                     "libimagequant (1)", "python (2)"]  # fmt: skip

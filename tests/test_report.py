@@ -12,12 +12,18 @@ import pytest
 
 from conftest import ROOT, run_snakemake
 from kmquant import explorer, report
+from kmquant.figures import FIGURES
 from kmquant.fitting import FitResult
 
 ENVIRONMENT = {
-    "python": "3.11.7",
+    "python_version": "3.11.7",
     "packages": {"numpy": "2.4.6", "scikit-learn": "1.9.1", "rpy2": None},
-    "r": {"version": "R version 4.2.2", "blas": "/usr/lib/libblas.so.3", "lapack": "liblapack"},
+    "implementations": {"python": "scikit-learn 1.9.1", "amap": None},
+    "r_build": {
+        "version": "R version 4.2.2",
+        "blas": "/usr/lib/libblas.so.3",
+        "lapack": "liblapack",
+    },
     "python_blas": [{"internal_api": "openblas"}],
     "os": "Debian GNU/Linux 12 (bookworm)",
     "kernel": "6.1",
@@ -28,12 +34,22 @@ ENVIRONMENT = {
 SETTINGS = {"max_iter": 300, "fit_max_pixels": 1000, "fit_sample_seed": 0}
 
 
-def fit_row(image: str, status: str, k: int = 2, mode: str = "matched") -> dict[str, str]:
-    return {"image": image, "mode": mode, "k_requested": str(k), "seed": "0", "status": status}
+def fit_row(
+    image: str, status: str, k: int = 2, mode: str = "matched", impl: str = "python"
+) -> dict[str, str]:
+    return {"image": image, "impl": impl, "mode": mode, "k_requested": str(k), "seed": "0",
+            "status": status}  # fmt: skip
 
 
-def pair_row(image: str, verdict: str, mode: str = "matched", k: int = 2) -> dict[str, str]:
-    return {"image": image, "mode": mode, "k_requested": str(k), "verdict": verdict}
+def pair_row(
+    image: str, verdict: str, mode: str = "matched", k: int = 2,
+    pair: tuple[str, str] = ("python", "r"), **fields: str,
+) -> dict[str, str]:  # fmt: skip
+    row = {"image": image, "mode": mode, "k_requested": str(k), "seed": "0", "verdict": verdict,
+           "impl_a": pair[0], "impl_b": pair[1], "causes": "", "parting_iteration": "",
+           "parting_pixels": "", "share_equal_labels": "1.0", "max_centre_distance_8bit": "0.0",
+           "status": "failed" if verdict == "failed" else "ok"}  # fmt: skip
+    return row | fields
 
 
 def test_description_says_what_ran_what_came_out_and_the_versions() -> None:
@@ -57,7 +73,7 @@ def test_description_says_what_ran_what_came_out_and_the_versions() -> None:
     assert text.index("- ``matched``, the proof:") < text.index("- ``tied``, the finding:")
     assert text.index("- ``tied``, the finding:") < text.index("- ``native``, what users get")
     assert "at most 300 iterations on at most 1000" in text
-    assert "one shared function for both languages' palettes" in text
+    assert "one shared\nfunction for every implementation's palette" in text
     assert "scikit-learn 1.9.1" in text and "rpy2 " not in text.split("Versions")[1]
     assert "R version 4.2.2; BLAS /usr/lib/libblas.so.3" in text
     assert "installed from ``requirements/lock-rpy2-3.5.txt`` (sha256 ``8f48``)" in text
@@ -130,14 +146,56 @@ def fit(centres: list[list[float]] | None) -> FitResult:
 def test_palettes_are_shown_matched_colour_to_colour() -> None:
     python = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]]
     r = [[1.0, 1.0, 0.99], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
-    shown = explorer.palettes(fit(python), fit(r))
-    assert shown["python"] == ["#ff0000", "#0000ff", "#ffffff"]
-    assert shown["r"] == ["#ff0000", "#0000ff", "#fffffc"]
+    assert explorer.palette(fit(python)) == ["#ff0000", "#0000ff", "#ffffff"]
+    assert explorer.palette(fit(r)) == ["#fffffc", "#ff0000", "#0000ff"]
+    # Colour j of the first is shown beside colour order[j] of the second.
+    assert explorer.matching(fit(python), fit(r)) == [[0, 1, 2], [1, 2, 0]]
 
 
-def test_a_failed_fit_has_no_palette_and_the_other_keeps_its_own() -> None:
-    shown = explorer.palettes(fit([[0.0, 0.0, 0.0], [1.0, 0.5, 0.0]]), fit(None))
-    assert shown == {"python": ["#000000", "#ff8000"], "r": None}
+def test_a_failed_fit_has_no_palette_and_no_matching() -> None:
+    assert explorer.palette(fit(None)) is None
+    assert explorer.matching(fit([[0.0, 0.0, 0.0], [1.0, 0.5, 0.0]]), fit(None)) is None
+
+
+def _html_cells(text: str) -> list[list[str]]:
+    html = docutils.core.publish_parts(
+        text, writer="html", settings_overrides={"halt_level": 2, "report_level": 2}
+    )["body"]
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    return [re.findall(r"<td>(?:<p>)?(.*?)(?:</p>)?</td>", row, re.S) for row in rows]
+
+
+def test_the_front_page_says_which_implementations_reach_the_same_fit_and_why_not() -> None:
+    fits = [fit_row("a", "ok", impl=impl) for impl in ("python", "r", "scipy", "opencv")]
+    identical = [pair_row("a", "identical", k=k, pair=pair) for k in (2, 8)
+                 for pair in [("python", "r"), ("python", "scipy"), ("r", "scipy")]]  # fmt: skip
+    apart = {
+        "causes": "float32 iteration_cap max_iter",
+        "share_equal_labels": "0.879",
+        "max_centre_distance_8bit": "26.0",
+        "parting_iteration": "3",
+        "parting_pixels": "412",
+    }
+    pairs = [
+        *identical,
+        pair_row("a", "identical", k=2, pair=("python", "opencv")),
+        pair_row("a", "different", k=8, pair=("python", "opencv"), **apart),
+        pair_row("a", "different", "tied", k=8, pair=("python", "opencv"), **apart),
+    ]
+    text = report.description(fits, pairs, ENVIRONMENT, SETTINGS)
+    assert "- ``python`` = ``r`` = ``scipy``: Python (scikit-learn), R (stats::kmeans)" in text
+    assert [
+        '<tt class="docutils literal">python</tt> / <tt class="docutils literal">opencv</tt>',
+        "1 of 2",
+        "87.9 % (a, K = 8, seed 0)",
+        "26 (a, K = 8, seed 0)",
+        "3 (412 pixels flip at 3)",
+        "OpenCV's cv2.kmeans computes in float32 (1 of 1); OpenCV's cv2.kmeans stops after at "
+        "most 100 iterations (1 of 1); a run stopped at max_iter (1 of 1)",
+        "0 of 1",
+    ] in _html_cells(text)
+    # The pairs that were always identical have no row of their own.
+    assert not [row for row in _html_cells(text) if row and row[0].endswith(">r</tt>")]
 
 
 def test_the_page_inlines_its_data_safely() -> None:
@@ -168,9 +226,8 @@ def test_snakemake_report_registers_every_figure_and_table_with_a_caption(
     assert "The palettes of five_colours" in html
     environment = json.loads((tiny_run / "results" / "environment.json").read_text())
     assert f"scikit-learn {environment['packages']['scikit-learn']}" in html
-    assert environment["r"]["version"] in html
-    figures = ("rate_distortion", "elbow", "quality", "storage", "agreement", "timing")
-    for figure in (*figures, "convergence"):
+    assert environment["r_build"]["version"] in html
+    for figure in FIGURES:
         assert f"{figure}.png" in html
     tables = ("rate_distortion", "k_for_quality", "fits", "agreement", "timings", "native_summary")
     for table in (f"{name}.csv" for name in tables):

@@ -45,12 +45,14 @@ def slurm() -> Iterator[None]:
 
 
 def one_image_study(folder: Path) -> Path:
-    """The tiny study cut to one image and one mode: about 30 cluster jobs, so that the test
-    costs minutes of CI, not the tiny study's 79 jobs (each SLURM job starts snakemake anew)."""
+    """The tiny study cut to one image, one mode and the headline pair: about 30 cluster jobs,
+    so that the test costs minutes of CI, not the tiny study's hundreds of jobs (each SLURM job
+    starts snakemake anew)."""
     (folder / "data").mkdir(parents=True)
     small_photo().save(folder / "data" / "photo.png")
     write_config(folder, image_dir="data", k_values=[2, 8], seeds=[0], modes=["matched"],
-                 max_iter=300, fit_max_pixels=1000, convergence_k=[8])  # fmt: skip
+                 max_iter=300, fit_max_pixels=1000, convergence_k=[8],
+                 implementations=["python", "r"])  # fmt: skip
     return folder
 
 
@@ -64,7 +66,8 @@ def test_a_study_on_slurm_reproduces_the_local_run(slurm: None, tmp_path: Path) 
     )  # fmt: skip
     output = result.stdout + result.stderr
     submitted = re.findall(r"submitted with SLURM jobid \d+ \(log: \S+/rule_(\w+)/", output)
-    assert submitted.count("fit_matched") == 4, output  # 2 languages x 2 K, one seed
+    # 2 K, one seed, each (mode, implementation) its own fit rule
+    assert submitted.count("fit_matched_python") == submitted.count("fit_matched_r") == 2, output
     assert {"pixels", "convergence", "explorer"} <= set(submitted)
     assert "manifest" not in submitted  # a local rule
     for name in REPRODUCIBLE:

@@ -1,19 +1,19 @@
-"""How far a Python fit and an R fit of the same task agree (docs/design.md, "Metrics")."""
+"""How far two fits of the same task agree, for every pair of implementations that ran it
+(docs/design.md, "Metrics" and "Implementations")."""
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import adjusted_rand_score
 
 from kmquant.atomic import write_text
 from kmquant.fitting import FitResult, load
+from kmquant.implementations import IMPLEMENTATIONS, pairs
 from kmquant.initial import read_centres
 from kmquant.labelling import count_tied_pixels
 from kmquant.metrics import palette_8bit
@@ -27,15 +27,17 @@ _FAR = 1e6
 
 def match_palettes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hungarian matching of two palettes on squared distance: (rows of a, rows of b)."""
+    from scipy.optimize import linear_sum_assignment
+
     cost = ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2)
     return linear_sum_assignment(np.where(np.isnan(cost), _FAR, cost))
 
 
-def matched_palettes(python: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def matched_palettes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Both 8-bit palettes in matched order: colour j of one is paired with colour j of the
     other, so that a reader compares them side by side."""
-    order_p, order_r = match_palettes(python, r)
-    return palette_8bit(python[order_p]), palette_8bit(r[order_r])
+    order_a, order_b = match_palettes(a, b)
+    return palette_8bit(a[order_a]), palette_8bit(b[order_b])
 
 
 def contingency(a: np.ndarray, b: np.ndarray, shape: tuple[int, int] | None = None) -> np.ndarray:
@@ -65,26 +67,25 @@ def verdict(share_equal_labels: float, max_centre_distance: float, max_image_dif
     return "same_image" if max_image_diff == 0 else "different"
 
 
-def compare(python: FitResult, r: FitResult) -> dict[str, Any]:
-    """The agreement record of a pair of fits; failed fits give status and no metrics."""
-    record: dict[str, Any] = {
-        "n_iter_python": python.meta["n_iter"],
-        "n_iter_r": r.meta["n_iter"],
-    }
-    pair = (("python", python), ("r", r))
-    failed = [f"{name} failed: {fit.meta['message']}" for name, fit in pair if not fit.ok]
+def compare(a: FitResult, b: FitResult) -> dict[str, Any]:
+    """The agreement record of a pair of fits (a first in the registry's order); failed fits
+    give status and no metrics."""
+    from sklearn.metrics import adjusted_rand_score
+
+    record: dict[str, Any] = {"n_iter_a": a.meta["n_iter"], "n_iter_b": b.meta["n_iter"]}
+    failed = [f"{fit.meta['impl']} failed: {fit.meta['message']}" for fit in (a, b) if not fit.ok]
     if failed:
         return record | {"status": "error", "verdict": "failed", "message": "; ".join(failed)}
-    rows, cols = match_palettes(python.centres, r.centres)
-    distance = np.sqrt(((python.centres[rows] - r.centres[cols]) ** 2).sum(axis=1))
-    table = contingency(python.labels, r.labels, (len(python.centres), len(r.centres)))
-    share = float(table[rows, cols].sum() / len(python.labels)) if len(python.labels) else 1.0
-    # The two images differ most at a (Python colour, R colour) pair some pixel has.
-    used_p, used_r = np.nonzero(table)
+    rows, cols = match_palettes(a.centres, b.centres)
+    distance = np.sqrt(((a.centres[rows] - b.centres[cols]) ** 2).sum(axis=1))
+    table = contingency(a.labels, b.labels, (len(a.centres), len(b.centres)))
+    share = float(table[rows, cols].sum() / len(a.labels)) if len(a.labels) else 1.0
+    # The two images differ most at a (colour of a, colour of b) pair some pixel has.
+    used_a, used_b = np.nonzero(table)
     image_diff = int(
         np.abs(
-            palette_8bit(python.centres)[used_p].astype(np.int16)
-            - palette_8bit(r.centres)[used_r].astype(np.int16)
+            palette_8bit(a.centres)[used_a].astype(np.int16)
+            - palette_8bit(b.centres)[used_b].astype(np.int16)
         ).max(initial=0)
     )
     # An emptied (NaN) centre matches nothing: the palettes are then infinitely far apart.
@@ -97,99 +98,166 @@ def compare(python: FitResult, r: FitResult) -> dict[str, Any]:
         "max_centre_distance_8bit": 255.0 * max_distance,
         "mean_centre_distance_8bit": 255.0 * float(distance.mean()),
         "share_equal_labels": share,
-        "adjusted_rand_index": float(adjusted_rand_score(python.labels, r.labels)),
+        "adjusted_rand_index": float(adjusted_rand_score(a.labels, b.labels)),
         "max_image_difference_8bit": image_diff,
-        "relative_sse_difference": relative_difference(python.meta["fit_sse"], r.meta["fit_sse"]),
+        "relative_sse_difference": relative_difference(a.meta["fit_sse"], b.meta["fit_sse"]),
     }
 
 
-def explain_shared_start(record: dict[str, Any], python: FitResult, r: FitResult, tied: int) -> str:
-    """Why a pair of Lloyd runs from the same initial centres (matched or tied mode) is not
-    identical: what the two runs recorded, never a bare "different".
+def _iterations(fit: FitResult) -> str:
+    n_iter = fit.meta["n_iter"]
+    return f"{'an unreported number of' if n_iter is None else n_iter} {fit.meta['impl']}"
 
-    `tied` is the number of pixels exactly equidistant from two initial centres. A matched
-    pair has none by construction, so a matched pair that is not identical names what was
-    found (an emptied cluster, a run stopped at max_iter) or, failing that, how far apart the
-    runs ended: a finding to investigate.
+
+#: Where two runs from one start part: (the first iteration whose labels differ, pixels whose
+#: labels differ there); None where they never part.
+Parting = tuple[int, int] | None
+
+
+#: The causes a pair from one start can have for not being identical, as the `causes` column
+#: names them: clusters emptied, pixels exactly tied at the start, single precision, an
+#: iteration cap below max_iter, a run stopped at max_iter, and none of these.
+CAUSES = ("emptied", "ties", "float32", "iteration_cap", "max_iter", "unexplained")
+
+
+def explain_shared_start(
+    record: Mapping[str, Any], a: FitResult, b: FitResult, tied: int, parting: Parting = None
+) -> tuple[list[str], str]:
+    """Why a pair of runs from the same initial centres (matched or tied mode) is not
+    identical, from what the two runs recorded and what the registry says of each
+    implementation: the causes (of CAUSES) and a sentence, never a bare "different".
+
+    `tied` is the number of pixels exactly equidistant from two initial centres; a matched
+    pair has none by construction. A pair that is not identical names each cause found and
+    where the two runs part; with no cause found it says how far apart the runs ended: a
+    finding to investigate. An identical pair has no cause; its sentence notes other
+    iteration counts or a stop at max_iter.
     """
     if record["verdict"] == "failed":
-        return record["message"]
-    iterations = (python.meta["n_iter"], r.meta["n_iter"])
+        return [], record["message"]
+    fits = (a, b)
+    entries = [IMPLEMENTATIONS[fit.meta["impl"]] for fit in fits]
+    iterations = [fit.meta["n_iter"] for fit in fits]
     if record["verdict"] == "identical":
         if iterations[0] == iterations[1]:
-            if python.meta["converged"] or r.meta["converged"]:
-                return ""
-            return (
+            if a.meta["converged"] or b.meta["converged"]:
+                return [], ""
+            return [], (
                 f"the same fit; both runs stopped at max_iter ({iterations[0]} iterations) "
                 "and each is labelled against its final centres"
             )
-        return (
-            f"the same fit, reached in {iterations[0]} (python) and {iterations[1]} (r) iterations"
-        )
-    reasons = []
-    empty = {name: fit.meta["n_empty_clusters"] for name, fit in (("python", python), ("r", r))}
+        return [], f"the same fit, reached in {_iterations(a)} and {_iterations(b)} iterations"
+    reasons: list[tuple[str, str]] = []
+    empty = {fit.meta["impl"]: fit.meta["n_empty_clusters"] for fit in fits}
     if any(empty.values()):
-        reasons.append(
-            "clusters emptied ("
-            + ", ".join(f"{name}: {n}" for name, n in empty.items())
-            + "); R's Lloyd keeps an emptied centre as NaN, scikit-learn moves it"
-        )
+        reasons.append(("emptied", "clusters emptied ("
+            + ", ".join(f"{name}: {n}" for name, n in empty.items()) + "); "
+            + "; ".join(f"{entry.library} {entry.on_empty}" for entry in entries)))  # fmt: skip
     if tied:
-        reasons.append(
-            f"{tied} pixels are exactly equidistant from two initial centres and each "
-            "implementation breaks such ties by its own floating-point rounding (scikit-learn "
-            "centres the data and expands |x - c|^2 = |x|^2 - 2 x.c + |c|^2; R sums squared "
-            "differences)"
-        )
-    if not (python.meta["converged"] and r.meta["converged"]):
-        reasons.append(
-            f"a run stopped at max_iter before converging ({iterations[0]} python and "
-            f"{iterations[1]} r iterations)"
-        )
+        reasons.append(("ties", f"{tied} pixels are exactly equidistant from two initial "
+            "centres and each implementation breaks such ties by its own floating-point "
+            "rounding (" + "; ".join(f"{entry.library} {entry.distance}" for entry in entries)
+            + ")"))  # fmt: skip
+    reasons += [
+        ("float32", f"{entry.library} computes in single precision (float32), so its centre "
+         "means and distances round otherwise than in double precision")
+        for entry in entries
+        if not entry.exact
+    ]  # fmt: skip
+    reasons += [
+        ("iteration_cap", f"{entry.library} stops after at most {entry.iteration_cap} "
+         "iterations whatever max_iter asks, and had not converged by then")
+        for entry, fit in zip(entries, fits, strict=True)
+        if entry.iteration_cap is not None and not fit.meta["converged"]
+    ]  # fmt: skip
+    if not (a.meta["converged"] and b.meta["converged"]):
+        reasons.append(("max_iter", f"a run stopped at max_iter before converging "
+                        f"({_iterations(a)} and {_iterations(b)} iterations)"))  # fmt: skip
     if not reasons:
-        reasons.append(
+        reasons.append(("unexplained",
             "a finding to investigate: no exact tie at the start, no emptied cluster and both "
-            f"runs converged ({iterations[0]} python and {iterations[1]} r iterations), yet "
+            f"runs converged ({_iterations(a)} and {_iterations(b)} iterations), yet "
             f"{1 - record['share_equal_labels']:.3g} of the pixels are labelled differently "
             f"and the palettes lie up to {record['max_centre_distance_8bit']:.3g} 8-bit units "
-            "apart"
+            "apart"))  # fmt: skip
+    sentences = [text for _, text in reasons]
+    if parting is not None:
+        sentences.append(
+            f"their labels first differ after iteration {parting[0]}, where {parting[1]} "
+            "pixels flip"
         )
-    return "; ".join(reasons)
+    return sorted({cause for cause, _ in reasons}, key=CAUSES.index), "; ".join(sentences)
 
 
 def pair_record(
-    python: FitResult, r: FitResult, shared_start: tuple[Pixels, np.ndarray] | None
-) -> dict[str, Any]:
-    """The stored record of one Python/R pair: which task, how far the fits agree and, for a
-    shared start (the pixels and the initial centres in [0, 1]), how many fit-sample pixels
-    were exactly tied at the start and what a pair that is not identical shows."""
-    record = compare(python, r)
-    tied = None
-    if shared_start is not None:
-        pixels, init = shared_start
-        # Exact for lattice colours: the tie count is over integer colour values.
-        tied = count_tied_pixels(pixels.fit_colours(), init * pixels.max_value)
-        record["message"] = explain_shared_start(record, python, r, tied)
-    ident = {key: python.meta[key] for key in ("image", "mode", "k_requested", "seed")}
+    a: FitResult, b: FitResult, tied: int | None = None, parting: Parting = None,
+    compared: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The stored record of one pair of fits of one task: which task and implementations,
+    how far the fits agree (`compared`, where `compare` already ran) and, for a shared start
+    (`tied` is then the number of fit-sample pixels exactly tied at the start), what a pair
+    that is not identical shows and where the two runs part."""
+    record = dict(compared) if compared is not None else compare(a, b)
+    causes: list[str] = []
+    if tied is not None:
+        causes, record["message"] = explain_shared_start(record, a, b, tied, parting)
+    ident = {key: a.meta[key] for key in ("image", "mode", "k_requested", "seed")}
     return (
         ident
+        | {"impl_a": a.meta["impl"], "impl_b": b.meta["impl"]}
         | record
         | {
-            "k_effective_python": python.meta["k_effective"],
-            "k_effective_r": r.meta["k_effective"],
+            "k_effective_a": a.meta["k_effective"],
+            "k_effective_b": b.meta["k_effective"],
+            "causes": " ".join(causes),
             "tied_initial_pixels": tied,
+            "parting_iteration": None if parting is None else parting[0],
+            "parting_pixels": None if parting is None else parting[1],
         }
     )
 
 
+def _labels_differ(record: Mapping[str, Any]) -> bool:
+    """Whether two fits label some pixel differently: only such runs part somewhere; two fits
+    with the same labels differ only in the rounding of their centres."""
+    return record["status"] == "ok" and record["share_equal_labels"] < 1.0
+
+
+def task_records(
+    fits: Sequence[FitResult], start: tuple[Pixels, np.ndarray] | None, max_iter: int
+) -> list[dict[str, Any]]:
+    """The records of every pair of the fits of one task (image, mode, K, seed), in the
+    registry's order. From a shared start (`start`: the pixels and the initial centres in
+    [0, 1]) the pixels tied at the start are counted once, and the runs of each pair whose
+    labels differ are stepped again from the start to find where they part."""
+    from kmquant.divergence import partings
+
+    by_impl = {fit.meta["impl"]: fit for fit in fits}
+    compared = {(a, b): compare(by_impl[a], by_impl[b]) for a, b in pairs(list(by_impl))}
+    tied, parted = None, {}
+    if start is not None:
+        pixels, init = start
+        # Exact for lattice colours: the tie count is over integer colour values.
+        tied = count_tied_pixels(pixels.fit_colours(), init * pixels.max_value)
+        apart = [pair for pair, record in compared.items() if _labels_differ(record)]
+        parted = partings(pixels, init, apart, max_iter)
+    return [
+        pair_record(by_impl[a], by_impl[b], tied, parted.get((a, b)), record)
+        for (a, b), record in compared.items()
+    ]
+
+
 def write_pair_records(
-    pythons: Sequence[str | Path], rs: Sequence[str | Path], outs: Sequence[str | Path],
-    pixels: Pixels | None = None, inits: Sequence[str | Path] = (),
+    fits: Sequence[str | Path], seeds: Sequence[int], outs: Sequence[str | Path],
+    max_iter: int, pixels: Pixels | None = None, inits: Sequence[str | Path] = (),
 ) -> None:  # fmt: skip
-    """The records of several Python/R pairs of one image (seeds of one mode and K), each to
-    its own JSON file; pairs of a shared start are given the pixels and each pair's start."""
-    starts = [read_centres(path) for path in inits] if inits else [None] * len(outs)
-    for python, r, start, out in zip(pythons, rs, starts, outs, strict=True):
-        shared = None if start is None or pixels is None else (pixels, start)
-        record = pair_record(load(python), load(r), shared)
-        write_text(out, json.dumps(record, sort_keys=True, indent=1) + "\n")
+    """The pair records of the fits of one image, mode and K: for each seed, every pair of
+    the implementations that ran it, as one JSON list per seed; pairs of a shared start are
+    given the pixels and each seed's start."""
+    loaded = [load(path) for path in fits]
+    starts = [read_centres(path) for path in inits] if inits else [None] * len(seeds)
+    for seed, init, out in zip(seeds, starts, outs, strict=True):
+        own = [fit for fit in loaded if fit.meta["seed"] == seed]
+        start = None if init is None or pixels is None else (pixels, init)
+        records = task_records(own, start, max_iter)
+        write_text(out, json.dumps(records, sort_keys=True, indent=1) + "\n")

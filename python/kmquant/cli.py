@@ -12,6 +12,7 @@ from typing import Any
 
 from kmquant import atomic
 from kmquant.images import ImageError
+from kmquant.implementations import HEADLINE, IMPLEMENTATIONS
 from kmquant.modes import FIGURE_MODES, MODES, USER_MODE
 from kmquant.paths import Results, reference_name, run_name
 from kmquant.reference import QUANTIZERS
@@ -56,10 +57,10 @@ def _same_length(**lists: Sequence[Any]) -> None:
 
 @command(
     "fit",
-    "K-means fits in Python or R: one image, mode and K, one fit per seed",
+    "K-means fits of one implementation: one image, mode and K, one fit per seed",
     arg("pixels"),
     arg("--out", nargs="+", required=True, help="one fit file per seed"),
-    arg("--impl", choices=("python", "r"), required=True),
+    arg("--impl", choices=list(IMPLEMENTATIONS), required=True),
     arg("--mode", choices=list(MODES), required=True),
     arg("--image", required=True),
     arg("--k", type=int, required=True),
@@ -86,16 +87,16 @@ def _fit(args: argparse.Namespace) -> None:
     arg("image"),
     arg("out", help="the PNG to write"),
     arg("--k", type=_positive, default=256, help="colours in the palette (256)"),
-    arg("--impl", choices=("python", "r"), default="python"),
+    arg("--impl", choices=list(IMPLEMENTATIONS), default=HEADLINE[0]),
     arg("--seed", type=int, default=0),
     arg("--max-iter", type=_positive, default=300),
     arg("--fit-max-pixels", type=_positive, default=300_000),
     arg("--sample-seed", type=int, default=0),
     arg("--background", default="#ffffff", help="for transparent pixels"),
     arg("--threads", type=int, default=None, help="default: all cores"),
-    description="Fit K colours to the image's fit sample with the language's own defaults "
-    "(scikit-learn's k-means++ and Lloyd, or R's Hartigan-Wong), give every pixel its "
-    "nearest colour and write the indexed PNG.",
+    description="Fit K colours to the image's fit sample with the implementation's own seeded "
+    "default (scikit-learn's k-means++ and Lloyd unless --impl names another), give every "
+    "pixel its nearest colour and write the indexed PNG.",
 )
 def _compress(args: argparse.Namespace) -> None:
     from kmquant import fitting, images, pixels
@@ -185,19 +186,20 @@ def _init(args: argparse.Namespace) -> None:
 
 @command(
     "agree",
-    "compare Python fits with R fits, pair by pair (the seeds of one image, mode and K)",
-    arg("--python", nargs="+", required=True),
-    arg("--r", nargs="+", required=True),
-    arg("--out", nargs="+", required=True, help="one pair record per seed"),
-    arg("--init", nargs="*", default=[], help="each pair's shared start, to explain differences"),
+    "compare every pair of implementations' fits of one image, mode and K, seed by seed",
+    arg("--fits", nargs="+", required=True, help="every implementation's fit of every seed"),
+    arg("--seed", type=int, nargs="+", required=True),
+    arg("--out", nargs="+", required=True, help="one file of pair records per seed"),
+    arg("--init", nargs="*", default=[], help="each seed's shared start, to explain differences"),
     arg("--pixels", help="the image's pixels (with --init)"),
+    arg("--max-iter", type=int, required=True, help="how far runs are stepped to find a parting"),
 )
 def _agree(args: argparse.Namespace) -> None:
     from kmquant import agreement, pixels
 
-    _same_length(python=args.python, r=args.r, out=args.out, init=args.init)
+    _same_length(seed=args.seed, out=args.out, init=args.init)
     loaded = pixels.load(args.pixels) if args.init else None
-    agreement.write_pair_records(args.python, args.r, args.out, loaded, args.init)
+    agreement.write_pair_records(args.fits, args.seed, args.out, args.max_iter, loaded, args.init)
 
 
 @command(
@@ -223,21 +225,21 @@ def _images(args: argparse.Namespace) -> None:
 
 @command(
     "differences",
-    "|Python - R| x 8 images of one mode and image",
-    arg("python", help="results/images/python/{mode}/{image}"),
-    arg("r", help="results/images/r/{mode}/{image}"),
+    "|a - b| x 8 images of two implementations' PNGs of one mode and image",
+    arg("a", help="results/images/{a}/{mode}/{image}"),
+    arg("b", help="results/images/{b}/{mode}/{image}"),
     arg("out"),
 )
 def _differences(args: argparse.Namespace) -> None:
     from kmquant import images
 
     with atomic.atomic_path(args.out, directory=True) as folder:
-        for python_png in sorted(Path(args.python).glob("*.png")):
-            r_png = Path(args.r) / python_png.name
-            if r_png.exists():
-                python, r = (images.decode_png(p.read_bytes()) for p in (python_png, r_png))
-                png = images.encode_original_png(images.amplified_difference(python, r), 255)
-                (folder / python_png.name).write_bytes(png)
+        for a_png in sorted(Path(args.a).glob("*.png")):
+            b_png = Path(args.b) / a_png.name
+            if b_png.exists():
+                a, b = (images.decode_png(p.read_bytes()) for p in (a_png, b_png))
+                png = images.encode_original_png(images.amplified_difference(a, b), 255)
+                (folder / a_png.name).write_bytes(png)
 
 
 @command(
@@ -328,18 +330,18 @@ def _native_summary(args: argparse.Namespace) -> None:
 
 @command(
     "converge",
-    "step both languages one Lloyd iteration at a time",
+    "step implementations one Lloyd iteration at a time from a shared start",
     arg("pixels"),
     arg("init"),
-    arg("python", help="the full matched Python fit, to check the end point"),
-    arg("r", help="the full matched R fit"),
     arg("out"),
+    arg("--fits", nargs="+", required=True, help="each implementation's full run, to check "
+        "where its steps end"),
     arg("--max-iter", type=int, required=True),
-)
+)  # fmt: skip
 def _converge(args: argparse.Namespace) -> None:
     from kmquant import convergence, fitting, initial, pixels
 
-    fulls = {"python": fitting.load(args.python), "r": fitting.load(args.r)}
+    fulls = {fit.meta["impl"]: fit for fit in map(fitting.load, args.fits)}
     px, init = pixels.load(args.pixels), initial.read_centres(args.init)
     convergence.save(args.out, *convergence.trace_pair(px, init, fulls, args.max_iter))
 
@@ -375,7 +377,7 @@ def _convergence_tables(args: argparse.Namespace) -> None:
 def _agreement_table(args: argparse.Namespace) -> None:
     from kmquant import tables
 
-    rows = [tables.read_json(path) for path in args.records]
+    rows = [row for path in args.records for row in tables.read_json(path)]
     tables.write_table(args.out, tables.AGREEMENT_COLUMNS, rows)
 
 
@@ -490,50 +492,63 @@ def _reference_table(args: argparse.Namespace) -> None:
     tables.write_table(args.out, tables.REFERENCE_COLUMNS, rows)
 
 
-FIGURES = ("metrics", "rate_distortion", "agreement", "timing", "convergence", "images", "palettes")
-
-
 @command(
     "figure",
-    "one figure (PNG and SVG) from result files",
-    arg("figure", choices=FIGURES),
-    arg("out", help="file stem (folder for 'metrics')"),
-    arg("inputs", nargs="*", help="the tables it draws (not for 'images' and 'palettes')"),
-    arg("--results", help="images and palettes: the run's results folder"),
-    arg("--image"),
-    arg(
-        "--mode",
-        choices=list(MODES),
-        default=FIGURE_MODES[0],
-        help="images, palettes: the fits shown; rate_distortion: the mode of its K-means lines",
-    ),
-    arg("--seed", type=int, default=0),
-    arg("--k", type=int, nargs="*", default=[]),
-    arg("--reference", choices=list(QUANTIZERS), help="images: a quantizer to show beside"),
+    "figures (PNG and SVG) drawn from the same result tables",
+    arg("--figures", nargs="+", required=True, help="names of kmquant.figures.FIGURES"),
+    arg("--out", nargs="+", required=True, help="one file stem per figure"),
+    arg("--tables", nargs="+", required=True, help="the tables they draw, in their order"),
+    arg("--mode", choices=list(MODES), default=FIGURE_MODES[0], help="the mode of their fits"),
 )
 def _figure(args: argparse.Namespace) -> None:
     from kmquant import figures
 
-    if args.figure == "metrics":
-        figures.metric_figures(args.inputs[0], args.out, *args.inputs[1:2])
-    elif args.figure == "rate_distortion":
-        figures.rate_distortion(args.inputs[0], args.out, args.mode)
-    elif args.figure == "agreement":
-        figures.agreement(figures.read_table(args.inputs[0]), args.out)
-    elif args.figure == "timing":
-        figures.timing(figures.read_table(args.inputs[0]), args.out)
-    elif args.figure == "convergence":
-        figures.convergence(
-            figures.read_table(args.inputs[0]), figures.read_table(args.inputs[1]), args.out
-        )
-    elif args.figure == "images":
-        figures.images_figure(
-            Results(Path(args.results)), args.image, args.mode, args.seed, args.k, args.out,
-            args.reference,
-        )  # fmt: skip
-    elif args.figure == "palettes":
-        results = Results(Path(args.results))
-        figures.palettes_figure(results, args.image, args.mode, args.seed, args.k, args.out)
+    unknown = sorted(set(args.figures) - set(figures.FIGURES))
+    if unknown:
+        raise SystemExit(f"figure: no figure named {', '.join(unknown)}")
+    if len(args.figures) != len(args.out):
+        raise SystemExit("figure: give one --out stem per figure, in the same order")
+    for name, stem in zip(args.figures, args.out, strict=True):
+        figures.table_figure(name, args.tables, args.mode, stem)
+
+
+@command(
+    "image-figure",
+    "the image grid of one image (PNG and SVG): original, the headline pair, their difference",
+    arg("out", help="file stem"),
+    arg("--results", required=True, help="the run's results folder"),
+    arg("--image", required=True),
+    arg("--mode", choices=list(MODES), required=True),
+    arg("--seed", type=int, required=True),
+    arg("--k", type=int, nargs="+", required=True),
+    arg("--reference", choices=list(QUANTIZERS), help="a quantizer to show beside"),
+)
+def _image_figure(args: argparse.Namespace) -> None:
+    from kmquant import figures
+
+    figure = figures.images_figure(
+        Results(Path(args.results)), args.image, args.mode, args.seed, args.k, args.reference
+    )
+    figures.save(figure, args.out)
+
+
+@command(
+    "palette-figure",
+    "the palettes of the headline pair on one image (PNG and SVG), matched colour to colour",
+    arg("out", help="file stem"),
+    arg("--results", required=True, help="the run's results folder"),
+    arg("--image", required=True),
+    arg("--mode", choices=list(MODES), required=True),
+    arg("--seed", type=int, required=True),
+    arg("--k", type=int, nargs="+", required=True),
+)
+def _palette_figure(args: argparse.Namespace) -> None:
+    from kmquant import figures
+
+    figure = figures.palettes_figure(
+        Results(Path(args.results)), args.image, args.mode, args.seed, args.k
+    )
+    figures.save(figure, args.out)
 
 
 @command(

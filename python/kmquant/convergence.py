@@ -1,13 +1,13 @@
-"""Matched-mode trajectories: each language stepped one Lloyd iteration at a time.
+"""Matched-mode trajectories of the headline pair: each implementation stepped one Lloyd
+iteration at a time.
 
-Every step calls the language's own fit with max_iter = 1 from the centres the previous
+Every step calls the implementation's own fit with max_iter = 1 from the centres the previous
 step returned, so agreement is shown at every iteration, not only at the end.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,12 +16,11 @@ import numpy as np
 
 from kmquant.agreement import CENTRE_TOLERANCE
 from kmquant.atomic import atomic_path
-from kmquant.fitting import FitResult, RawFit
+from kmquant.fitting import FitResult
+from kmquant.implementations import call
 from kmquant.labelling import nearest_centres
 from kmquant.metrics import sse_8bit
 from kmquant.pixels import Pixels
-
-Step = Callable[[np.ndarray, np.ndarray, int], RawFit]
 
 
 @dataclass(frozen=True)
@@ -32,20 +31,19 @@ class Trajectory:
     error: str | None = None
 
 
-def step_through(step: Step, pixels: Pixels, init: np.ndarray, max_iter: int) -> Trajectory:
-    """Lloyd one iteration at a time until the centres stop moving or max_iter.
+def step_through(impl: str, pixels: Pixels, init: np.ndarray, max_iter: int) -> Trajectory:
+    """A run of `impl` one iteration at a time (its backend's `steps`) until the centres stop
+    moving or max_iter.
 
     An error (R's Lloyd on an emptied cluster, say) ends the trajectory where it happened.
     """
-    features = pixels.fit_features()
     centres = [init]
-    for _ in range(max_iter):
-        raw = step(features, centres[-1], 1)
-        if raw.centres is None:
-            return _finish(pixels, centres, converged=False, error=raw.error)
-        if np.array_equal(raw.centres, centres[-1], equal_nan=True):
+    for step in call(impl, "steps", pixels.fit_features(), init, max_iter, None):
+        if step.centres is None:
+            return _finish(pixels, centres, converged=False, error=step.error)
+        if np.array_equal(step.centres, centres[-1], equal_nan=True):
             return _finish(pixels, centres, converged=True)
-        centres.append(raw.centres)
+        centres.append(step.centres)
     return _finish(pixels, centres, converged=False)
 
 
@@ -80,13 +78,11 @@ def compare_with_full_run(trace: Trajectory, full: FitResult) -> dict[str, Any]:
 def trace_pair(
     pixels: Pixels, init: np.ndarray, fulls: dict[str, FitResult], max_iter: int
 ) -> tuple[dict[str, Any], dict[str, Trajectory], dict[str, dict[str, Any]]]:
-    """Both languages stepped one iteration at a time from `init`, each checked against its
-    own single full run (`fulls`, by implementation): the task, the trajectories, the checks."""
-    from kmquant.fitting import implementation
-
+    """Each implementation of `fulls` stepped one iteration at a time from `init`, each
+    checked against its own single full run: the task, the trajectories, the checks."""
     trajectories, checks = {}, {}
     for impl, full in fulls.items():
-        trajectories[impl] = step_through(implementation(impl).fit_lloyd, pixels, init, max_iter)
+        trajectories[impl] = step_through(impl, pixels, init, max_iter)
         checks[impl] = compare_with_full_run(trajectories[impl], full)
     full = next(iter(fulls.values()))
     ident = {key: full.meta[key] for key in ("image", "k_requested", "k_effective", "seed")}

@@ -12,20 +12,18 @@ from typing import Any
 import numpy  # noqa: F401  (loaded so that threadpool_info reports numpy's BLAS)
 from threadpoolctl import threadpool_info
 
+from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.reference import pngquant_version
 
-PACKAGES = (
-    "kmquant",
-    "numpy",
-    "scipy",
-    "scikit-learn",
-    "pillow",
-    "pandas",
-    "snakemake",
-    "rpy2",
-    "threadpoolctl",
-    "imagequant",
-)
+
+def runtime_packages() -> list[str]:
+    """kmquant and every runtime dependency it declares (pyproject.toml's `dependencies`, as
+    the installed package records them), and rpy2, which setup.sh installs to match R."""
+    from packaging.requirements import Requirement
+
+    declared = [Requirement(text) for text in metadata.requires("kmquant") or []]
+    runtime = [req.name for req in declared if req.marker is None or "extra" not in str(req.marker)]
+    return ["kmquant", *runtime, "rpy2"]
 
 
 def _version(package: str) -> str | None:
@@ -68,7 +66,7 @@ def installed_lock(prefix: str | Path) -> dict[str, str] | None:
     return {"file": path.strip(), "sha256": digest}
 
 
-def _r_versions() -> dict[str, Any]:
+def _r_build() -> dict[str, Any]:
     import rpy2.robjects as ro
 
     r = ro.r
@@ -79,16 +77,35 @@ def _r_versions() -> dict[str, Any]:
     }
 
 
+def _r_package_version(package: str) -> str | None:
+    import rpy2.robjects as ro
+
+    found = ro.r["requireNamespace"](package, quietly=True)[0]
+    return str(ro.r["as.character"](ro.r["packageVersion"](package))[0]) if found else None
+
+
+def implementation_versions() -> dict[str, str | None]:
+    """Each implementation's library and its version, read where the registry says
+    (`version_of`: a Python distribution or an R package); None where it is not installed."""
+    versions = {}
+    for name, entry in IMPLEMENTATIONS.items():
+        where, package = entry.version_of.split(":", 1)
+        version = _version(package) if where == "pip" else _r_package_version(package)
+        versions[name] = None if version is None else f"{package} {version}"
+    return versions
+
+
 def collect() -> dict[str, Any]:
     blas = [
         {k: info.get(k) for k in ("internal_api", "version", "filepath", "num_threads")}
         for info in threadpool_info()
     ]
     return {
-        "python": platform.python_version(),
-        "packages": {name: _version(name) for name in PACKAGES},
+        "python_version": platform.python_version(),
+        "packages": {name: _version(name) for name in runtime_packages()},
+        "implementations": implementation_versions(),
         "lock": installed_lock(sys.prefix),
-        "r": _r_versions(),
+        "r_build": _r_build(),
         "pngquant": pngquant_version(),
         "python_blas": blas,
         "os": _os_name(),

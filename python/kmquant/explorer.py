@@ -1,7 +1,8 @@
 """The interactive explorer (results/report/explorer.html): one page that opens from the file
-system with no server and no network. Its data (metrics, verdicts, palettes) is inlined; the
-images it shows are the PNGs in results/images and results/reference, linked by relative
-paths."""
+system with no server and no network. Its data (metrics, verdicts, palettes, the matching of
+every pair's palettes) is inlined; the images it shows are the PNGs in results/images and
+results/reference, linked by relative paths, and the difference of two of them is drawn by the
+browser (CSS blending), for any pair of implementations."""
 
 from __future__ import annotations
 
@@ -13,16 +14,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from kmquant.agreement import matched_palettes
+from kmquant.agreement import match_palettes
 from kmquant.colour import hex_colour
 from kmquant.fitting import FitResult, load
+from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.metrics import palette_8bit
 from kmquant.modes import MODES
 from kmquant.paths import Results
 from kmquant.reference import QUANTIZERS
 from kmquant.tables import read_csv
 
-IMPLS = ("python", "r")
 #: The metrics the page shows of every output, ours and the reference quantizers' alike.
 SHOWN_METRICS = (
     "sse",
@@ -45,6 +46,8 @@ PAIR_FIELDS = (
     "max_image_difference_8bit",
     "relative_sse_difference",
     "tied_initial_pixels",
+    "parting_iteration",
+    "parting_pixels",
 )
 REFERENCE_FIELDS = ("status", "message", "version", "n_colours", *SHOWN_METRICS)
 #: What the page shows of results/tables/k_for_quality.csv, per image.
@@ -70,16 +73,18 @@ def cell(text: str) -> Any:
     return number if math.isfinite(number) else text
 
 
-def palettes(python: FitResult, r: FitResult) -> dict[str, list[str] | None]:
-    """Hex palettes of both fits, matched colour to colour when both succeeded."""
-    if python.ok and r.ok:
-        pair = matched_palettes(python.centres, r.centres)
-    else:
-        pair = tuple(palette_8bit(f.centres) if f.ok else None for f in (python, r))
-    return {
-        impl: None if p is None else [hex_colour(c) for c in p]
-        for impl, p in zip(IMPLS, pair, strict=True)
-    }
+def palette(fit: FitResult) -> list[str] | None:
+    """A fit's 8-bit palette as hex colours, in its own order; None for a failed fit."""
+    return [hex_colour(c) for c in palette_8bit(fit.centres)] if fit.ok else None
+
+
+def matching(a: FitResult, b: FitResult) -> list[list[int]] | None:
+    """The order in which the two palettes are shown colour to colour (Hungarian matching):
+    the rows of a and the rows of b; None unless both fits succeeded."""
+    if not (a.ok and b.ok):
+        return None
+    rows, cols = match_palettes(a.centres, b.centres)
+    return [rows.tolist(), cols.tolist()]
 
 
 def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
@@ -93,25 +98,27 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
     fits: dict[tuple[str, ...], dict[str, dict[str, str]]] = defaultdict(dict)
     for row in read_csv(run.table("fits")):
         fits[tuple(row[c] for c in _KEY)][row["impl"]] = row
-    pairs = {tuple(row[c] for c in _KEY): row for row in read_csv(run.table("agreement"))}
+    pairs: dict[tuple[str, ...], dict[str, dict[str, str]]] = defaultdict(dict)
+    for row in read_csv(run.table("agreement")):
+        pairs[tuple(row[c] for c in _KEY)][f"{row['impl_a']}|{row['impl_b']}"] = row
     views = {}
     for key, rows in fits.items():
         image, mode, k, seed = key
-        fitted = [load(run.fit(impl, mode, image, k, seed), labels=False) for impl in IMPLS]
-        shown = palettes(*fitted)
+        fitted = {impl: load(run.fit(impl, mode, image, k, seed), labels=False) for impl in rows}
         views["|".join(key)] = {
             "fits": {
-                impl: {field: cell(rows[impl][field]) for field in FIT_FIELDS}
+                impl: {field: cell(row[field]) for field in FIT_FIELDS}
                 | {
                     "png": link(run.image(impl, mode, image, k, seed)),
-                    "palette": shown[impl],
+                    "palette": palette(fitted[impl]),
                 }
-                for impl in IMPLS
+                for impl, row in rows.items()
             },
-            "pair": {field: cell(pairs[key][field]) for field in PAIR_FIELDS}
-            if key in pairs
-            else None,
-            "difference": link(run.difference(mode, image, k, seed)),
+            "pairs": {
+                name: {field: cell(row[field]) for field in PAIR_FIELDS}
+                | {"match": matching(fitted[row["impl_a"]], fitted[row["impl_b"]])}
+                for name, row in pairs.get(key, {}).items()
+            },
         }
     references: dict[str, dict[str, Any]] = defaultdict(dict)
     table = run.table("reference")
@@ -127,6 +134,7 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
     for row in read_csv(k_table) if k_table.exists() else []:
         targets[row["image"]].append({field: cell(row[field]) for field in TARGET_FIELDS})
     modes = [mode for mode in MODES if mode in {key[1] for key in fits}]
+    impls = ordered([impl for rows in fits.values() for impl in rows])
     return {
         "images": {image: link(run.original(image)) for image in images},
         "modes": modes,
@@ -135,6 +143,16 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
             mode: sorted({int(key[3]) for key in fits if key[1] == mode}) for mode in modes
         },
         "ks": sorted({int(key[2]) for key in fits}),
+        # The menus' order and what the page calls each implementation (the registry's).
+        "implementations": [
+            {
+                "name": name,
+                "label": IMPLEMENTATIONS[name].label,
+                "colour": IMPLEMENTATIONS[name].colour,
+            }
+            for name in impls
+        ],
+        "headline": [name for name in HEADLINE if name in impls],
         "views": views,
         "references": dict(references),
         "rate_figure": link(run.figure("rate_distortion")),

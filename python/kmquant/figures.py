@@ -1,29 +1,34 @@
-"""Publication figures from the result tables: one function per figure, PNG and SVG each."""
+"""Publication figures from the result tables: one function builds each figure, `save` writes
+it as PNG and SVG, and FIGURES names every figure drawn from tables."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
+from kmquant.agreement import CENTRE_TOLERANCE
 from kmquant.atomic import atomic_path
 from kmquant.colour import hex_colour
 from kmquant.images import AMPLIFY, amplified_difference
+from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES
 from kmquant.paths import Results
 
-#: One colour per language in every figure (Okabe-Ito, safe for colour-blind readers).
-COLOURS = {"python": "#0072B2", "r": "#D55E00"}
-LABELS = {"python": "Python (scikit-learn)", "r": "R (stats::kmeans)"}
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: One colour, marker and label per implementation in every figure, from the registry.
+COLOURS = {name: entry.colour for name, entry in IMPLEMENTATIONS.items()}
+MARKERS = {name: entry.marker for name, entry in IMPLEMENTATIONS.items()}
+LABELS = {name: entry.label for name, entry in IMPLEMENTATIONS.items()}
 #: The reference quantizers in black and greys, each with its own line and marker.
 REFERENCE_STYLES = {
     "pngquant": {"color": "black", "linestyle": "-", "marker": "s"},
@@ -34,21 +39,32 @@ REFERENCE_STYLES = {
 }
 FORMATS = ("png", "svg")
 
-plt.rcParams.update(
-    {
-        "font.size": 8,
-        "axes.titlesize": 8,
-        "axes.labelsize": 8,
-        "legend.fontsize": 7,
-        "xtick.labelsize": 7,
-        "ytick.labelsize": 7,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "figure.dpi": 150,
-        "savefig.dpi": 200,
-        "svg.hashsalt": "kmquant",  # the same SVG bytes on every run
-    }
-)
+
+@cache
+def pyplot() -> ModuleType:
+    """matplotlib's pyplot, without a display and with the study's style; imported when the
+    first figure is drawn, so that reading FIGURES (as the workflow does) imports no plotting."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "font.size": 8,
+            "axes.titlesize": 8,
+            "axes.labelsize": 8,
+            "legend.fontsize": 7,
+            "xtick.labelsize": 7,
+            "ytick.labelsize": 7,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "figure.dpi": 150,
+            "savefig.dpi": 200,
+            "svg.hashsalt": "kmquant",  # the same SVG bytes on every run
+        }
+    )
+    return plt
 
 
 def save(figure: Figure, stem: str | Path) -> list[Path]:
@@ -59,7 +75,7 @@ def save(figure: Figure, stem: str | Path) -> list[Path]:
         with atomic_path(path) as tmp:
             figure.savefig(tmp, format=fmt, bbox_inches="tight", metadata=_metadata(fmt))
         paths.append(path)
-    plt.close(figure)
+    pyplot().close(figure)
     return paths
 
 
@@ -68,16 +84,32 @@ def _metadata(fmt: str) -> dict[str, str | None]:
     return {"Date": None} if fmt == "svg" else {"Software": "kmquant"}
 
 
-def _log_scale(ax: plt.Axes, values: pd.Series) -> None:
+def _figure(width: float, height: float) -> Figure:
+    """A figure whose layout keeps every label, title and legend clear of the others."""
+    return pyplot().figure(figsize=(width, height), layout="constrained")
+
+
+def _legend_below(figure: Figure, ncols: int = 3) -> None:
+    """One legend for every axes of the figure, below them all (outside every axes, so that it
+    covers neither data nor labels)."""
+    entries: dict[str, object] = {}
+    for ax in figure.axes:
+        entries.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    if entries:
+        figure.legend(list(entries.values()), list(entries), loc="outside lower center",
+                      ncols=ncols, frameon=False)  # fmt: skip
+
+
+def _log_scale(ax: Axes, values: pd.Series) -> None:
     """Log y axis where it can show something: positive values that are not all equal
     (a lossless image has SSE 0 at every K; a one-pixel image one file size ratio)."""
-    positive = pd.to_numeric(values, errors="coerce")
+    positive = np.asarray(values, dtype=float)
     positive = positive[positive > 0]
     if len(positive) and positive.max() > positive.min():
         ax.set_yscale("log")
 
 
-def _k_axis(ax: plt.Axes, ks: Sequence[int]) -> None:
+def _k_axis(ax: Axes, ks: Sequence[int]) -> None:
     ax.set_xscale("log", base=2)
     ax.set_xlim(min(ks) / 1.25, max(ks) * 1.25)  # also when a panel has nothing to draw
     ax.set_xticks(list(ks))
@@ -85,25 +117,20 @@ def _k_axis(ax: plt.Axes, ks: Sequence[int]) -> None:
     ax.set_xlabel("palette size K (log2 scale)")
 
 
-def _by_language_and_mode(ax: plt.Axes, fits: pd.DataFrame, column: str, ks: Sequence[int]) -> None:
-    """Mean over seeds as a line, the range over seeds as a band, per language and mode.
+def _by_implementation(ax: Axes, fits: pd.DataFrame, column: str, ks: Sequence[int]) -> None:
+    """Mean over seeds as a line, the range over seeds as a band, per implementation, each in
+    its own colour and marker.
 
     Fits that warned (no convergence, Quick-TRANSfer limit, ...) are marked with a cross;
     fits that failed, which have no value, with a triangle on the K axis.
     """
     done = fits[fits["status"] != "error"]
-    for (impl, mode), group in done.groupby(["impl", "mode"], sort=True):
-        stats = group.groupby("k_requested")[column].agg(["mean", "min", "max"])
-        ax.plot(
-            stats.index,
-            stats["mean"],
-            MODES[mode].linestyle,
-            color=COLOURS[impl],
-            marker="o",
-            markersize=2.5,
-            linewidth=1,
-            label=f"{LABELS[impl]}, {mode}",
+    for impl in ordered(list(done["impl"].unique())):
+        stats = (
+            done[done["impl"] == impl].groupby("k_requested")[column].agg(["mean", "min", "max"])
         )
+        ax.plot(stats.index, stats["mean"], color=COLOURS[impl], marker=MARKERS[impl],
+                markersize=2.5, linewidth=1, label=LABELS[impl])  # fmt: skip
         ax.fill_between(stats.index, stats["min"], stats["max"], color=COLOURS[impl], alpha=0.15)
     warned = done[done["status"] == "warning"]
     if len(warned):
@@ -117,9 +144,7 @@ def _by_language_and_mode(ax: plt.Axes, fits: pd.DataFrame, column: str, ks: Seq
     _k_axis(ax, ks)
 
 
-def _references(
-    ax: plt.Axes, references: pd.DataFrame, column: str, x: str = "k_requested"
-) -> None:
+def _references(ax: Axes, references: pd.DataFrame, column: str) -> None:
     """One reference line per tool (mean over images where there are several)."""
     done = references[references["status"] != "error"]
     for method, group in done.groupby("method", sort=False):
@@ -132,24 +157,23 @@ def metric_panels(
     fits: pd.DataFrame,
     panels: Sequence[tuple[str, str, str, bool]],
     title: str,
-    stem: str | Path,
     references: pd.DataFrame | None = None,
-) -> list[Path]:
-    """One row per image, one column per (column, title, y label, log y) panel, against K;
-    the reference quantizers, where given, as black and grey lines."""
+) -> Figure:
+    """One row per image, one column per (column, title, y label, log y) panel, against K:
+    one line per implementation; the reference quantizers, where given, as black and grey
+    lines."""
     # A lossless fit has an infinite PSNR: it cannot be drawn, and the panel says so.
     fits = fits.replace([np.inf, -np.inf], np.nan)
     if references is not None:
         references = references.replace([np.inf, -np.inf], np.nan)
     images = sorted(fits["image"].unique())
     ks = sorted(fits["k_requested"].unique())
-    figure, axes = plt.subplots(
-        len(images), len(panels), figsize=(7, 2.3 * len(images)), squeeze=False
-    )
+    figure = _figure(7, 2.3 * len(images) + 0.9)
+    axes = figure.subplots(len(images), len(panels), squeeze=False)
     for row, image in enumerate(images):
         for col, (column, name, label, log) in enumerate(panels):
             ax = axes[row, col]
-            _by_language_and_mode(ax, fits[fits["image"] == image], column, ks)
+            _by_implementation(ax, fits[fits["image"] == image], column, ks)
             if references is not None:
                 _references(ax, references[references["image"] == image], column)
             ax.set_ylabel(label)
@@ -157,210 +181,13 @@ def metric_panels(
             if log:
                 _log_scale(ax, values)
             if values.isna().all():
-                ax.text(0.5, 0.5, "no finite value (lossless at every K)", ha="center",
+                ax.text(0.5, 0.5, "no finite value\n(lossless at every K)", ha="center",
                         va="center", transform=ax.transAxes)  # fmt: skip
             ax.set_title(f"{image}: {name}")
             ax.grid(alpha=0.3, linewidth=0.5)
-    legend = {}
-    for ax in axes.flat:
-        legend.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
-    labels, handles = list(legend), list(legend.values())
-    figure.legend(handles, labels, loc="lower center", ncol=3, frameon=False,
-                  bbox_to_anchor=(0.5, -0.02 / len(images)))  # fmt: skip
+    _legend_below(figure)
     figure.suptitle(title)
-    figure.tight_layout(rect=(0, 0.06 / len(images) + 0.04, 1, 1))
-    return save(figure, stem)
-
-
-#: Exact agreement (distance 0, no pixel labelled differently) is drawn at these log-axis floors.
-_FLOOR_8BIT = 1e-14
-_FLOOR_SHARE = 1e-8
-#: The rows of the agreement figure: (column, y label, floor, 'identical' threshold or None).
-_AGREEMENT_ROWS = (
-    ("max_centre_distance_8bit", "max matched centre distance\n(8-bit RGB units, log)",
-     _FLOOR_8BIT, 255e-9),
-    ("share_different_labels", "share of pixels labelled\ndifferently (log)", _FLOOR_SHARE, None),
-)  # fmt: skip
-
-
-def agreement(pairs: pd.DataFrame, stem: str | Path) -> list[Path]:
-    """Per mode (one column each, in the registry's order): how far the Python and R palettes
-    lie apart and how many pixels they label differently, against K, log axes; each panel's
-    title counts its identical pairs."""
-    ok = pairs[pairs["status"] == "ok"].assign(
-        share_different_labels=lambda d: 1.0 - d["share_equal_labels"]
-    )
-    modes = [mode for mode in MODES if mode in set(pairs["mode"])]
-    ks = sorted(pairs["k_requested"].unique())
-    figure, axes = plt.subplots(
-        2, len(modes), figsize=(2.6 * len(modes) + 0.8, 4.6), sharey="row", squeeze=False
-    )
-    markers = dict(zip(sorted(pairs["image"].unique()), "osD^v<>", strict=False))
-    for col, mode in enumerate(modes):
-        subset = ok[ok["mode"] == mode]
-        identical = int((pairs.loc[pairs["mode"] == mode, "verdict"] == "identical").sum())
-        for row, (column, label, floor, threshold) in enumerate(_AGREEMENT_ROWS):
-            ax = axes[row, col]
-            for image, group in subset.groupby("image"):
-                values = group[column].clip(lower=floor)
-                finite = np.isfinite(values)
-                ax.scatter(group["k_requested"][finite], values[finite], s=12, alpha=0.8,
-                           marker=markers[image], facecolors="none", edgecolors="black",
-                           linewidths=0.7, label=image)  # fmt: skip
-            if threshold is not None:
-                ax.axhline(threshold, color="grey", linewidth=0.6, linestyle=":")
-                ax.text(ks[0], threshold * 1.6, "'identical' (1e-9 of full scale)", fontsize=6,
-                        color="grey")  # fmt: skip
-            ax.set_yscale("log")
-            ax.set_ylim(floor / 3, 1e3 if threshold is not None else 2.0)
-            _k_axis(ax, ks)
-            ax.grid(alpha=0.3, linewidth=0.5)
-            if col == 0:
-                ax.set_ylabel(label)
-        axes[0, col].set_title(
-            f"{mode} mode: {identical} of {int((pairs['mode'] == mode).sum())} identical"
-        )
-    axes[0, 0].legend(title="image", loc="upper left", frameon=False)
-    figure.suptitle("Python against R: how far apart do the two runs end?")
-    figure.tight_layout()
-    return save(figure, stem)
-
-
-def timing(timings: pd.DataFrame, stem: str | Path) -> list[Path]:
-    """Fit seconds against K, per language and mode (mean over seeds and images), and each
-    reference quantizer's seconds (mean over images)."""
-    ks = sorted(timings["k_requested"].unique())
-    figure, ax = plt.subplots(figsize=(3.5, 2.6))
-    is_reference = timings["mode"] == "reference"
-    _by_language_and_mode(ax, timings[~is_reference].assign(status="ok"), "fit_seconds", ks)
-    references = timings[is_reference]
-    _references(ax, references.assign(status="ok", method=references["impl"]), "fit_seconds")
-    ax.set_yscale("log")
-    ax.set_ylabel("fit time (seconds, log scale)")
-    ax.set_title("Time of one fit, measured in one run")
-    ax.grid(alpha=0.3, linewidth=0.5)
-    ax.legend(frameon=False, loc="upper left")
-    figure.tight_layout()
-    return save(figure, stem)
-
-
-def convergence(trace: pd.DataFrame, centres: pd.DataFrame, stem: str | Path) -> list[Path]:
-    """Per traced run: SSE per iteration (both languages) and centre paths in RGB space."""
-    runs = list(trace.groupby(["image", "k_requested", "seed"], sort=True))
-    figure = plt.figure(figsize=(7, 2.8 * len(runs)))
-    for row, ((image, k, seed), group) in enumerate(runs):
-        ax = figure.add_subplot(len(runs), 2, 2 * row + 1)
-        for impl, lines in group.groupby("impl"):
-            ax.plot(lines["iteration"], lines["sse"], color=COLOURS[impl], label=LABELS[impl],
-                    linewidth=2.4 if impl == "python" else 1.0,
-                    linestyle="-" if impl == "python" else "--")  # fmt: skip
-        _log_scale(ax, group["sse"])
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("Lloyd iteration")
-        ax.set_ylabel("SSE (8-bit units squared, log)")
-        ax.set_title(f"{image}, K = {k}, seed {seed}: SSE per iteration")
-        ax.legend(frameon=False)
-        ax.grid(alpha=0.3, linewidth=0.5)
-        ax3 = figure.add_subplot(len(runs), 2, 2 * row + 2, projection="3d")
-        paths = centres[
-            (centres["image"] == image) & (centres["k_requested"] == k) & (centres["seed"] == seed)
-        ]
-        for (impl, _), path in paths.groupby(["impl", "cluster"]):
-            path = path.sort_values("iteration")
-            xyz = path[["red", "green", "blue"]].to_numpy()
-            ax3.plot(*xyz.T, color=COLOURS[impl], linewidth=0.9 if impl == "python" else 0.6,
-                     linestyle="-" if impl == "python" else "--")  # fmt: skip
-            final = np.clip(xyz[-1] / 255, 0, 1)
-            ax3.scatter(*xyz[-1], color=final, edgecolors="black", s=18, linewidths=0.4)
-            ax3.scatter(*xyz[0], color="white", edgecolors="grey", s=8, linewidths=0.4)
-        ax3.set_xlabel("R")
-        ax3.set_ylabel("G")
-        ax3.set_zlabel("B")
-        ax3.set_title("centre paths (start: white, end: own colour)")
-    figure.tight_layout()
-    return save(figure, stem)
-
-
-def image_grid(
-    original: np.ndarray,
-    quantized: dict[int, tuple[np.ndarray | None, np.ndarray | None]],
-    title: str,
-    stem: str | Path,
-    reference: tuple[str, dict[int, np.ndarray | None]] | None = None,
-    amplify: int = AMPLIFY,
-) -> list[Path]:
-    """Rows K; columns original | Python | R | |Python - R| x `amplify` (black: equal), and
-    a reference quantizer's output at the same K where one is given as (name, {K: pixels})."""
-    ks = sorted(quantized)
-    height, width = original.shape[:2]
-    titles = ["original", LABELS["python"], LABELS["r"], f"|Python - R| x {amplify}"]
-    if reference is not None:
-        titles.append(reference[0])
-    n_cols = len(titles)
-    figure, axes = plt.subplots(
-        len(ks), n_cols,
-        figsize=(7 / 4 * n_cols, 7 / 4 * height / width * len(ks) + 0.4), squeeze=False,
-    )  # fmt: skip
-    for row, k in enumerate(ks):
-        python, r = quantized[k]
-        difference = None
-        if python is not None and r is not None:
-            difference = amplified_difference(python, r, amplify)
-        panels = [original, python, r, difference]
-        if reference is not None:
-            panels.append(reference[1].get(k))
-        for col, picture in enumerate(panels):
-            ax = axes[row, col]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if picture is None:
-                missing = "no output" if col == 4 else "fit failed"
-                ax.text(0.5, 0.5, missing, ha="center", va="center", transform=ax.transAxes)
-            else:
-                ax.imshow(picture, interpolation="nearest")
-            if row == 0:
-                ax.set_title(titles[col])
-        axes[row, 0].set_ylabel(f"K = {k}")
-    figure.suptitle(title)
-    figure.tight_layout()
-    return save(figure, stem)
-
-
-def palettes(
-    rows: list[tuple[int, np.ndarray, np.ndarray]], title: str, stem: str | Path
-) -> list[Path]:
-    """Swatches with hex codes: for each K, the Python palette above the R palette, matched
-    colour to colour (column j of both rows is the Hungarian pair)."""
-    n_cols = max(len(p) for _, p, _ in rows)
-    figure, ax = plt.subplots(figsize=(7, 0.2 + 0.62 * len(rows) * max(1, n_cols / 16)))
-    y = 0.0
-    cols = 16
-    for k, python, r in rows:
-        for name, palette in (("Py", python), ("R", r)):
-            for j, colour in enumerate(palette):
-                x, dy = j % cols, j // cols
-                cell = (x, -(y + dy))
-                ax.add_patch(plt.Rectangle(cell, 0.95, 0.9, color=np.asarray(colour) / 255))
-                light = np.dot(colour, [0.299, 0.587, 0.114]) > 140
-                ax.text(x + 0.47, -(y + dy) + 0.45, hex_colour(colour), ha="center",
-                        va="center", fontsize=4.2, color="black" if light else "white",
-                        family="monospace")  # fmt: skip
-            ax.text(-0.2, -y + 0.45, f"K={k} {name}", ha="right", va="center", fontsize=6)
-            y += max(1, int(np.ceil(len(palette) / cols)))
-        y += 0.4
-    ax.set_xlim(-2.2, cols)
-    ax.set_ylim(-y, 1)
-    ax.axis("off")
-    ax.set_title(title)
-    figure.tight_layout()
-    return save(figure, stem)
-
-
-# Figures from result files: what the workflow's figure rules call.
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    return pd.read_csv(path)
+    return figure
 
 
 METRIC_FIGURES = {
@@ -382,27 +209,210 @@ METRIC_FIGURES = {
     "storage": (
         "Storage: what each K saves",
         [
-            ("ratio_theoretical", "theoretical ratio: 24-bit RGB / (palette + indices)",
+            ("ratio_theoretical", "theoretical ratio:\n24-bit RGB / (palette + indices)",
              "compression ratio", False),
-            ("png_size_ratio", "real ratio: optimized RGB PNG / indexed PNG",
+            ("png_size_ratio", "real ratio:\noptimized RGB PNG / indexed PNG",
              "file size ratio (log)", True),
         ],
     ),
 }  # fmt: skip
 
 
-def metric_figures(
-    fits_csv: str | Path, folder: str | Path, reference_csv: str | Path | None = None
-) -> list[Path]:
-    fits = pd.read_csv(fits_csv)
-    references = None if reference_csv is None else pd.read_csv(reference_csv)
-    if references is not None and references.empty:
-        references = None
-    return [
-        path
-        for name, (title, panels) in METRIC_FIGURES.items()
-        for path in metric_panels(fits, panels, title, Path(folder) / name, references)
-    ]
+def metric_figure(name: str, fits: pd.DataFrame, references: pd.DataFrame, mode: str) -> Figure:
+    """One of METRIC_FIGURES: every implementation's fits in `mode` (each with the mean and
+    range over its seeds) and the reference quantizers."""
+    title, panels = METRIC_FIGURES[name]
+    shown = fits[fits["mode"] == mode]
+    refs = None if references.empty else references
+    return metric_panels(shown, panels, f"{title} ({mode} mode)", refs)
+
+
+#: Exact agreement (distance 0, no pixel labelled differently) is drawn at these log-axis floors.
+_FLOOR_8BIT = 1e-14
+_FLOOR_SHARE = 1e-8
+#: Centres closer than this (8-bit units) are the same centres.
+_IDENTICAL_8BIT = 255.0 * CENTRE_TOLERANCE
+#: The rows of the agreement figure: (column, y label, floor, 'identical' threshold or None).
+_AGREEMENT_ROWS = (
+    ("max_centre_distance_8bit", "max matched centre distance\n(8-bit RGB units, log)",
+     _FLOOR_8BIT, _IDENTICAL_8BIT),
+    ("share_different_labels", "share of pixels labelled\ndifferently (log)", _FLOOR_SHARE, None),
+)  # fmt: skip
+
+
+def _headline(pairs: pd.DataFrame) -> pd.DataFrame:
+    return pairs[(pairs["impl_a"] == HEADLINE[0]) & (pairs["impl_b"] == HEADLINE[1])]
+
+
+def agreement_figure(pairs: pd.DataFrame) -> Figure:
+    """Per mode (one column each, in the registry's order): how far the palettes of the
+    headline pair (Python and R) lie apart and how many pixels they label differently, against
+    K, log axes; each panel's title counts its identical pairs."""
+    pairs = _headline(pairs)
+    ok = pairs[pairs["status"] == "ok"].assign(
+        share_different_labels=lambda d: 1.0 - d["share_equal_labels"]
+    )
+    modes = [mode for mode in MODES if mode in set(pairs["mode"])]
+    ks = sorted(pairs["k_requested"].unique()) or [1]
+    figure = _figure(2.6 * max(len(modes), 1) + 0.8, 5.0)
+    axes = figure.subplots(2, max(len(modes), 1), sharey="row", squeeze=False)
+    markers = dict(zip(sorted(pairs["image"].unique()), "osD^v<>", strict=False))
+    for col, mode in enumerate(modes):
+        subset = ok[ok["mode"] == mode]
+        identical = int((pairs.loc[pairs["mode"] == mode, "verdict"] == "identical").sum())
+        for row, (column, label, floor, threshold) in enumerate(_AGREEMENT_ROWS):
+            ax = axes[row, col]
+            for image, group in subset.groupby("image"):
+                values = group[column].clip(lower=floor)
+                finite = np.isfinite(values)
+                ax.scatter(group["k_requested"][finite], values[finite], s=12, alpha=0.8,
+                           marker=markers[image], facecolors="none", edgecolors="black",
+                           linewidths=0.7, label=image)  # fmt: skip
+            if threshold is not None:
+                ax.axhline(threshold, color="grey", linewidth=0.6, linestyle=":",
+                           label="'identical' (1e-9 of full scale)")  # fmt: skip
+            ax.set_yscale("log")
+            ax.set_ylim(floor / 3, 1e3 if threshold is not None else 2.0)
+            _k_axis(ax, ks)
+            ax.grid(alpha=0.3, linewidth=0.5)
+            if col == 0:
+                ax.set_ylabel(label)
+        axes[0, col].set_title(
+            f"{mode} mode: {identical} of {int((pairs['mode'] == mode).sum())} identical"
+        )
+    _legend_below(figure, ncols=4)
+    a, b = (LABELS[name] for name in HEADLINE)
+    figure.suptitle(f"{a} against {b}: how far apart do the two runs end?")
+    return figure
+
+
+def _worst(pairs: pd.DataFrame, names: Sequence[str], column: str, floor: float) -> np.ndarray:
+    """An implementations x implementations matrix of the largest `column` over the pairs'
+    images and seeds, symmetric, NaN where a pair did not run, at least `floor`."""
+    matrix = np.full((len(names), len(names)), np.nan)
+    index = {name: i for i, name in enumerate(names)}
+    for (a, b), group in pairs.groupby(["impl_a", "impl_b"]):
+        value = max(float(group[column].max()), floor)
+        matrix[index[a], index[b]] = matrix[index[b], index[a]] = value
+    return matrix
+
+
+def matrix_figure(pairs: pd.DataFrame) -> Figure:
+    """The agreement matrix: per K (columns) and shared-start mode (rows: matched, then tied),
+    implementations against implementations; below the diagonal the largest share of pixels
+    two implementations label differently, above it the largest distance between their
+    matched centres (8-bit units), each the worst over images and seeds, on log colour
+    scales. White cells are exact agreement (no pixel, or no distance beyond 1e-9 of full
+    scale); grey cells did not run."""
+    ok = pairs[pairs["status"] == "ok"].assign(
+        share_different_labels=lambda d: 1.0 - d["share_equal_labels"],
+        distance=lambda d: d["max_centre_distance_8bit"].replace(np.inf, 1e3),
+    )
+    modes = [mode for mode in MODES if MODES[mode].shared_start and mode in set(ok["mode"])]
+    ks = sorted(ok["k_requested"].unique())
+    names = ordered(list(ok["impl_a"]) + list(ok["impl_b"]))
+    figure = _figure(max(1.1 * len(ks) + 0.9, 5.0), 1.35 * max(len(modes), 1) + 2.0)
+    axes = figure.subplots(max(len(modes), 1), max(len(ks), 1), squeeze=False)
+    from matplotlib.colors import ListedColormap, LogNorm
+
+    plt = pyplot()
+    share_norm, distance_norm = LogNorm(_FLOOR_SHARE, 1.0), LogNorm(_IDENTICAL_8BIT, 1e3)
+    # Exact agreement (below the floor) is white; cells left out show the grey background.
+    share_map = plt.get_cmap("Oranges").with_extremes(under="white", bad=(0, 0, 0, 0))
+    distance_map = plt.get_cmap("Purples").with_extremes(under="white", bad=(0, 0, 0, 0))
+    lower = np.tril(np.ones((len(names), len(names)), dtype=bool), -1)
+    shown = {}
+    for row, mode in enumerate(modes):
+        for col, k in enumerate(ks):
+            ax = axes[row, col]
+            subset = ok[(ok["mode"] == mode) & (ok["k_requested"] == k)]
+            share = _worst(subset, names, "share_different_labels", _FLOOR_SHARE / 2)
+            distance = _worst(subset, names, "distance", _IDENTICAL_8BIT / 2)
+            ax.set_facecolor("0.85")
+            ax.imshow(np.ma.masked_where(~np.eye(len(names), dtype=bool), np.eye(len(names))),
+                      cmap=ListedColormap(["0.45"]))  # fmt: skip
+            shown["share"] = ax.imshow(np.ma.masked_where(~lower, share), cmap=share_map,
+                                       norm=share_norm)  # fmt: skip
+            shown["distance"] = ax.imshow(np.ma.masked_where(~lower.T, distance),
+                                          cmap=distance_map, norm=distance_norm)  # fmt: skip
+            ax.set_xticks(range(len(names)), names if row == len(modes) - 1 else [],
+                          rotation=90, fontsize=6)  # fmt: skip
+            ax.set_yticks(range(len(names)), names if col == 0 else [], fontsize=6)
+            ax.tick_params(length=0)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            ax.set_title(f"K = {k}" if row == 0 else "")
+            if col == 0:
+                ax.set_ylabel(f"{mode} mode")
+    if shown:
+        for key, label in (
+            ("share", "share of pixels labelled differently (below the diagonal)"),
+            ("distance", "max matched centre distance, 8-bit (above the diagonal)"),
+        ):
+            figure.colorbar(shown[key], ax=axes, location="bottom", shrink=0.6, aspect=40,
+                            label=label)  # fmt: skip
+    figure.suptitle("Which implementations reach the same fit from the same start\n"
+                    "(the worst over images and seeds; white: exact agreement; light grey: "
+                    "not run)")  # fmt: skip
+    return figure
+
+
+def timing_figure(timings: pd.DataFrame, mode: str) -> Figure:
+    """Seconds of one fit against K per implementation in `mode` (mean over seeds and images),
+    and each reference quantizer's seconds (mean over images)."""
+    ks = sorted(timings["k_requested"].unique())
+    figure = _figure(5.0, 3.6)
+    ax = figure.subplots()
+    is_reference = timings["mode"] == "reference"
+    fits = timings[(timings["mode"] == mode) & ~is_reference].assign(status="ok")
+    _by_implementation(ax, fits, "fit_seconds", ks)
+    references = timings[is_reference]
+    _references(ax, references.assign(status="ok", method=references["impl"]), "fit_seconds")
+    ax.set_yscale("log")
+    ax.set_ylabel("fit time (seconds, log scale)")
+    ax.set_title(f"Time of one fit ({mode} mode), measured in one run")
+    ax.grid(alpha=0.3, linewidth=0.5)
+    _legend_below(figure)
+    return figure
+
+
+def convergence_figure(trace: pd.DataFrame, centres: pd.DataFrame) -> Figure:
+    """Per traced run: SSE per iteration (each implementation) and centre paths in RGB space."""
+    from matplotlib.ticker import MaxNLocator
+
+    runs = list(trace.groupby(["image", "k_requested", "seed"], sort=True))
+    figure = _figure(7, 2.8 * max(len(runs), 1) + 0.4)
+    for row, ((image, k, seed), group) in enumerate(runs):
+        ax = figure.add_subplot(len(runs), 2, 2 * row + 1)
+        for impl, lines in group.groupby("impl"):
+            first = impl == HEADLINE[0]
+            ax.plot(lines["iteration"], lines["sse"], color=COLOURS[impl], label=LABELS[impl],
+                    linewidth=2.4 if first else 1.0, linestyle="-" if first else "--")  # fmt: skip
+        _log_scale(ax, group["sse"])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # iterations
+        ax.set_xlabel("Lloyd iteration")
+        ax.set_ylabel("SSE (8-bit units squared, log)")
+        ax.set_title(f"{image}, K = {k}, seed {seed}: SSE per iteration")
+        ax.grid(alpha=0.3, linewidth=0.5)
+        ax3 = figure.add_subplot(len(runs), 2, 2 * row + 2, projection="3d")
+        paths = centres[
+            (centres["image"] == image) & (centres["k_requested"] == k) & (centres["seed"] == seed)
+        ]
+        for (impl, _), path in paths.groupby(["impl", "cluster"]):
+            path = path.sort_values("iteration")
+            xyz = path[["red", "green", "blue"]].to_numpy()
+            first = impl == HEADLINE[0]
+            ax3.plot(*xyz.T, color=COLOURS[impl], linewidth=0.9 if first else 0.6,
+                     linestyle="-" if first else "--")  # fmt: skip
+            final = np.clip(xyz[-1] / 255, 0, 1)
+            ax3.scatter(*xyz[-1], color=final, edgecolors="black", s=18, linewidths=0.4)
+            ax3.scatter(*xyz[0], color="white", edgecolors="grey", s=8, linewidths=0.4)
+        ax3.set_xlabel("R")
+        ax3.set_ylabel("G")
+        ax3.set_zlabel("B")
+        ax3.set_title("centre paths (start: white, end: own colour)")
+    _legend_below(figure)
+    return figure
 
 
 #: The panels of the rate-distortion figure: (column, title, y label).
@@ -415,19 +425,25 @@ RATE_PANELS = (
 
 def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
     """One row per image, one panel per quality metric against the bits per pixel of the real
-    indexed PNG (log axis): one line per method through its K values, and the original's
-    optimized RGB PNG as a dotted vertical line."""
+    indexed PNG (log axis): one line per method through its K values (the implementations in
+    `mode`), and the original's optimized RGB PNG as a dotted vertical line."""
     points = points.replace([np.inf, -np.inf], np.nan)
     images = sorted(points["image"].unique())
     n_rows = max(len(images), 1)
-    figure, axes = plt.subplots(n_rows, len(RATE_PANELS), figsize=(7, 2.4 * n_rows), squeeze=False)
+    figure = _figure(7, 2.4 * n_rows + 1.0)
+    axes = figure.subplots(n_rows, len(RATE_PANELS), squeeze=False)
+    methods = ordered(list(points["method"].unique()))
+    methods += sorted(set(points["method"]) - set(methods))
     for row, image in enumerate(images):
         subset = points[points["image"] == image]
         for col, (column, name, label) in enumerate(RATE_PANELS):
             ax = axes[row, col]
-            for method, line in subset.groupby("method", sort=True):
-                line = line.sort_values("k_requested")
-                style = REFERENCE_STYLES.get(method) or {"color": COLOURS[method], "marker": "o"}
+            for method in methods:
+                line = subset[subset["method"] == method].sort_values("k_requested")
+                if line.empty:
+                    continue
+                style = REFERENCE_STYLES.get(method) or {
+                    "color": COLOURS[method], "marker": MARKERS[method]}  # fmt: skip
                 text = f"{LABELS[method]}, {mode}" if method in LABELS else method
                 ax.plot(line["bits_per_pixel"], line[column], markersize=2.5, linewidth=1,
                         label=text, gid=f"method:{method}", **style)  # fmt: skip
@@ -438,18 +454,130 @@ def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
             ax.set_ylabel(label)
             ax.set_title(f"{image}: {name}")
             ax.grid(alpha=0.3, linewidth=0.5)
-    legend = {}
-    for ax in axes.flat:
-        legend.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
-    figure.legend(list(legend.values()), list(legend), loc="lower center", ncol=3,
-                  frameon=False, bbox_to_anchor=(0.5, -0.02 / n_rows))  # fmt: skip
+    _legend_below(figure)
     figure.suptitle("What a byte buys: quality against the size of the indexed PNG")
-    figure.tight_layout(rect=(0, 0.06 / n_rows + 0.04, 1, 1))
     return figure
 
 
-def rate_distortion(rate_csv: str | Path, stem: str | Path, mode: str) -> list[Path]:
-    return save(rate_distortion_figure(pd.read_csv(rate_csv), mode), stem)
+@dataclass(frozen=True)
+class TableFigure:
+    """A figure drawn from result tables: the tables it reads (by name, in order) and how it
+    is built from them and the mode it shows."""
+
+    tables: tuple[str, ...]
+    build: Callable[[Sequence[pd.DataFrame], str], Figure]
+
+
+def _metric(name: str) -> TableFigure:
+    return TableFigure(("fits", "reference"), lambda t, mode: metric_figure(name, *t, mode))
+
+
+#: Every figure drawn from the study's tables, by name.
+FIGURES: dict[str, TableFigure] = {
+    "rate_distortion": TableFigure(("rate_distortion",),
+                                   lambda t, mode: rate_distortion_figure(t[0], mode)),
+    **{name: _metric(name) for name in METRIC_FIGURES},
+    "agreement": TableFigure(("agreement",), lambda t, _: agreement_figure(t[0])),
+    "matrix": TableFigure(("agreement",), lambda t, _: matrix_figure(t[0])),
+    "timing": TableFigure(("timings",), lambda t, mode: timing_figure(t[0], mode)),
+    "convergence": TableFigure(("convergence", "convergence_centres"),
+                               lambda t, _: convergence_figure(*t)),
+}  # fmt: skip
+
+
+#: The columns that hold names (of images, implementations, methods, modes): always text, so
+#: that an image named "NA" or "nan" is never read as a missing value.
+NAME_COLUMNS = ("image", "impl", "impl_a", "impl_b", "method", "mode")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A result table: name columns as text; elsewhere an empty cell or "nan" is missing."""
+    import pandas as pd
+
+    header = pd.read_csv(path, nrows=0).columns
+    missing = {column: [] if column in NAME_COLUMNS else ["", "nan"] for column in header}
+    names = {column: str for column in header if column in NAME_COLUMNS}
+    return pd.read_csv(path, dtype=names, keep_default_na=False, na_values=missing)
+
+
+def table_figure(
+    name: str, tables: Sequence[str | Path], mode: str, stem: str | Path
+) -> list[Path]:
+    """Build figure `name` of FIGURES from its tables (paths, in its order) and save it."""
+    return save(FIGURES[name].build([read_table(path) for path in tables], mode), stem)
+
+
+def image_grid(
+    original: np.ndarray,
+    quantized: dict[int, tuple[np.ndarray | None, np.ndarray | None]],
+    title: str,
+    reference: tuple[str, dict[int, np.ndarray | None]] | None = None,
+    amplify: int = AMPLIFY,
+) -> Figure:
+    """Rows K; columns original | first | second of the headline pair | their difference x
+    `amplify` (black: equal), and a reference quantizer's output at the same K where one is
+    given as (name, {K: pixels})."""
+    ks = sorted(quantized)
+    height, width = original.shape[:2]
+    a, b = HEADLINE
+    titles = ["original", LABELS[a], LABELS[b], f"|{a} - {b}| x {amplify}"]
+    if reference is not None:
+        titles.append(reference[0])
+    n_cols = len(titles)
+    figure = _figure(7 / 4 * n_cols, 7 / 4 * height / width * len(ks) + 0.6)
+    axes = figure.subplots(len(ks), n_cols, squeeze=False)
+    for row, k in enumerate(ks):
+        first, second = quantized[k]
+        difference = None
+        if first is not None and second is not None:
+            difference = amplified_difference(first, second, amplify)
+        panels = [original, first, second, difference]
+        if reference is not None:
+            panels.append(reference[1].get(k))
+        for col, picture in enumerate(panels):
+            ax = axes[row, col]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if picture is None:
+                missing = "no output" if col == 4 else "fit failed"
+                ax.text(0.5, 0.5, missing, ha="center", va="center", transform=ax.transAxes)
+            else:
+                ax.imshow(picture, interpolation="nearest")
+            if row == 0:
+                ax.set_title(titles[col], fontsize=7)
+        axes[row, 0].set_ylabel(f"K = {k}")
+    figure.suptitle(title)
+    return figure
+
+
+def palettes(rows: list[tuple[int, np.ndarray, np.ndarray]], title: str) -> Figure:
+    """Swatches with hex codes: for each K, the first palette of the headline pair above the
+    second, matched colour to colour (column j of both rows is the Hungarian pair)."""
+    from matplotlib.patches import Rectangle
+
+    n_cols = max((len(p) for _, p, _ in rows), default=1)
+    figure = _figure(7, 0.4 + 0.62 * len(rows) * max(1, n_cols / 16))
+    ax = figure.subplots()
+    y = 0.0
+    cols = 16
+    for k, first, second in rows:
+        for name, palette in zip(HEADLINE, (first, second), strict=True):
+            for j, colour in enumerate(palette):
+                x, dy = j % cols, j // cols
+                cell = (x, -(y + dy))
+                ax.add_patch(Rectangle(cell, 0.95, 0.9, color=np.asarray(colour) / 255))
+                light = np.dot(colour, [0.299, 0.587, 0.114]) > 140
+                ax.text(x + 0.47, -(y + dy) + 0.45, hex_colour(colour), ha="center",
+                        va="center", fontsize=4.2, color="black" if light else "white",
+                        family="monospace")  # fmt: skip
+            ax.text(-0.2, -y + 0.45, f"K={k} {name}", ha="right", va="center", fontsize=6)
+            y += max(1, int(np.ceil(len(palette) / cols)))
+        y += 0.4
+    ax.set_xlim(-2.6, cols)
+    ax.set_ylim(-y, 1)
+    ax.axis("off")
+    ax.set_title(title)
+    return figure
 
 
 #: Panels of the image grids are at most this many pixels on their longest side.
@@ -469,14 +597,14 @@ def _png_pixels(path: Path, max_side: int = PANEL_MAX_SIDE) -> np.ndarray | None
 
 
 def images_figure(
-    results: Results, image: str, mode: str, seed: int, ks: Sequence[int], stem: str | Path,
+    results: Results, image: str, mode: str, seed: int, ks: Sequence[int],
     reference: str | None = None,
-) -> list[Path]:  # fmt: skip
-    """The image grid of one image from a run's written PNGs, with a reference quantizer's
-    PNGs beside them where one is named."""
+) -> Figure:  # fmt: skip
+    """The image grid of one image from a run's written PNGs of the headline pair, with a
+    reference quantizer's PNGs beside them where one is named."""
     original = _png_pixels(results.original(image))
     quantized = {
-        k: tuple(_png_pixels(results.image(impl, mode, image, k, seed)) for impl in ("python", "r"))
+        k: tuple(_png_pixels(results.image(impl, mode, image, k, seed)) for impl in HEADLINE)
         for k in ks
     }
     beside = None
@@ -484,21 +612,23 @@ def images_figure(
         shown = {k: _png_pixels(results.reference_png(reference, image, k)) for k in ks}
         beside = (reference, shown)
     title = f"{image}: {mode} mode, seed {seed}"
-    return image_grid(original, quantized, title, stem, beside)  # type: ignore[arg-type]
+    return image_grid(original, quantized, title, beside)  # type: ignore[arg-type]
 
 
 def palettes_figure(
-    results: Results, image: str, mode: str, seed: int, ks: Sequence[int], stem: str | Path
-) -> list[Path]:
-    """Python and R palettes of one image, R's reordered to match Python's colour to colour."""
+    results: Results, image: str, mode: str, seed: int, ks: Sequence[int]
+) -> Figure:
+    """The palettes of the headline pair on one image, the second reordered to match the first
+    colour to colour."""
     from kmquant.agreement import matched_palettes
     from kmquant.fitting import load
 
     rows = []
     for k in ks:
-        python, r = (
-            load(results.fit(impl, mode, image, k, seed), labels=False) for impl in ("python", "r")
+        first, second = (
+            load(results.fit(impl, mode, image, k, seed), labels=False) for impl in HEADLINE
         )
-        if python.ok and r.ok:
-            rows.append((k, *matched_palettes(python.centres, r.centres)))
-    return palettes(rows, f"{image}: palettes, {mode} mode, seed {seed} (Py above R)", stem)
+        if first.ok and second.ok:
+            rows.append((k, *matched_palettes(first.centres, second.centres)))
+    a, b = HEADLINE
+    return palettes(rows, f"{image}: palettes, {mode} mode, seed {seed} ({a} above {b})")

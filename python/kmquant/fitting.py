@@ -1,19 +1,21 @@
-"""One fit of one task in either language: how it is run, completed for every pixel, scored
-and stored (docs/design.md, "The data path", step 4)."""
+"""One fit of one task with any implementation: how it is run, completed for every pixel,
+scored and stored (docs/design.md, "The data path", step 4)."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from kmquant.atomic import atomic_path
+from kmquant.backends import RawFit
 from kmquant.colour import mean_ciede2000
+from kmquant.implementations import IMPLEMENTATIONS, backend, call
 from kmquant.labelling import nearest_labels
 from kmquant.metrics import (
     mae_8bit,
@@ -28,32 +30,16 @@ from kmquant.metrics import (
 )
 from kmquant.pixels import Pixels, colour_label_counts, distinct_colours
 
-if TYPE_CHECKING:
-    from types import ModuleType
-
 
 @dataclass(frozen=True)
 class Task:
-    """Which fit: an image, an implementation ("python" or "r"), a mode, K and a seed."""
+    """Which fit: an image, an implementation (kmquant.implementations), a mode, K, a seed."""
 
     image: str
     impl: str
     mode: str
     k: int
     seed: int
-
-
-@dataclass
-class RawFit:
-    """One language's answer on the fit sample; `centres` is None when the fit failed."""
-
-    centres: np.ndarray | None
-    labels: np.ndarray | None  # 0-based, one per fit-sample row
-    n_iter: int = 0
-    converged: bool = False
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None
-    seconds: float = 0.0
 
 
 @dataclass
@@ -76,17 +62,20 @@ def status_of(raw: RawFit) -> tuple[str, str]:
 
 
 def complete(
-    raw: RawFit, pixels: Pixels, ident: dict[str, Any], structural: bool = True
-) -> FitResult:
+    raw: RawFit, pixels: Pixels, ident: dict[str, Any], structural: bool = True,
+    own_labels: bool = True,
+) -> FitResult:  # fmt: skip
     """Label every pixel, compute the fit's metrics and assemble its record.
 
-    A converged fit on all pixels keeps the labels its implementation gave (what the language
-    really returns). A fit on a sample, or one stopped at max_iter, labels every pixel with
-    its nearest final centre: at max_iter scikit-learn relabels against its final centres
-    but R returns the labels of its last assignment, made one centre update earlier, so
-    their raw labels describe different steps of the same run.
+    A converged fit on all pixels keeps the labels its implementation gave (what the library
+    really returns), where `own_labels`: the implementation computes in double precision, as
+    this labelling does. A fit on a sample, one stopped at max_iter, or one in single
+    precision labels every pixel with its nearest final centre: at max_iter scikit-learn
+    relabels against its final centres but R returns the labels of its last assignment, made
+    one centre update earlier, so their raw labels describe different steps of the same run.
     `n_not_nearest` counts fit-sample pixels whose own label is not their nearest centre
-    (Hartigan-Wong and unconverged runs can leave some). `structural` as in `score`.
+    (Hartigan-Wong, unconverged runs and single-precision distances can leave some).
+    `structural` as in `score`.
     """
     status, message = status_of(raw)
     meta: dict[str, Any] = {
@@ -104,7 +93,7 @@ def complete(
         return FitResult(empty, np.zeros(0, dtype=np.uint8), meta)
     centres = raw.centres
     nearest = nearest_labels(pixels.grouping, pixels.max_value, centres)
-    own = pixels.samples_all and raw.converged
+    own = own_labels and pixels.samples_all and raw.converged
     labels = raw.labels.astype(nearest.dtype) if own else nearest
     meta |= {"n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum())}
     meta |= score(pixels, centres, labels, structural)
@@ -146,39 +135,33 @@ def structural_similarity(pixels: Pixels, centres: np.ndarray, labels: np.ndarra
     return ssim_8bit(pixels.rgb * (255.0 / pixels.max_value), shown)
 
 
-def implementation(impl: str) -> ModuleType:
-    """The module that fits in a language: `fit_python` or `fit_r` (imported only when used,
-    so that a Python fit never starts R)."""
-    if impl == "python":
-        from kmquant import fit_python
-
-        return fit_python
-    from kmquant import fit_r
-
-    return fit_r
-
-
 def fit_image(
     pixels: Pixels, task: Task, max_iter: int, threads: int | None,
     init: np.ndarray | None = None, structural: bool = True,
 ) -> FitResult:  # fmt: skip
-    """One fit of an image's fit sample, completed for every pixel: Lloyd from the given
-    initial centres (a shared-start mode), or the language's own defaults; `structural` as
-    in `score`."""
+    """One fit of an image's fit sample, completed for every pixel: from the given initial
+    centres (a shared-start mode), or the implementation's own seeded default; `structural`
+    as in `score`."""
     from threadpoolctl import threadpool_limits
 
     from kmquant.initial import effective_k
 
-    module = implementation(task.impl)
+    entry = IMPLEMENTATIONS[task.impl]
     features = pixels.fit_features()
+    backend(task.impl)  # its library loads before its threads are limited
     with threadpool_limits(limits=threads):
         if init is not None:
-            raw = module.fit_lloyd(features, init, max_iter)
+            raw = call(task.impl, "fit_shared", features, init, max_iter, threads)
             k_eff = len(init)
         else:
             distinct = distinct_colours(pixels.fit_colours(), pixels.max_value)[0]
             k_eff = effective_k(task.k, len(distinct))
-            raw = module.fit_native(features, k_eff, task.seed, max_iter)
+            raw = call(task.impl, "fit_native", features, k_eff, task.seed, max_iter, threads)
+    if entry.iteration_cap is not None and entry.iteration_cap < max_iter and not raw.converged:
+        raw.warnings.append(
+            f"not converged within {entry.iteration_cap} iterations, the most that "
+            f"{entry.library} runs (max_iter {max_iter} was asked)"
+        )
     ident = {
         "image": task.image,
         "impl": task.impl,
@@ -187,7 +170,7 @@ def fit_image(
         "k_effective": k_eff,
         "seed": task.seed,
     }
-    return complete(raw, pixels, ident, structural)
+    return complete(raw, pixels, ident, structural, entry.exact)
 
 
 def fit_batch(
@@ -195,7 +178,7 @@ def fit_batch(
     outs: Sequence[str | Path], max_iter: int, threads: int | None,
 ) -> None:  # fmt: skip
     """Several fits of one image in one process, each saved to its own file as soon as it is
-    done: scikit-learn is imported and R started once for them all. The same fits, one by one,
+    done: each library is imported (and R started) once for them all. The same fits, one by one,
     as `fit_image` runs each alone."""
     for task, init, out in zip(tasks, inits, outs, strict=True):
         result = fit_image(pixels, task, max_iter, threads, init)

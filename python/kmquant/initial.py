@@ -26,7 +26,7 @@ def initial_centres(pixels: Pixels, k: int, seed: int, off_lattice: bool) -> np.
 
     Drawing from distinct colours, not from pixels, keeps R from stopping with
     "initial centers are not distinct". On the lattice, thousands of pixels are exactly
-    equidistant from two centres and each language breaks those ties by its own rounding;
+    equidistant from two centres and each implementation breaks those ties by its own rounding;
     the offset keeps every centre inside its colour's cell (so the draw is still one of K
     distinct colours) while leaving no pixel tied. The colours are drawn first, so a lattice
     start and an off-lattice start of the same seed share them.
@@ -44,7 +44,7 @@ def write_centres(centres: np.ndarray, path: str | Path) -> None:
     """CSV with columns r, g, b; repr() of a float round-trips exactly."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["r", "g", "b"])
+    writer.writerow(list("rgb"))  # the channels
     writer.writerows([[repr(float(v)) for v in row] for row in centres])
     write_text(path, out.getvalue())
 

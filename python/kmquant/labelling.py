@@ -1,6 +1,6 @@
 """Nearest-centre questions asked of every pixel, answered once per distinct colour.
 
-One shared labelling function serves both languages' palettes.
+One shared labelling function serves every implementation's palettes.
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ from typing import Any
 @dataclass(frozen=True)
 class Mode:
     name: str
-    #: "off_lattice" and "lattice" modes read a shared file of initial centres and run Lloyd
-    #: in both languages; "own" modes start each language its own way.
+    #: "off_lattice" and "lattice" modes read a shared file of initial centres and run every
+    #: implementation from it; "own" modes start each implementation its own way.
     start: str
-    #: What a reader learns from the mode's Python/R pairs, one sentence.
+    #: What a reader learns from the mode's pairs of implementations, one sentence.
     shows: str
     #: How its lines are drawn in the figures (matplotlib line style).
     linestyle: str
@@ -39,18 +39,18 @@ MODES: dict[str, Mode] = {
         Mode(
             "matched",
             "off_lattice",
-            "the proof: both languages run Lloyd's algorithm from the same centres, K distinct "
-            "colours of the image each moved by a seeded offset of less than half a colour step "
-            "per channel, so that no pixel is exactly equidistant from two of them; the two "
-            "runs must end identical",
+            "the proof: every implementation runs Lloyd's algorithm (or Elkan's) from the same "
+            "centres, K distinct colours of the image each moved by a seeded offset of less than "
+            "half a colour step per channel, so that no pixel is exactly equidistant from two of "
+            "them; runs in double precision must end identical",
             "-",
         ),
         Mode(
             "tied",
             "lattice",
             "the finding: the same colours without the offset, so that thousands of pixels are "
-            "exactly equidistant from two initial centres; each language breaks those ties by "
-            "its own floating-point rounding, and the pairs show where and how far that alone "
+            "exactly equidistant from two initial centres; each implementation breaks those ties "
+            "by its own floating-point rounding, and the pairs show where and how far that alone "
             "sends two correct implementations apart",
             ":",
             "tied_seeds",
@@ -58,8 +58,9 @@ MODES: dict[str, Mode] = {
         Mode(
             "native",
             "own",
-            "what users get by default: k-means++ with Lloyd in scikit-learn against a random "
-            "start with Hartigan-Wong in R, compared over seeds",
+            "what users get by default: each library's own seeded start and algorithm "
+            "(k-means++ with Lloyd in scikit-learn, a random start with Hartigan-Wong in R, ...), "
+            "compared over seeds",
             "--",
         ),
     )
@@ -69,7 +70,7 @@ MODES: dict[str, Mode] = {
 FIGURE_MODES = ("matched", "tied", "native")
 #: The mode whose runs are also stepped one iteration at a time (the convergence traces).
 TRACED_MODE = "matched"
-#: The mode of `kmquant compress`: each language's own defaults, as a user would run it.
+#: The mode of `kmquant compress`: each library's own defaults, as a user would run it.
 USER_MODE = "native"
 
 
@@ -80,7 +81,7 @@ def figure_mode(modes: Sequence[str]) -> str:
 
 def rate_mode(modes: Sequence[str]) -> str:
     """The mode whose fits stand for K-means where it is weighed against the other quantizers
-    by file size: what a user gets (each language's defaults) when it was run."""
+    by file size: what a user gets (each library's defaults) when it was run."""
     return USER_MODE if USER_MODE in modes else figure_mode(modes)
 
 

@@ -51,9 +51,6 @@ class Results:
     ) -> Path:
         return self.root / "init" / mode / image / f"{run_name(k, seed)}.csv"
 
-    def init_batch(self, mode: str = "{mode}", image: str = "{image}", k: Part = "{k}") -> Path:
-        return self.root / "init" / mode / image / batch_name(k)
-
     def fit(
         self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}",
         k: Part = "{k}", seed: Part = "{seed}",
@@ -77,7 +74,8 @@ class Results:
         return self.images(impl, mode, image) / f"{run_name(k, seed)}.png"
 
     def differences(self, mode: str = "{mode}", image: str = "{image}") -> Path:
-        """The folder of one (mode, image)'s |Python - R| images, one per pair."""
+        """The folder of one (mode, image)'s difference images of the headline pair, one per
+        task."""
         return self.root / "images" / "difference" / mode / image
 
     def difference(

@@ -37,7 +37,7 @@ class Pixels:
         return self.rgb.reshape(-1, 3)
 
     def features(self) -> np.ndarray:
-        """X = rgb / max_value, float64 N x 3: the exact copy both languages fit."""
+        """X = rgb / max_value, float64 N x 3: the exact copy every implementation fits."""
         return self.colours.astype(np.float64) / self.max_value
 
     def fit_colours(self) -> np.ndarray:

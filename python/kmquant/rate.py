@@ -12,8 +12,6 @@ from typing import Any
 
 from kmquant.ranking import METRICS
 
-#: The K-means methods: each language's fits in one mode, averaged over that mode's seeds.
-KMEANS_METHODS = ("python", "r")
 RATE_COLUMNS = (
     "image",
     "method",
@@ -52,9 +50,9 @@ def points(
     images: Iterable[Mapping[str, str]],
     mode: str,
 ) -> list[dict[str, Any]]:
-    """One point per image, method and K: the file's bits per pixel and its quality. Python
-    and R are their fits in `mode`, each value the mean over the mode's seeds; a reference
-    quantizer is its one output. Failed outputs are left out."""
+    """One point per image, method and K: the file's bits per pixel and its quality. Each
+    implementation is its fits in `mode`, each value the mean over the seeds it ran there; a
+    reference quantizer is its one output. Failed outputs are left out."""
     pixels = {row["image"]: int(row["n_pixels"]) for row in images if not row["rejected"]}
     outputs: dict[tuple[str, str, int], list[Mapping[str, str]]] = defaultdict(list)
     for row in fits:

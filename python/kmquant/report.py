@@ -7,7 +7,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kmquant.agreement import CAUSES
+from kmquant.implementations import IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES
+from kmquant.ranking import METRICS
 
 VERDICTS = ("identical", "same_image", "different", "failed")
 
@@ -40,28 +43,37 @@ def _identical_by_k(pairs: Sequence[Mapping[str, str]], modes: Sequence[str]) ->
     )
 
 
+def _best_of(rows: Sequence[Mapping[str, str]], methods: Sequence[str]) -> str:
+    """The best of `methods` among ranking rows of one image, K and metric, with its rank."""
+    own = [row for row in rows if row["method"] in methods]
+    if not own:
+        return "-"
+    rank = min(int(row["rank"]) for row in own)
+    names = ", ".join(row["method"] for row in own if int(row["rank"]) == rank)
+    return f"{names} ({rank})"
+
+
 def _against_references(ranking: Sequence[Mapping[str, str]]) -> str:
-    """Per image and K: the best method by PSNR, by mean CIEDE2000 and by SSIM, and the ranks
-    of Python's and R's best fits among all methods."""
+    """Per image and K: the best method by PSNR, by mean CIEDE2000 and by SSIM, and the best
+    implementation of K-means with its rank among all methods."""
     if not ranking:
         return ""
-    by_key: dict[tuple[str, int], dict[str, Mapping[str, str]]] = {}
+    groups: dict[tuple[str, int], dict[str, list[Mapping[str, str]]]] = {}
     for row in ranking:
-        by_key.setdefault((row["image"], int(row["k_requested"])), {})[row["metric"]] = row
-
-    def cell(row: Mapping[str, str] | None, field: str) -> str:
-        return "" if row is None else (row[field] or "-")
-
+        key = (row["image"], int(row["k_requested"]))
+        groups.setdefault(key, {}).setdefault(row["metric"], []).append(row)
     rows = [
         [image, k]
-        + [cell(metrics.get(m), f) for m in ("psnr_db", "mean_ciede2000", "ssim")
-           for f in ("best_methods", "python_rank", "r_rank")]
-        for (image, k), metrics in sorted(by_key.items())
+        + [cell for metric in METRICS
+           for cell in (_best_of(by_metric.get(metric, []), [row["method"] for row in
+                        by_metric.get(metric, []) if row["best"] == "true"]),
+                        _best_of(by_metric.get(metric, []), list(IMPLEMENTATIONS)))]
+        for (image, k), by_metric in sorted(groups.items())
     ]  # fmt: skip
     n = max(int(row["n_methods"]) for row in ranking)
     table = _table(
-        ["image", "K", "best PSNR", "Python", "R", "best CIEDE2000", "Python", "R", "best SSIM",
-         "Python", "R"], rows,
+        ["image", "K", "best PSNR", "best K-means", "best CIEDE2000", "best K-means",
+         "best SSIM", "best K-means"], rows,
     )  # fmt: skip
     return f"""
 Against the quantizers people use
@@ -70,8 +82,9 @@ Against the quantizers people use
 The same images at the same K, quantized by pngquant, libimagequant and Pillow's median cut,
 maximum coverage and fast octree (no dithering), scored by the same code from the PNGs they
 wrote (``results/tables/reference.csv``). Per image and K, the method with the best PSNR, the
-best mean CIEDE2000 and the best SSIM, and where the best Python and the best R fit rank among
-the (up to) {n} methods (1 is best):
+best mean CIEDE2000 and the best SSIM, and the implementation of K-means whose best fit ranks
+highest among the (up to) {n} methods, with its rank (1 is best; ``results/tables/ranking.csv``
+ranks every method):
 
 {table}
 """
@@ -99,10 +112,10 @@ def _what_a_byte_buys(k_for_quality: Sequence[Mapping[str, str]]) -> str:
         return f"{names}: {size:,.0f} bytes"
 
     table = _table(
-        ["image", "target", "smallest file", "K-means (Python or R)"],
+        ["image", "target", "smallest file", "smallest K-means file"],
         [
             [image, _TARGETS[metric].format(target), entry(rows),
-             entry([row for row in rows if row["method"] in ("python", "r")])]
+             entry([row for row in rows if row["method"] in IMPLEMENTATIONS])]
             for (image, metric, target), rows in groups.items()
         ],
     )  # fmt: skip
@@ -130,17 +143,163 @@ def _lock_line(lock: Mapping[str, str] | None) -> str:
 def _versions(environment: Mapping[str, Any]) -> str:
     packages = environment["packages"]
     blas = {b.get("internal_api") for b in environment.get("python_blas", [])} - {None}
-    r = environment["r"]
+    r = environment["r_build"]
     lines = [
-        f"- Python {environment['python']}: "
+        f"- Python {environment['python_version']}: "
         + ", ".join(f"{name} {version}" for name, version in packages.items() if version),
         f"- {r['version']}; BLAS {r['blas'] or 'R internal'}; LAPACK {r['lapack']}",
+        "- the implementations: "
+        + ", ".join(
+            f"``{name}`` {version or 'not installed'}"
+            for name, version in environment["implementations"].items()
+        ),
         f"- pngquant {environment.get('pngquant') or 'not installed'}",
         _lock_line(environment.get("lock")),
         f"- NumPy's BLAS: {', '.join(sorted(blas)) or 'unknown'}",
         f"- {environment['os']}, kernel {environment['kernel']}; {environment['cpu']}"
         f" ({environment['cpu_count']} logical CPUs)",
     ]
+    return "\n".join(lines)
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.4g} %"
+
+
+def _where(row: Mapping[str, str]) -> str:
+    return f"{row['image']}, K = {row['k_requested']}, seed {row['seed']}"
+
+
+def _groups(pairs: Sequence[Mapping[str, str]]) -> list[list[str]]:
+    """The implementations that reach the same fit as each other in every run of `pairs`
+    that both ran: the classes of pairs that are always identical (singletons left out)."""
+    always: dict[tuple[str, str], bool] = {}
+    for row in pairs:
+        key = (row["impl_a"], row["impl_b"])
+        always[key] = always.get(key, True) and row["verdict"] == "identical"
+    group = {impl: {impl} for pair in always for impl in pair}
+    for (a, b), same in always.items():
+        if same and group[a] is not group[b]:
+            merged = group[a] | group[b]
+            for impl in merged:
+                group[impl] = merged
+    classes = {frozenset(members) for members in group.values() if len(members) > 1}
+    names = list(IMPLEMENTATIONS)
+    return sorted((ordered(list(members)) for members in classes), key=lambda g: names.index(g[0]))
+
+
+def _why(rows: Sequence[Mapping[str, str]], a: str, b: str) -> str:
+    """The causes recorded for a pair's runs that are not identical, each with how often."""
+    counted = Counter(cause for row in rows for cause in row["causes"].split())
+    words = {
+        "emptied": "clusters emptied",
+        "ties": "pixels exactly tied at the start",
+        "max_iter": "a run stopped at max_iter",
+        "unexplained": "no known cause (a finding to investigate)",
+    }
+    said = []
+    for cause in CAUSES:
+        if not counted[cause]:
+            continue
+        if cause == "float32":
+            text = " and ".join(
+                f"{IMPLEMENTATIONS[name].library} computes in float32"
+                for name in (a, b) if not IMPLEMENTATIONS[name].exact
+            )  # fmt: skip
+        elif cause == "iteration_cap":
+            text = " and ".join(
+                f"{IMPLEMENTATIONS[name].library} stops after at most "
+                f"{IMPLEMENTATIONS[name].iteration_cap} iterations"
+                for name in (a, b) if IMPLEMENTATIONS[name].iteration_cap is not None
+            )  # fmt: skip
+        else:
+            text = words[cause]
+        said.append(f"{text} ({counted[cause]} of {len(rows)})")
+    return "; ".join(said) or "-"
+
+
+def _partings(rows: Sequence[Mapping[str, str]]) -> str:
+    found = [(int(row["parting_iteration"]), int(row["parting_pixels"]))
+             for row in rows if row["parting_iteration"]]  # fmt: skip
+    if not found:
+        return "-"
+    (first, flipped), last = min(found), max(found)[0]
+    span = str(first) if first == last else f"{first} to {last}"
+    return f"{span} ({flipped} pixels flip at {first})"
+
+
+def _same_fit(pairs: Sequence[Mapping[str, str]]) -> str:
+    """Which implementations reach the same fit from the same start, which do not, by how
+    much and why, from the run's matched-mode (and tied-mode) pairs."""
+    matched = [row for row in pairs if row["mode"] == "matched" and row["status"] == "ok"]
+    if not matched:
+        return ""
+    tied = [row for row in pairs if row["mode"] == "tied"]
+    groups = _groups(matched)
+    same = (
+        "\n".join(
+            f"- {' = '.join(f'``{name}``' for name in group)}: "
+            + ", ".join(IMPLEMENTATIONS[name].label for name in group)
+            for group in groups
+        )
+        or "- no two implementations"
+    )
+    rows = []
+    for a, b in {(row["impl_a"], row["impl_b"]): None for row in matched}:
+        own = [row for row in matched if (row["impl_a"], row["impl_b"]) == (a, b)]
+        apart = [row for row in own if row["verdict"] != "identical"]
+        if not apart:
+            continue
+        lowest = min(apart, key=lambda row: float(row["share_equal_labels"]))
+        farthest = max(apart, key=lambda row: float(row["max_centre_distance_8bit"]))
+        own_tied = [row for row in tied if (row["impl_a"], row["impl_b"]) == (a, b)]
+        rows.append([
+            f"``{a}`` / ``{b}``",
+            f"{len(own) - len(apart)} of {len(own)}",
+            f"{_percent(float(lowest['share_equal_labels']))} ({_where(lowest)})",
+            f"{float(farthest['max_centre_distance_8bit']):.3g} ({_where(farthest)})",
+            _partings(apart),
+            _why(apart, a, b),
+            f"{sum(row['verdict'] == 'identical' for row in own_tied)} of {len(own_tied)}",
+        ])  # fmt: skip
+    table = (
+        _table(["pair", "identical", "equal labels, lowest", "largest centre distance (8-bit)",
+                "labels first differ after iteration", "why", "tied mode: identical"], rows)
+        if rows else "Every pair of implementations is identical in every matched run."
+    )  # fmt: skip
+    return f"""
+Which implementations reach the same fit
+----------------------------------------
+
+In matched mode every implementation starts from the same initial centres, with no pixel
+exactly tied between two of them. These implementations reached the same fit as each other
+(the same label for every pixel, centres within 1e-9) at every K and seed both ran:
+
+{same}
+
+These pairs did not, in some or all of their matched runs: how many were identical, the lowest
+share of equal labels and the largest distance between matched centres (where each occurred),
+the iterations after which the two runs, stepped again one iteration at a time from the start,
+first label a pixel differently (the first parting: how many pixels flip there), the causes
+recorded for each run that is not identical (``causes`` in ``results/tables/agreement.csv``),
+and how many of their tied-mode runs were identical:
+
+{table}
+"""
+
+
+def _ran(fits: Sequence[Mapping[str, str]], impls: Sequence[str]) -> str:
+    """One line per implementation: what it is, how it ran, and the K and seeds it ran."""
+    lines = []
+    for name in impls:
+        entry = IMPLEMENTATIONS[name]
+        own = [row for row in fits if row["impl"] == name]
+        ks = _numbers([row["k_requested"] for row in own])
+        seeds = _numbers([row["seed"] for row in own])
+        lines.append(
+            f"- ``{name}``, {entry.label}: ``{entry.call}``; {entry.precision}, "
+            f"{entry.algorithm}; K {_literal(ks)}, seeds {_literal(seeds)}"
+        )
     return "\n".join(lines)
 
 
@@ -155,6 +314,7 @@ def description(
     """reStructuredText for Snakemake's report directive. It contains no Jinja2 markup, because
     Snakemake renders the page as a template."""
     images = sorted({row["image"] for row in fits})
+    impls = ordered([row["impl"] for row in fits])
     modes = [mode for mode in MODES if mode in {row["mode"] for row in fits}]
     status = Counter(row["status"] for row in fits)
     verdicts = Counter((row["mode"], row["verdict"]) for row in pairs)
@@ -164,25 +324,30 @@ def description(
         [[mode, *(verdicts[mode, v] for v in VERDICTS)] for mode in modes],
     )
     text = f"""
-K-means colour quantization in Python and R
-============================================
+K-means colour quantization, every implementation cross-validated
+=================================================================
 
 This study compressed {len(images)} image(s) ({_literal(images)}) by K-means colour
-quantization twice, in Python (scikit-learn ``KMeans``) and in R (``stats::kmeans`` through
-rpy2), for K in {_literal(_numbers(row["k_requested"] for row in fits))} and seeds
-{_literal(_numbers(row["seed"] for row in fits))}, in these modes:
+quantization with {len(impls)} implementation(s) of K-means, each the way its library runs it,
+for K in {_literal(_numbers([row["k_requested"] for row in fits]))} and seeds
+{_literal(_numbers([row["seed"] for row in fits]))}:
+
+{_ran(fits, impls)}
+
+in these modes:
 
 {mode_lines}
 
 Fits ran for at most {settings["max_iter"]} iterations on at most {settings["fit_max_pixels"]}
-pixels per image (a sample drawn with seed {settings["fit_sample_seed"]}, the same rows in both
-languages). On an image larger than that, every pixel was then labelled with its nearest palette
-colour by one shared function for both languages' palettes (``kmquant.labelling.nearest_labels``);
-a fit that saw every pixel keeps the labels its own language gave.
-
+pixels per image (a sample drawn with seed {settings["fit_sample_seed"]}, the same rows for every
+implementation). Every pixel was then labelled with its nearest palette colour by one shared
+function for every implementation's palette (``kmquant.labelling.nearest_labels``), except that a
+fit in double precision that saw every pixel and converged keeps the labels its library gave.
+{_same_fit(pairs)}
 Of {len(fits)} fits, {status["ok"]} succeeded, {status["warning"]} warned and
-{status["error"]} failed. The {len(pairs)} Python/R pairs compare as follows (``identical``:
-equal labels and centres within 1e-9; ``same_image``: the two PNGs show the same pixels):
+{status["error"]} failed. The {len(pairs)} pairs of fits of the same task compare as follows
+(``identical``: equal labels and centres within 1e-9; ``same_image``: the two PNGs show the
+same pixels):
 
 {agreement}
 
@@ -192,7 +357,8 @@ Identical pairs out of all pairs, per K and mode:
 
 Results are grouped by topic and, for images and palettes, by image; each says how to read
 it. The interactive explorer, ``results/report/explorer.html``, shows every choice of image, K,
-mode and seed side by side; open it in a browser straight from the file system.
+mode, seed and pair of implementations side by side; open it in a browser straight from the
+file system.
 
 {_what_a_byte_buys(k_for_quality)}
 {_against_references(ranking)}

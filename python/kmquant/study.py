@@ -110,16 +110,16 @@ def discover_images(config: Mapping[str, Any], root: str | Path = ".") -> dict[s
     return {name: str(path) for name, path in sorted(image_names(paths).items())}
 
 
-def job_environment(
-    python: str, workflow_dir: str | Path, env: Mapping[str, str]
-) -> dict[str, str]:
-    """PATH and PYTHONPATH under which every job runs `python -m kmquant` of this checkout.
+def job_environment(python: str, env: Mapping[str, str]) -> dict[str, str]:
+    """PATH and PYTHONPATH under which every job runs the `python -m kmquant` that the
+    workflow itself imported.
 
     The running Python's folder goes first on PATH, so jobs use the environment that runs
-    snakemake even when it was not activated; python/ goes on PYTHONPATH for environments
-    that do not install kmquant (a rule's conda environment).
+    snakemake even when it was not activated; the folder that holds this kmquant package (a
+    checkout's python/) goes first on PYTHONPATH, for environments that do not install kmquant
+    (a rule's conda environment) and so that a job never runs another copy of it.
     """
-    source = str(Path(workflow_dir) / "python")
+    source = str(Path(__file__).resolve().parents[1])
     return {
         "PATH": os.pathsep.join([str(Path(python).parent), *filter(None, [env.get("PATH")])]),
         "PYTHONPATH": os.pathsep.join([source, *filter(None, [env.get("PYTHONPATH")])]),

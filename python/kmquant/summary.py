@@ -1,13 +1,15 @@
-"""Native mode over seeds: how each language's defaults fare per image and K."""
+"""Native mode over seeds: how each implementation's defaults fare per image and K."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from itertools import groupby
 from statistics import fmean, stdev
 from typing import Any
 
 from kmquant.agreement import relative_difference
+from kmquant.implementations import ordered
 from kmquant.modes import USER_MODE
 
 SUMMARY_COLUMNS = (
@@ -20,15 +22,16 @@ SUMMARY_COLUMNS = (
     "sse_min",
     "best_seed",
     "seeds_won",
-    "best_relative_to_other",
+    "best_relative_to_others",
 )
 
 
 def native_summary(fits: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Per image, K and language: SSE over seeds, seeds won, best against the other's best.
+    """Per image, K and implementation: SSE over seeds, seeds won, best against the others'.
 
-    A language wins a seed when its SSE at that seed is lower than the other's; a tie wins
-    for neither. `best_relative_to_other` is (own best - other best) / other best.
+    An implementation wins a seed when its SSE at that seed is lower than that of every other
+    implementation that ran the seed; a tie wins for none. `best_relative_to_others` is
+    (own best - best of the others) / best of the others.
     """
     ok = [f for f in fits if f["mode"] == USER_MODE and f["status"] != "error"]
     rows = []
@@ -37,14 +40,15 @@ def native_summary(fits: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         return (f["image"], int(f["k_requested"]))
 
     for (image, k), group in groupby(sorted(ok, key=task), key=task):
-        sse = {(f["impl"], int(f["seed"])): float(f["sse"]) for f in group}
-        for impl, other in (("python", "r"), ("r", "python")):
-            own = {seed: value for (name, seed), value in sse.items() if name == impl}
-            theirs = {seed: value for (name, seed), value in sse.items() if name == other}
-            if not own:
-                continue
+        sse: dict[str, dict[int, float]] = defaultdict(dict)
+        for f in group:
+            sse[f["impl"]][int(f["seed"])] = float(f["sse"])
+        for impl in ordered(list(sse)):
+            own = sse[impl]
+            others = [values for name, values in sse.items() if name != impl]
             best_seed = min(own, key=lambda s: (own[s], s))
-            best_other = min(theirs.values(), default=None)
+            best_other = min((min(values.values()) for values in others), default=None)
+            rivals = {seed: [values[seed] for values in others if seed in values] for seed in own}
             rows.append(
                 {
                     "image": image,
@@ -55,8 +59,10 @@ def native_summary(fits: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                     "sse_sd": stdev(own.values()) if len(own) > 1 else 0.0,
                     "sse_min": own[best_seed],
                     "best_seed": best_seed,
-                    "seeds_won": sum(1 for s in own if s in theirs and own[s] < theirs[s]),
-                    "best_relative_to_other": None
+                    "seeds_won": sum(
+                        1 for s, theirs in rivals.items() if theirs and own[s] < min(theirs)
+                    ),
+                    "best_relative_to_others": None
                     if best_other is None
                     else relative_difference(best_other, own[best_seed]),
                 }

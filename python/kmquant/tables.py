@@ -61,13 +61,16 @@ AGREEMENT_COLUMNS = (
     "mode",
     "k_requested",
     "seed",
-    "k_effective_python",
-    "k_effective_r",
+    "impl_a",
+    "impl_b",
+    "k_effective_a",
+    "k_effective_b",
     "status",
     "verdict",
     "message",
-    "n_iter_python",
-    "n_iter_r",
+    "causes",
+    "n_iter_a",
+    "n_iter_b",
     "max_centre_distance_8bit",
     "mean_centre_distance_8bit",
     "share_equal_labels",
@@ -75,6 +78,8 @@ AGREEMENT_COLUMNS = (
     "max_image_difference_8bit",
     "relative_sse_difference",
     "tied_initial_pixels",
+    "parting_iteration",
+    "parting_pixels",
 )
 REFERENCE_COLUMNS = (
     "image",
@@ -185,7 +190,7 @@ def timing_rows(
     return rows + [dict(row) | {"impl": row["method"], "mode": "reference"} for row in references]
 
 
-def read_json(path: str | Path) -> dict[str, Any]:
+def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 

@@ -11,6 +11,9 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from kmquant.figures import FIGURES, METRIC_FIGURES
+from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
+from kmquant.implementations import implementation_ks, run_seeds
 from kmquant.modes import MODES as MODE_REGISTRY
 from kmquant.modes import TRACED_MODE, figure_mode, mode_seeds, rate_mode
 from kmquant.paths import Results
@@ -46,16 +49,19 @@ try:
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
 
-# Jobs run `python -m kmquant` from this checkout: with the Python that runs snakemake (the
+# Jobs run the `python -m kmquant` imported here: with the Python that runs snakemake (the
 # project's .venv) or, under --sdm conda, with the rules' conda environment.
-os.environ.update(job_environment(sys.executable, workflow.basedir, os.environ))
+os.environ.update(job_environment(sys.executable, os.environ))
 ENV = "../envs/kmquant.yaml"  # relative to the rules files
 
-IMPLS = ["python", "r"]
+IMPLS = ordered(config["implementations"])
+# The pair drawn wherever one pair is shown (difference images, image grids, palettes and the
+# convergence traces), where the study runs it.
+SHOWN = [impl for impl in HEADLINE if impl in IMPLS]
 REFERENCES = config["reference_quantizers"]
 MODES = config["modes"]
 KS = config["k_values"]
-# Modes that start both languages from one file of initial centres (matched and tied).
+# Modes that start every implementation from one file of initial centres (matched and tied).
 SHARED_START = [mode for mode in MODES if MODE_REGISTRY[mode].shared_start]
 # The image grids and palettes show one mode and seed; palettes up to PALETTE_MAX_K colours.
 FIGURE_MODE = figure_mode(MODES)
@@ -66,7 +72,7 @@ RATE_MODE = rate_mode(MODES)
 # Report categories; every figure and table has a caption in workflow/report/.
 RATE = "0. What a byte buys: quality against file size"
 QUALITY = "1. Distortion, quality and storage"
-AGREEMENT = "2. Agreement of Python and R"
+AGREEMENT = "2. Agreement of the implementations"
 PER_IMAGE = "3. Images and palettes"
 CONVERGENCE = "4. Convergence"
 SPEED = "5. Speed"
@@ -85,7 +91,7 @@ localrules:
 
 wildcard_constraints:
     image=r"[A-Za-z0-9_.-]+",
-    impl="python|r",
+    impl="|".join(IMPLEMENTATIONS),
     mode="|".join(MODE_REGISTRY),
     method="|".join(QUANTIZERS),
     k=r"\d+",
@@ -102,29 +108,45 @@ def accepted():
     ]
 
 
-def per_mode(pattern, modes=MODES, **wildcards):
-    """`pattern` expanded for every mode with that mode's seeds (the tied experiment may run
-    fewer), K and the given wildcards."""
-    return [
-        path
-        for mode in modes
-        for path in expand(
-            pattern, mode=mode, k=KS, seed=mode_seeds(mode, config), **wildcards
-        )
-    ]
+def runs(impl, mode):
+    """The (K values, seeds) that `impl` runs in `mode`."""
+    return implementation_ks(impl, config), run_seeds(impl, mode, config)
+
+
+def mode_seeds_run(mode):
+    """The seeds of `mode` that some implementation runs."""
+    return sorted({seed for impl in IMPLS for seed in runs(impl, mode)[1]})
 
 
 def fits(impls=IMPLS, modes=MODES, images=None, pattern=RESULTS.fit()):
+    """`pattern` for every fit of the given implementations, modes and images."""
     images = accepted() if images is None else images
-    return per_mode(pattern, modes, impl=impls, image=images)
+    return [
+        path
+        for mode in modes
+        for impl in impls
+        for path in expand(pattern, impl=impl, mode=mode, image=images, k=runs(impl, mode)[0],
+                           seed=runs(impl, mode)[1])  # fmt: skip
+        if runs(impl, mode)[1]
+    ]
 
 
 def image_dirs(*_):
-    return expand(RESULTS.images(), impl=IMPLS, mode=MODES, image=accepted())
+    return [
+        path
+        for impl in IMPLS
+        for mode in MODES
+        if all(runs(impl, mode))
+        for path in expand(RESULTS.images(impl=impl, mode=mode), image=accepted())
+    ]
 
 
 def difference_dirs(*_):
-    return expand(RESULTS.differences(), mode=MODES, image=accepted())
+    return (
+        expand(RESULTS.differences(), mode=MODES, image=accepted())
+        if len(SHOWN) == 2
+        else []
+    )
 
 
 def originals(*_):
@@ -135,20 +157,33 @@ def reference_dirs(*_):
     return expand(RESULTS.reference(), method=REFERENCES, image=accepted())
 
 
-def per_seed(pattern, mode):
-    """`pattern` for every seed `mode` runs, its other wildcards left to the rule."""
-    return expand(pattern, seed=mode_seeds(mode, config), allow_missing=True)
+def per_seed(pattern, seeds):
+    """`pattern` for every seed of `seeds`, its other wildcards left to the rule."""
+    return expand(pattern, seed=seeds, allow_missing=True)
 
 
-def seed_words(mode):
-    """The seeds `mode` runs, as the command line takes them."""
-    return " ".join(map(str, mode_seeds(mode, config)))
+def words(values):
+    """Numbers as the command line takes them."""
+    return " ".join(map(str, values))
 
 
-def shared_starts(mode):
-    """The initial centres that the fits of a shared-start mode, and their pairs, read."""
+def shared_starts(mode, seeds):
+    """The initial centres of `seeds` that the fits of a shared-start mode, and their pairs,
+    read."""
     shared = MODE_REGISTRY[mode].shared_start
-    return per_seed(RESULTS.init(mode=mode), mode) if shared else []
+    return per_seed(RESULTS.init(mode=mode), seeds) if shared else []
+
+
+def per_mode(pattern, modes=MODES, **wildcards):
+    """`pattern` expanded for every mode with the seeds some implementation runs in it, every
+    K and the given wildcards."""
+    return [
+        path
+        for mode in modes
+        for path in expand(
+            pattern, mode=mode, k=KS, seed=mode_seeds_run(mode), **wildcards
+        )
+    ]
 
 
 def inits(*_):
@@ -159,19 +194,34 @@ def pairs(*_):
     return per_mode(RESULTS.agreement(), image=accepted())
 
 
+def task_fits(mode):
+    """An input function: every fit of one image and K in `mode`, of every implementation
+    that runs that K, for each seed it runs."""
+
+    def inputs(wildcards):
+        return [
+            path
+            for impl in IMPLS
+            if int(wildcards.k) in runs(impl, mode)[0]
+            for path in expand(RESULTS.fit(impl, mode, wildcards.image, wildcards.k),
+                               seed=runs(impl, mode)[1])  # fmt: skip
+        ]
+
+    return inputs
+
+
 def traces(*_):
     """Runs of the traced mode that are also stepped one iteration at a time."""
     return expand(
         RESULTS.convergence(),
-        image=accepted() if TRACED_MODE in MODES else [],
+        image=accepted() if TRACED_MODE in MODES and SHOWN else [],
         k=config["convergence_k"],
         seed=config["convergence_seeds"],
     )
 
 
 def figures(*_):
-    names = ["rate_distortion", "elbow", "quality", "storage", "agreement", "timing"]
-    names += ["convergence"] if traces() else []
+    names = [name for name in FIGURES if name != "convergence" or traces()]
     # Palette figures only where some K is small enough to draw (K <= palette_max_k).
     kinds = ["images", "palettes"] if PALETTE_KS else ["images"]
     names += [f"{kind}_{image}" for kind in kinds for image in accepted()]

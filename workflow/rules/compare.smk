@@ -1,5 +1,6 @@
-# Compare and tabulate: every Python/R pair, their difference images, the convergence
-# traces of stepped matched runs, and the tidy tables of fits, pairs, seeds and timings.
+# Compare and tabulate: every pair of implementations, the difference images and convergence
+# traces of the headline pair (Python and R), and the tidy tables of fits, pairs, seeds and
+# timings.
 
 for mode in MODES:
 
@@ -7,12 +8,11 @@ for mode in MODES:
         name:
             f"agreement_{mode}"
         input:
-            python=per_seed(RESULTS.fit("python", mode), mode),
-            r=per_seed(RESULTS.fit("r", mode), mode),
+            fits=task_fits(mode),
             pixels=RESULTS.pixels(),
-            init=shared_starts(mode),
+            init=shared_starts(mode, mode_seeds_run(mode)),
         output:
-            per_seed(RESULTS.agreement(mode), mode),
+            per_seed(RESULTS.agreement(mode), mode_seeds_run(mode)),
         log:
             RESULTS.log_of(RESULTS.agreement_batch(mode)),
         benchmark:
@@ -20,15 +20,18 @@ for mode in MODES:
         conda:
             ENV
         threads: 1
+        params:
+            seeds=words(mode_seeds_run(mode)),
+            max_iter=config["max_iter"],
         shell:
-            "python -m kmquant agree --python {input.python:q} --r {input.r:q}"
-            " --out {output:q} --init {input.init:q} --pixels {input.pixels:q} > {log:q} 2>&1"
+            "python -m kmquant agree --fits {input.fits:q} --seed {params.seeds}"
+            " --out {output:q} --init {input.init:q} --pixels {input.pixels:q}"
+            " --max-iter {params.max_iter} > {log:q} 2>&1"
 
 
 rule differences:
     input:
-        python=RESULTS.images("python"),
-        r=RESULTS.images("r"),
+        expand(RESULTS.images(), impl=SHOWN, allow_missing=True),
     output:
         directory(RESULTS.differences()),
     log:
@@ -39,15 +42,14 @@ rule differences:
         ENV
     threads: 1
     shell:
-        "python -m kmquant differences {input.python:q} {input.r:q} {output:q} > {log:q} 2>&1"
+        "python -m kmquant differences {input:q} {output:q} > {log:q} 2>&1"
 
 
 rule convergence:
     input:
         pixels=RESULTS.pixels(),
         init=RESULTS.init(TRACED_MODE),
-        python=RESULTS.fit("python", TRACED_MODE),
-        r=RESULTS.fit("r", TRACED_MODE),
+        fits=expand(RESULTS.fit(mode=TRACED_MODE), impl=SHOWN, allow_missing=True),
     output:
         RESULTS.convergence(),
     log:
@@ -60,8 +62,8 @@ rule convergence:
     params:
         max_iter=config["max_iter"],
     shell:
-        "python -m kmquant converge {input.pixels:q} {input.init:q} {input.python:q}"
-        " {input.r:q} {output:q} --max-iter {params.max_iter} > {log:q} 2>&1"
+        "python -m kmquant converge {input.pixels:q} {input.init:q} {output:q}"
+        " --fits {input.fits:q} --max-iter {params.max_iter} > {log:q} 2>&1"
 
 
 rule fits_table:

@@ -33,9 +33,12 @@ rule figure_metrics:
         ENV
     threads: 1
     params:
-        folder=lambda wc, output: Path(output[0]).parent,
+        names=" ".join(METRIC_FIGURES),
+        stems=lambda wc, output: [Path(path).with_suffix("") for path in output[::2]],
+        mode=RATE_MODE,
     shell:
-        "python -m kmquant figure metrics {params.folder:q} {input:q} > {log:q} 2>&1"
+        "python -m kmquant figure --figures {params.names} --out {params.stems:q}"
+        " --tables {input:q} --mode {params.mode} > {log:q} 2>&1"
 
 
 rule figure_rate_distortion:
@@ -59,26 +62,20 @@ rule figure_rate_distortion:
         stem=lambda wc, output: Path(output[0]).with_suffix(""),
         mode=RATE_MODE,
     shell:
-        "python -m kmquant figure rate_distortion {params.stem:q} {input:q}"
-        " --mode {params.mode} > {log:q} 2>&1"
+        "python -m kmquant figure --figures rate_distortion --out {params.stem:q}"
+        " --tables {input:q} --mode {params.mode} > {log:q} 2>&1"
 
 
 rule figure_from_table:
     input:
-        lambda wc: {
-            "agreement": [RESULTS.table("agreement")],
-            "timing": [RESULTS.table("timings")],
-            "convergence": [
-                RESULTS.table("convergence"),
-                RESULTS.table("convergence_centres"),
-            ],
-        }[wc.name],
+        lambda wc: [RESULTS.table(name) for name in FIGURES[wc.name].tables],
     output:
         report(
             RESULTS.figure(),
             caption="../report/figure_from_table.rst",
             category=lambda wc: {
                 "agreement": AGREEMENT,
+                "matrix": AGREEMENT,
                 "timing": SPEED,
                 "convergence": CONVERGENCE,
             }[wc.name],
@@ -89,20 +86,22 @@ rule figure_from_table:
     benchmark:
         RESULTS.benchmark_of(RESULTS.figure())
     wildcard_constraints:
-        name="agreement|timing|convergence",
+        name="agreement|matrix|timing|convergence",
     conda:
         ENV
     threads: 1
     params:
         stem=lambda wc, output: Path(output[0]).with_suffix(""),
+        mode=FIGURE_MODE,
     shell:
-        "python -m kmquant figure {wildcards.name} {params.stem:q} {input:q} > {log:q} 2>&1"
+        "python -m kmquant figure --figures {wildcards.name} --out {params.stem:q}"
+        " --tables {input:q} --mode {params.mode} > {log:q} 2>&1"
 
 
 rule figure_images:
     input:
         original=RESULTS.original(),
-        images=expand(RESULTS.images(mode=FIGURE_MODE), impl=IMPLS, allow_missing=True),
+        images=expand(RESULTS.images(mode=FIGURE_MODE), impl=SHOWN, allow_missing=True),
         reference=expand(RESULTS.reference(), method=REFERENCES[:1], allow_missing=True),
     output:
         report(
@@ -127,7 +126,7 @@ rule figure_images:
         ks=" ".join(map(str, KS)),
         reference=" ".join(f"--reference {method}" for method in REFERENCES[:1]),
     shell:
-        "python -m kmquant figure images {params.stem:q} --results {params.results:q}"
+        "python -m kmquant image-figure {params.stem:q} --results {params.results:q}"
         " --image {wildcards.image} --mode {params.mode} --seed {params.seed}"
         " --k {params.ks} {params.reference} > {log:q} 2>&1"
 
@@ -136,7 +135,7 @@ rule figure_palettes:
     input:
         expand(
             RESULTS.fit(mode=FIGURE_MODE, seed=FIGURE_SEED),
-            impl=IMPLS,
+            impl=SHOWN,
             k=PALETTE_KS,
             allow_missing=True,
         ),
@@ -162,7 +161,7 @@ rule figure_palettes:
         seed=FIGURE_SEED,
         ks=" ".join(map(str, PALETTE_KS)),
     shell:
-        "python -m kmquant figure palettes {params.stem:q} --results {params.results:q}"
+        "python -m kmquant palette-figure {params.stem:q} --results {params.results:q}"
         " --image {wildcards.image} --mode {params.mode} --seed {params.seed}"
         " --k {params.ks} > {log:q} 2>&1"
 

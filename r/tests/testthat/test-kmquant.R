@@ -5,7 +5,7 @@ source(file.path("..", "..", "kmquant.R"), chdir = TRUE)
 x <- cbind(c(0, 1, 2, 10, 11, 12), 0, 0)
 
 test_that("matched Lloyd reaches the hand-computed centres and labels", {
-  fit <- kmquant_fit_lloyd(x, rbind(c(0, 0, 0), c(10, 0, 0)), 300L)
+  fit <- kmquant_stats_shared(x, rbind(c(0, 0, 0), c(10, 0, 0)), 300L)
   expect_equal(fit$status, "ok")
   expect_equal(fit$centers[, 1], c(1, 11))
   expect_equal(fit$cluster, c(1, 1, 1, 2, 2, 2))
@@ -14,17 +14,17 @@ test_that("matched Lloyd reaches the hand-computed centres and labels", {
 })
 
 test_that("R's own errors come back as a status, not a stop", {
-  fit <- kmquant_fit_lloyd(x, rbind(c(0, 0, 0), c(0, 0, 0)), 300L)
+  fit <- kmquant_stats_shared(x, rbind(c(0, 0, 0), c(0, 0, 0)), 300L)
   expect_equal(fit$status, "error")
   expect_match(fit$message, "initial centers are not distinct")
-  fit <- kmquant_fit_native(x[1:2, ], 3L, 1L, 10L)
+  fit <- kmquant_stats_native(x[1:2, ], 3L, 1L, 10L)
   expect_equal(fit$status, "error")
 })
 
 test_that("warnings are collected and mark the fit as not converged", {
   set.seed(3)
   y <- matrix(runif(600), ncol = 3)
-  fit <- kmquant_fit_lloyd(y, y[1:5, ], 1L)
+  fit <- kmquant_stats_shared(y, y[1:5, ], 1L)
   expect_equal(fit$status, "ok")
   expect_match(fit$warnings, "did not converge in 1 iteration")
   expect_false(fit$converged)
@@ -35,7 +35,34 @@ test_that("native mode is set.seed(seed) followed by R's default kmeans", {
   y <- matrix(runif(300), ncol = 3)
   set.seed(42)
   expected <- kmeans(y, 4, iter.max = 50)
-  fit <- kmquant_fit_native(y, 4L, 42L, 50L)
+  fit <- kmquant_stats_native(y, 4L, 42L, 50L)
+  expect_equal(fit$centers, unname(expected$centers))
+  expect_equal(fit$cluster, unname(expected$cluster))
+})
+
+test_that("amap::Kmeans from given centres reaches the hand-computed fit and says it converged", {
+  fit <- kmquant_amap_shared(x, rbind(c(0, 0, 0), c(10, 0, 0)), 300L)
+  expect_equal(fit$status, "ok")
+  expect_equal(fit$centers[, 1], c(1, 11))
+  expect_equal(fit$cluster, c(1, 1, 1, 2, 2, 2))
+  expect_null(fit$iter)
+  expect_true(fit$converged)
+})
+
+test_that("amap's warning that it did not converge marks the fit as not converged", {
+  set.seed(3)
+  y <- matrix(runif(600), ncol = 3)
+  fit <- kmquant_amap_shared(y, y[1:5, ], 1L)
+  expect_match(fit$warnings, "did not converge in 1 iterations")
+  expect_false(fit$converged)
+})
+
+test_that("amap's native mode is set.seed(seed) followed by amap::Kmeans from K rows", {
+  set.seed(7)
+  y <- matrix(runif(300), ncol = 3)
+  set.seed(42)
+  expected <- amap::Kmeans(y, 4, iter.max = 50)
+  fit <- kmquant_amap_native(y, 4L, 42L, 50L)
   expect_equal(fit$centers, unname(expected$centers))
   expect_equal(fit$cluster, unname(expected$cluster))
 })

@@ -1,0 +1,152 @@
+"""One conformance suite for every implementation of the registry, each really called: a new
+entry passes or fails it by itself, with no test of its own to write."""
+
+from __future__ import annotations
+
+from itertools import islice, pairwise
+
+import numpy as np
+import pytest
+
+from conftest import INIT, SLOW, SLOW_INIT, X, reference_lloyd, small_photo
+from kmquant import fitting, pixels
+from kmquant.implementations import (
+    EMPTY_CLUSTER_KINDS,
+    HEADLINE,
+    IMPLEMENTATIONS,
+    ITERATION_COUNTS,
+    call,
+    pairs,
+)
+
+NAMES = list(IMPLEMENTATIONS)
+
+
+def expected_iterations(name: str, textbook: int, max_iter: int) -> int | None:
+    """The iteration count the registry says an implementation reports for a run that the
+    textbook loop ends after `textbook` iterations."""
+    return {
+        "labels": min(textbook, max_iter),
+        "objective": min(textbook + 1, max_iter),
+        "fixed": max_iter,
+        None: None,
+    }[IMPLEMENTATIONS[name].counts]
+
+
+def tolerance(name: str) -> float:
+    """How close its centres come to double-precision Lloyd's: float32 rounds at 1e-7."""
+    return 1e-12 if IMPLEMENTATIONS[name].exact else 1e-6
+
+
+def test_the_registry_describes_every_entry_completely() -> None:
+    assert tuple(NAMES[:2]) == HEADLINE
+    for name, entry in IMPLEMENTATIONS.items():
+        assert entry.name == name
+        assert entry.precision in ("float64", "float32")
+        assert entry.start in ("centres", "labels")
+        assert entry.empty_cluster in EMPTY_CLUSTER_KINDS
+        assert entry.counts in (*ITERATION_COUNTS, None)
+        assert entry.version_of.split(":")[0] in ("pip", "R")
+        assert entry.colour.startswith("#") and len(entry.colour) == 7
+    # Every implementation is told apart in figures by its colour and its marker.
+    assert len({entry.colour for entry in IMPLEMENTATIONS.values()}) == len(NAMES)
+    assert len({entry.marker for entry in IMPLEMENTATIONS.values()}) == len(NAMES)
+    assert pairs(["r", "python", "faiss"]) == [("python", "r"), ("python", "faiss"),
+                                                ("r", "faiss")]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_takes_the_shared_start_and_ends_where_textbook_lloyd_ends(name: str) -> None:
+    labels, textbook = reference_lloyd(X, INIT, 300)
+    fit = call(name, "fit_shared", X, INIT, 300, 1)
+    assert fit.error is None and fit.warnings == []
+    np.testing.assert_array_equal(fit.labels, labels)
+    expected = np.array([X[labels == j].mean(axis=0) for j in range(len(INIT))])
+    np.testing.assert_allclose(fit.centres, expected, atol=tolerance(name), rtol=0)
+    assert fit.converged
+    assert fit.n_iter == expected_iterations(name, textbook, 300)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_honours_max_iter_and_says_it_did_not_converge(name: str) -> None:
+    _, textbook = reference_lloyd(SLOW, SLOW_INIT, 1000)
+    assert textbook == 113
+    short = call(name, "fit_shared", SLOW, SLOW_INIT, 40, 1)
+    longer = call(name, "fit_shared", SLOW, SLOW_INIT, 80, 1)
+    assert not short.converged and not longer.converged
+    assert short.n_iter == expected_iterations(name, textbook, 40)
+    assert not np.array_equal(short.centres, longer.centres)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_iteration_cap_is_what_the_registry_says(name: str) -> None:
+    """OpenCV runs at most 100 iterations whatever it is asked; every other implementation
+    runs until it converges (here after 113) within max_iter."""
+    cap = IMPLEMENTATIONS[name].iteration_cap
+    fit = call(name, "fit_shared", SLOW, SLOW_INIT, 300, 1)
+    if cap is None:
+        labels, _ = reference_lloyd(SLOW, SLOW_INIT, 300)
+        assert fit.converged
+        np.testing.assert_array_equal(fit.labels, labels)
+    else:
+        at_cap = call(name, "fit_shared", SLOW, SLOW_INIT, cap, 1)
+        below = call(name, "fit_shared", SLOW, SLOW_INIT, cap - 1, 1)
+        assert not fit.converged
+        np.testing.assert_array_equal(fit.centres, at_cap.centres)
+        assert not np.array_equal(fit.centres, below.centres)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_handles_an_empty_cluster_as_the_registry_says(name: str) -> None:
+    # A centre far from every point loses all its points in the first assignment.
+    far = np.vstack([INIT[:3], [[5.0, 5.0, 5.0]]])
+    fit = call(name, "fit_shared", X, far, 300, 1)
+    assert fit.error is None
+    kind = IMPLEMENTATIONS[name].empty_cluster
+    if kind == "nan":
+        assert np.isnan(fit.centres[3]).all()
+    elif kind == "keep":
+        np.testing.assert_array_equal(fit.centres[3], [5.0, 5.0, 5.0])
+        assert not (fit.labels == 3).any()
+        assert fit.warnings  # and it says so
+    else:
+        assert ((fit.centres[3] >= 0) & (fit.centres[3] <= 1)).all()
+        assert (fit.labels == 3).any()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_pixel_ends_labelled_with_its_nearest_centre(name: str) -> None:
+    """Whatever labels a library returns, the study's fit gives every pixel its nearest final
+    centre (on all pixels here, and with a fit sample of a third of them)."""
+    rgb = np.asarray(small_photo(30, 20))
+    for rows in (np.arange(600), pixels.fit_sample(600, 200, 0)):
+        px = pixels.Pixels(rgb, 255, rows)
+        init = px.fit_features()[[0, 70, 140, 199]].copy()
+        result = fitting.fit_image(px, fitting.Task("p", name, "matched", 4, 0), 300, 1, init)
+        x = px.features()
+        distances = ((x[:, None, :] - result.centres[None]) ** 2).sum(axis=2)
+        np.testing.assert_array_equal(result.labels, np.argmin(distances, axis=1))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_is_deterministic(name: str) -> None:
+    first, second = (call(name, "fit_shared", X, INIT, 300, 1) for _ in range(2))
+    assert np.array_equal(first.centres, second.centres)
+    assert np.array_equal(first.labels, second.labels)
+    native = [call(name, "fit_native", X, 4, seed, 300, 1) for seed in (3, 3, 4)]
+    assert native[0].error is None
+    assert np.array_equal(native[0].centres, native[1].centres)
+    assert not np.array_equal(native[0].centres, native[2].centres)  # the seed is used
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_its_steps_are_its_single_run_cut_after_every_iteration(name: str) -> None:
+    """Stepped one iteration at a time, a run passes where its single run ends (after 113
+    iterations, or at OpenCV's cap of 100), bit for bit, and stays there."""
+    full = call(name, "fit_shared", SLOW, SLOW_INIT, 300, 1)
+    steps = list(islice(call(name, "steps", SLOW, SLOW_INIT, 300, 1), 130))
+    assert all(later.iteration == earlier.iteration + 1 for earlier, later in pairwise(steps))
+    end = IMPLEMENTATIONS[name].iteration_cap or steps[-1].iteration
+    np.testing.assert_array_equal(
+        next(step.centres for step in steps if step.iteration == end), full.centres
+    )
