@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,17 @@ def make_tiny_study(folder: Path) -> Path:
 @pytest.fixture
 def tiny_study(tmp_path: Path) -> Path:
     return make_tiny_study(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def default_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One run of the default study (config.yaml, the shipped photos), shared by every slow
+    test that reads it."""
+    workdir = tmp_path_factory.mktemp("default")
+    shutil.copy(ROOT / "config.yaml", workdir / "config.yaml")
+    (workdir / "data").symlink_to(ROOT / "data")
+    run_snakemake(workdir, "--cores", "2")
+    return workdir
 
 
 @pytest.fixture(scope="session")

@@ -6,25 +6,15 @@ Slow (about 20 minutes on 2 cores): `pytest -m "not slow"` leaves it out.
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import ROOT, run_snakemake
+from conftest import ROOT
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, implementation_ks, run_seeds
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def default_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workdir = tmp_path_factory.mktemp("default")
-    shutil.copy(ROOT / "config.yaml", workdir / "config.yaml")
-    (workdir / "data").symlink_to(ROOT / "data")
-    run_snakemake(workdir, "--cores", "2")
-    return workdir
 
 
 def _rows(workdir: Path, table: str) -> list[dict[str, str]]:

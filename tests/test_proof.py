@@ -16,7 +16,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import ROOT, run_snakemake, write_config
+from conftest import ROOT
 from kmquant import initial, pixels
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS
 
@@ -83,30 +83,10 @@ def test_the_lattice_start_of_the_same_colours_has_exact_ties(photos: dict) -> N
 
 
 @pytest.fixture(scope="module")
-def china_pairs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The matched pairs at K = 64 and 256 and the tied pairs at K = 64 of china.jpg, seed 0,
-    run by snakemake with the default study's settings (the implementations beyond the
-    headline pair at K = 64, as the default study runs them)."""
-    workdir = tmp_path_factory.mktemp("proof")
-    (workdir / "data").symlink_to(ROOT / "data")
-    write_config(
-        workdir,
-        image_dir=None,
-        images=["data/china.jpg"],
-        k_values=[64, 256],
-        seeds=[0],
-        modes=["matched", "tied"],
-        max_iter=DEFAULT["max_iter"],
-        fit_max_pixels=DEFAULT["fit_max_pixels"],
-        implementations=DEFAULT["implementations"],
-        cross_seeds=DEFAULT["cross_seeds"],
-        implementation_k_values=DEFAULT["implementation_k_values"],
-    )
-    targets = ["matched/china/k64_s0", "matched/china/k256_s0", "tied/china/k64_s0"]
-    run_snakemake(
-        workdir, "--cores", "2", *(f"results/agreement/{target}.json" for target in targets)
-    )
-    return workdir / "results" / "agreement"
+def china_pairs(default_study: Path) -> Path:
+    """The pair records of the default study (run once for every slow test that reads it):
+    matched at K = 64 and 256, tied at K = 64, china.jpg, seed 0."""
+    return default_study / "results" / "agreement"
 
 
 def _pairs(folder: Path, name: str) -> dict[tuple[str, str], dict]:
