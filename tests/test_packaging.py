@@ -18,7 +18,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from conftest import ROOT
+from conftest import ROOT, small_photo, write_config
 
 # setup.sh installs the rpy2 that loads with the installed R; pyproject.toml cannot choose it.
 CHOSEN_BY_SETUP = {"rpy2"}
@@ -72,6 +72,22 @@ def test_an_installed_wheel_fits_in_r(tmp_path: Path) -> None:
     where, result = done.stdout.splitlines()
     assert Path(where).is_relative_to(venv)
     assert result == "[0.5, 10.5] [0, 0, 1, 1] True"  # the group means, by hand
+    # The workflow alone (its Snakefile and workflow folder, no checkout's package beside it)
+    # runs with the installed package, and so does every one of its jobs.
+    deployed = tmp_path / "deployed"
+    shutil.copytree(ROOT / "workflow", deployed / "workflow")
+    shutil.copy(ROOT / "Snakefile", deployed / "Snakefile")
+    study = tmp_path / "study"
+    (study / "data").mkdir(parents=True)
+    small_photo(12, 8).save(study / "data" / "photo.png")
+    write_config(study, image_dir="data", k_values=[2], seeds=[0], modes=["matched"],
+                 implementations=["python"], convergence_k=[])  # fmt: skip
+    snakemake = [python, "-m", "snakemake", "-s", deployed / "Snakefile", "-d", study]
+    subprocess.run([*snakemake, "--cores", "1", "--quiet"], env=env, check=True)
+    assert (study / "results" / "tables" / "fits.csv").exists()
+    for log in (study / "results" / "logs" / "fits").rglob("*.log"):
+        ran = re.search(r"kmquant \S+ from (\S+)", log.read_text()).group(1)
+        assert Path(ran).is_relative_to(venv), log
 
 
 def _imports(path: Path) -> set[str]:

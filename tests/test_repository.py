@@ -30,6 +30,18 @@ def test_the_citation_file_is_valid_cff_1_2() -> None:
     assert citation["license"] == project["license"]
 
 
+def test_the_changelog_describes_the_release_the_version_names() -> None:
+    """A release is the commit tagged v<version>: pyproject.toml, CITATION.cff and the newest
+    entry of the changelog name the same version, and the changelog dates it as the citation
+    does."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    releases = re.findall(r"^## (\S+) \((\d{4}-\d{2}-\d{2})\)$",
+                          (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), re.M)  # fmt: skip
+    assert releases[0] == (project["version"], str(citation["date-released"]))
+    assert len({version for version, _ in releases}) == len(releases)
+
+
 def test_an_invalid_citation_file_is_caught() -> None:
     """The schema check is real: a citation without authors fails it."""
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))

@@ -592,6 +592,15 @@ def _compare_runs(args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("kmquant")
+    except metadata.PackageNotFoundError:  # a checkout on the path, not installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kmquant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -609,6 +618,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     logging.getLogger("rpy2").setLevel(logging.WARNING)  # R start-up chatter, not our results
     args = build_parser().parse_args(argv)
+    # Which kmquant ran this job: a checkout's, or one installed into an environment.
+    logging.info("kmquant %s from %s", _version(), Path(__file__).resolve().parent)
     try:
         args.run(args)
     except ImageError as error:  # bad input: one plain sentence, no traceback

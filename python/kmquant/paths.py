@@ -127,6 +127,13 @@ class Results:
     def manifest(self) -> Path:
         return self.root / "manifest.sha256"
 
+    def root_of(self, path: str | Path, like: Path) -> Path:
+        """The results folder that holds `path`, a result laid out as `like` (a path of this
+        map): wherever the workflow's results now lie, under the prefix of a workflow that
+        uses this one as a module, say."""
+        depth = len(like.relative_to(self.root).parts)
+        return Path(path).parents[depth - 1]
+
     def log_of(self, result: Path) -> Path:
         """The log of the job that writes `result`."""
         return self._beside(result, "logs", ".log")

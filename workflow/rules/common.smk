@@ -31,17 +31,20 @@ try:
     check_renamed_keys(config)
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
-SCHEMA = Path(workflow.basedir) / "workflow" / "config.schema.yaml"
-config.update(with_integer_lists(config, yaml.safe_load(SCHEMA.read_text())))
-validate(config, str(SCHEMA))
+# Found from this file, also where the study is a module of another workflow.
+SCHEMA = "../config.schema.yaml"
+with open(workflow.source_path(SCHEMA), encoding="utf-8") as schema:
+    config.update(with_integer_lists(config, yaml.safe_load(schema)))
+validate(config, SCHEMA)
 
 
 # Every result path of the study, as a pattern of wildcards or for given values.
 RESULTS = Results(Path("results"))
 
 
-# Written by the run (rule report_description) from its own tables and versions.
-report: os.path.abspath(RESULTS.report("workflow.rst"))
+# Written by the run (rule report_description) from its own tables and versions; under the
+# prefix of a workflow that uses this one as a module with a prefix.
+report: os.path.abspath(workflow.modifier.path_modifier.modify(str(RESULTS.report("workflow.rst"))))
 
 
 try:
@@ -157,6 +160,12 @@ def reference_dirs(*_):
     return expand(RESULTS.reference(), method=REFERENCES, image=accepted())
 
 
+def results_root(like):
+    """A params function: the results folder that holds a rule's first output, laid out as
+    `like` (under the prefix of a workflow that uses this one as a module)."""
+    return lambda wildcards, output: RESULTS.root_of(output[0], like)
+
+
 def per_seed(pattern, seeds):
     """`pattern` for every seed of `seeds`, its other wildcards left to the rule."""
     return expand(pattern, seed=seeds, allow_missing=True)
@@ -222,7 +231,9 @@ def traces(*_):
 
 def figures(*_):
     names = [name for name in FIGURES if name != "convergence" or traces()]
-    # Palette figures only where some K is small enough to draw (K <= palette_max_k).
+    # The image grids and palettes show the headline pair, where the study runs it; palette
+    # figures only where some K is small enough to draw (K <= palette_max_k).
     kinds = ["images", "palettes"] if PALETTE_KS else ["images"]
+    kinds = kinds if len(SHOWN) == 2 else []
     names += [f"{kind}_{image}" for kind in kinds for image in accepted()]
     return expand(RESULTS.figure("{name}", "{ext}"), name=names, ext=["png", "svg"])

@@ -85,7 +85,7 @@ rule fits_table:
         ENV
     threads: 1
     params:
-        results=RESULTS.root,
+        results=results_root(RESULTS.table("fits")),
     shell:
         "python -m kmquant fits-table --results {params.results:q} {output:q} {input.fits:q}"
         " > {log:q} 2>&1"
@@ -186,7 +186,7 @@ rule timings_table:
         ENV
     threads: 1
     params:
-        results=RESULTS.root,
+        results=results_root(RESULTS.table("timings")),
     shell:
         "python -m kmquant timings-table {output:q} --results {params.results:q}"
         " --fits {input.fits:q} --reference-seconds {input.reference_seconds:q}"

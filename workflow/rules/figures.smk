@@ -120,7 +120,7 @@ rule figure_images:
     threads: 1
     params:
         stem=lambda wc, output: Path(output[0]).with_suffix(""),
-        results=RESULTS.root,
+        results=results_root(RESULTS.figure("images_{image}")),
         mode=FIGURE_MODE,
         seed=FIGURE_SEED,
         ks=" ".join(map(str, KS)),
@@ -156,7 +156,7 @@ rule figure_palettes:
     threads: 1
     params:
         stem=lambda wc, output: Path(output[0]).with_suffix(""),
-        results=RESULTS.root,
+        results=results_root(RESULTS.figure("palettes_{image}")),
         mode=FIGURE_MODE,
         seed=FIGURE_SEED,
         ks=" ".join(map(str, PALETTE_KS)),
@@ -188,7 +188,7 @@ rule explorer:
         ENV
     threads: 1
     params:
-        results=RESULTS.root,
+        results=results_root(RESULTS.report("explorer.html")),
     shell:
         "python -m kmquant explorer {params.results:q} {output:q} > {log:q} 2>&1"
 

@@ -5,7 +5,8 @@
 
 checkpoint pixels:
     input:
-        lambda wc: IMAGES[wc.image],
+        # The study's images, where the config names them: never under a module's prefix.
+        lambda wc: local(IMAGES[wc.image]),
     output:
         RESULTS.pixels(),
     log:

@@ -42,7 +42,7 @@ rule reference_table:
         ENV
     threads: 1
     params:
-        results=RESULTS.root,
+        results=results_root(RESULTS.table("reference")),
     shell:
         "python -m kmquant reference-table {output:q} {input.references:q}"
         " --results {params.results:q} > {log:q} 2>&1"
