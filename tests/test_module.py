@@ -10,6 +10,8 @@ import pytest
 
 from conftest import REPRODUCIBLE, ROOT, run_snakemake, small_photo, write_config
 
+pytestmark = pytest.mark.slow  # about a minute and a half: three small studies
+
 OUTER = """configfile: "config.yaml"
 
 

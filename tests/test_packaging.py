@@ -15,6 +15,7 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -24,9 +25,12 @@ from conftest import ROOT, small_photo, write_config
 CHOSEN_BY_SETUP = {"rpy2"}
 
 
-def test_an_installed_wheel_fits_in_r(tmp_path: Path) -> None:
-    """Not an editable checkout: the wheel carries r/kmquant.R and fits with it from a folder
-    that has no checkout in sight."""
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A new environment with kmquant installed from a built wheel (not an editable
+    checkout) and this environment's dependencies: its Python, and the environment to run it
+    in."""
+    tmp_path = tmp_path_factory.mktemp("installed")
     # Built from a copy, so that the build's egg-info stays out of the checkout and out of
     # the new environment's sight.
     source = tmp_path / "source"
@@ -58,6 +62,15 @@ def test_an_installed_wheel_fits_in_r(tmp_path: Path) -> None:
     # Installed before the dependencies join the path, where pip would see the editable one.
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", wheel], env=env, check=True)
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python, env
+
+
+def test_an_installed_wheel_fits_in_r(
+    installed: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """The wheel carries r/kmquant.R and fits with it from a folder that has no checkout in
+    sight."""
+    python, env = installed
     code = (
         "import numpy as np, kmquant\n"
         "from kmquant.implementations import call\n"
@@ -70,10 +83,18 @@ def test_an_installed_wheel_fits_in_r(tmp_path: Path) -> None:
         [python, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
     )
     where, result = done.stdout.splitlines()
-    assert Path(where).is_relative_to(venv)
+    assert Path(where).is_relative_to(python.parents[1])
     assert result == "[0.5, 10.5] [0, 0, 1, 1] True"  # the group means, by hand
-    # The workflow alone (its Snakefile and workflow folder, no checkout's package beside it)
-    # runs with the installed package, and so does every one of its jobs.
+
+
+@pytest.mark.slow
+def test_the_workflow_runs_with_an_installed_package(
+    installed: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """The workflow alone (its Snakefile and workflow folder, no checkout's package beside it)
+    runs with the installed package, and so does every one of its jobs."""
+    python, env = installed
+    venv = python.parents[1]
     deployed = tmp_path / "deployed"
     shutil.copytree(ROOT / "workflow", deployed / "workflow")
     shutil.copy(ROOT / "Snakefile", deployed / "Snakefile")

@@ -83,6 +83,7 @@ def test_a_run_writes_only_the_paths_the_map_names(tiny_run: Path) -> None:
     for mode, image, k, seed in grid:
         named |= {run.fit(impl, mode, image, k, seed) for impl in IMPLEMENTATIONS}
         named |= {run.image(impl, mode, image, k, seed) for impl in IMPLEMENTATIONS}
+        named |= {run.image_record(impl, mode, image, k, seed) for impl in IMPLEMENTATIONS}
         named |= {run.agreement(mode, image, k, seed), run.difference(mode, image, k, seed)}
         if mode != "native":
             named.add(run.init(mode, image, k, seed))

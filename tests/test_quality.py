@@ -4,6 +4,7 @@ points and figure, and the K each method needs for a target quality."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 from collections import defaultdict
@@ -14,9 +15,9 @@ import pytest
 
 from conftest import run_snakemake, small_photo, write_config
 from kmquant import rate
-from kmquant.fitting import score
 from kmquant.metrics import ssim_8bit
-from kmquant.pixels import Pixels
+from kmquant.pixels import Pixels, distinct_colours
+from kmquant.scoring import score_image
 
 
 def wang_ssim(x: np.ndarray, y: np.ndarray, sigma: float = 1.5, radius: int = 5) -> float:
@@ -76,11 +77,11 @@ def test_a_fit_is_scored_with_the_mae_and_ssim_of_its_written_image() -> None:
     features = rgb.reshape(-1, 3) / 255
     labels = ((features[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
     shown = np.round(centres * 255)[labels]  # the 8-bit palette the PNG holds
-    metrics = score(pixels, centres, labels)
+    metrics = score_image(pixels, centres, labels)
     assert metrics["mae"] == pytest.approx(np.abs(rgb.reshape(-1, 3) - shown).mean(), rel=1e-12)
     expected = wang_ssim(rgb.astype(np.float64), shown.reshape(rgb.shape))
     assert metrics["ssim"] == pytest.approx(expected, abs=1e-6)
-    assert "ssim" not in score(pixels, centres, labels, structural=False)
+    assert "ssim" not in score_image(pixels, centres, labels, structural=False)
 
 
 def _output(method: str, k: int, size: int, psnr: float, **fields: str) -> dict[str, str]:
@@ -210,3 +211,29 @@ def test_a_target_of_an_unknown_metric_is_refused_by_the_schema(tmp_path: Path) 
     result = run_snakemake(tmp_path, "-n", check=False)
     assert result.returncode != 0
     assert "psnr" in result.stdout + result.stderr
+
+
+def test_each_written_image_has_its_scored_record_beside_it(tmp_path: Path) -> None:
+    """The images step writes a successful fit's PNG and the record of what that PNG shows
+    (scored from the decoded PNG itself here, as a reader of the file would); a failed fit
+    has neither."""
+    from kmquant import compressed, fitting
+    from kmquant.images import decode_png
+
+    rgb = np.asarray(small_photo(23, 17))
+    px = Pixels(rgb, 255, np.arange(23 * 17))
+    init = px.fit_features()[[0, 100, 200]].copy()
+    good = fitting.fit_image(px, fitting.Task("p", "python", "matched", 3, 0), 300, 1, init)
+    failed = fitting.complete(fitting.RawFit(None, None, error="e"), px,
+                              {"image": "p", "k_requested": 3, "seed": 1})  # fmt: skip
+    for result, name in ((good, "good.npz"), (failed, "failed.npz")):
+        fitting.save(result, tmp_path / name)
+    compressed.write_images(px, [tmp_path / "good.npz", tmp_path / "failed.npz"], tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["k3_s0.json", "k3_s0.png"]
+    shown = decode_png((tmp_path / "out" / "k3_s0.png").read_bytes())
+    palette, labels, _ = distinct_colours(shown.reshape(-1, 3), 255)
+    from_file = score_image(px, palette / 255.0, labels)
+    record = json.loads((tmp_path / "out" / "k3_s0.json").read_text())
+    assert set(record) == set(from_file)
+    for name, value in from_file.items():
+        assert record[name] == pytest.approx(value, rel=1e-12), name

@@ -14,7 +14,7 @@ from kmquant import atomic
 from kmquant.images import ImageError
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS
 from kmquant.modes import FIGURE_MODES, MODES, USER_MODE
-from kmquant.paths import Results, reference_name, run_name
+from kmquant.paths import Results, reference_name
 from kmquant.reference import QUANTIZERS
 
 
@@ -101,22 +101,24 @@ def _fit(args: argparse.Namespace) -> None:
 def _compress(args: argparse.Namespace) -> None:
     from kmquant import fitting, images, pixels
     from kmquant.metrics import palette_8bit
+    from kmquant.scoring import image_psnr
 
     px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
     task = fitting.Task(Path(args.image).stem, args.impl, USER_MODE, args.k, args.seed)
-    result = fitting.fit_image(px, task, args.max_iter, args.threads, structural=False)
+    result = fitting.fit_image(px, task, args.max_iter, args.threads)
     if not result.ok:
         raise SystemExit(f"kmquant compress: the {args.impl} fit failed: {result.meta['message']}")
     png = images.encode_png(result.labels.reshape(px.shape), palette_8bit(result.centres))
     atomic.write_bytes(args.out, png)
     meta = result.meta
+    psnr = image_psnr(px, result.centres, result.labels)
     logging.info(
         "%s: K = %d (%s, %s), PSNR %.2f dB, %d bytes",
         args.out,
         meta["k_effective"],
         args.impl,
         meta["status"],
-        meta["psnr_db"],
+        psnr,
         len(png),
     )
 
@@ -204,23 +206,15 @@ def _agree(args: argparse.Namespace) -> None:
 
 @command(
     "images",
-    "write the indexed PNGs of successful fits",
+    "the indexed PNGs of successful fits and the scored record of each",
     arg("pixels"),
     arg("out"),
     arg("fits", nargs="*"),
 )
 def _images(args: argparse.Namespace) -> None:
-    from kmquant import fitting, images, pixels
-    from kmquant.metrics import palette_8bit
+    from kmquant import compressed, pixels
 
-    shape = pixels.load(args.pixels).shape
-    with atomic.atomic_path(args.out, directory=True) as folder:
-        for path in args.fits:
-            result = fitting.load(path)
-            if result.ok:
-                png = images.encode_png(result.labels.reshape(shape), palette_8bit(result.centres))
-                name = run_name(result.meta["k_requested"], result.meta["seed"])
-                (folder / f"{name}.png").write_bytes(png)
+    compressed.write_images(pixels.load(args.pixels), args.fits, args.out)
 
 
 @command(
@@ -298,7 +292,7 @@ def _fits_table(args: argparse.Namespace) -> None:
     from kmquant import fitting, tables
 
     rows = [fitting.load_meta(path) for path in args.fits]
-    rows = [row | tables.png_sizes(row, Results(Path(args.results))) for row in rows]
+    rows = [row | tables.written_image(row, Results(Path(args.results))) for row in rows]
     tables.write_table(args.out, tables.FIT_COLUMNS, rows)
 
 

@@ -14,20 +14,9 @@ import numpy as np
 
 from kmquant.atomic import atomic_path
 from kmquant.backends import RawFit
-from kmquant.colour import mean_ciede2000
 from kmquant.implementations import IMPLEMENTATIONS, backend, call
 from kmquant.labelling import nearest_labels
-from kmquant.metrics import (
-    mae_8bit,
-    mse,
-    palette_8bit,
-    psnr_db,
-    sse_8bit,
-    ssim_8bit,
-    storage,
-    total_sum_of_squares_8bit,
-    variance_explained,
-)
+from kmquant.metrics import sse_8bit
 from kmquant.pixels import Pixels, colour_label_counts, distinct_colours
 
 
@@ -62,10 +51,11 @@ def status_of(raw: RawFit) -> tuple[str, str]:
 
 
 def complete(
-    raw: RawFit, pixels: Pixels, ident: dict[str, Any], structural: bool = True,
-    own_labels: bool = True,
-) -> FitResult:  # fmt: skip
-    """Label every pixel, compute the fit's metrics and assemble its record.
+    raw: RawFit, pixels: Pixels, ident: dict[str, Any], own_labels: bool = True
+) -> FitResult:
+    """Label every pixel, compute what the fit itself is (how many clusters it left empty,
+    its objective) and assemble its record; the image it gives is scored where it is written
+    (`kmquant.scoring`).
 
     A converged fit on all pixels keeps the labels its implementation gave (what the library
     really returns), where `own_labels`: the implementation computes in double precision, as
@@ -75,7 +65,7 @@ def complete(
     one centre update earlier, so their raw labels describe different steps of the same run.
     `n_not_nearest` counts fit-sample pixels whose own label is not their nearest centre
     (Hartigan-Wong, unconverged runs and single-precision distances can leave some).
-    `structural` as in `score`.
+    `fit_sse` is the K-means objective on every pixel, with the unrounded centres.
     """
     status, message = status_of(raw)
     meta: dict[str, Any] = {
@@ -95,53 +85,22 @@ def complete(
     nearest = nearest_labels(pixels.grouping, pixels.max_value, centres)
     own = own_labels and pixels.samples_all and raw.converged
     labels = raw.labels.astype(nearest.dtype) if own else nearest
-    meta |= {"n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum())}
-    meta |= score(pixels, centres, labels, structural)
-    return FitResult(centres, labels, meta)
-
-
-def score(
-    pixels: Pixels, centres: np.ndarray, labels: np.ndarray, structural: bool = True
-) -> dict[str, Any]:
-    """The metrics of a quantized image against the loaded original: pixel i shows centre
-    labels[i], rounded to the 8-bit palette of the PNG. One function scores our fits and the
-    reference quantizers' PNGs alike. SSIM, the one metric that looks at neighbouring pixels
-    and so at the whole image, is left out where `structural` is false (`kmquant compress`).
-    """
-    # Every metric is a sum over pixels: summed once per distinct (colour, label) pair, with
-    # the pair's pixel count as weight, it needs no float copy of the whole image.
     rows, row_labels, weights = colour_label_counts(pixels.grouping, labels)
-    features = rows / pixels.max_value
-    palette = palette_8bit(centres) / 255.0  # what the PNG shows
-    image_sse = sse_8bit(features, palette, row_labels, weights)
-    sst = total_sum_of_squares_8bit(features, weights)
     counts = np.bincount(row_labels, weights=weights, minlength=len(centres))
-    return {
+    meta |= {
+        "n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum()),
         "n_empty_clusters": int((counts == 0).sum()),
-        "fit_sse": sse_8bit(features, centres, row_labels, weights),
-        "sse": image_sse,
-        "mse": mse(image_sse, pixels.n),
-        "psnr_db": psnr_db(mse(image_sse, pixels.n)),
-        "variance_explained": variance_explained(image_sse, sst),
-        "mean_ciede2000": mean_ciede2000(features, palette, row_labels, weights),
-        "mae": mae_8bit(features, palette, row_labels, weights),
-        **storage(pixels.n, len(centres)),
-    } | ({"ssim": structural_similarity(pixels, centres, labels)} if structural else {})
-
-
-def structural_similarity(pixels: Pixels, centres: np.ndarray, labels: np.ndarray) -> float:
-    """SSIM of the written 8-bit image against the loaded original, in 8-bit units."""
-    shown = palette_8bit(centres)[labels].reshape(*pixels.shape, 3)
-    return ssim_8bit(pixels.rgb * (255.0 / pixels.max_value), shown)
+        "fit_sse": sse_8bit(rows / pixels.max_value, centres, row_labels, weights),
+    }
+    return FitResult(centres, labels, meta)
 
 
 def fit_image(
     pixels: Pixels, task: Task, max_iter: int, threads: int | None,
-    init: np.ndarray | None = None, structural: bool = True,
+    init: np.ndarray | None = None,
 ) -> FitResult:  # fmt: skip
     """One fit of an image's fit sample, completed for every pixel: from the given initial
-    centres (a shared-start mode), or the implementation's own seeded default; `structural`
-    as in `score`."""
+    centres (a shared-start mode), or the implementation's own seeded default."""
     from threadpoolctl import threadpool_limits
 
     from kmquant.initial import effective_k
@@ -170,7 +129,7 @@ def fit_image(
         "k_effective": k_eff,
         "seed": task.seed,
     }
-    return complete(raw, pixels, ident, structural, entry.exact)
+    return complete(raw, pixels, ident, entry.exact)
 
 
 def fit_batch(

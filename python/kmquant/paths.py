@@ -30,6 +30,11 @@ def batch_name(k: Part = "{k}") -> str:
     return f"k{k}"
 
 
+def record_name(name: str) -> str:
+    """The scored record beside the written image `name` (without suffix)."""
+    return f"{name}.json"
+
+
 def reference_name(k: Part = "{k}") -> str:
     """One reference quantizer output's file name within its (method, image) folder."""
     return f"k{k}"
@@ -72,6 +77,13 @@ class Results:
         k: Part = "{k}", seed: Part = "{seed}",
     ) -> Path:  # fmt: skip
         return self.images(impl, mode, image) / f"{run_name(k, seed)}.png"
+
+    def image_record(
+        self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}",
+        k: Part = "{k}", seed: Part = "{seed}",
+    ) -> Path:  # fmt: skip
+        """The scored record of the compressed image beside it (kmquant.scoring)."""
+        return self.images(impl, mode, image) / record_name(run_name(k, seed))
 
     def differences(self, mode: str = "{mode}", image: str = "{image}") -> Path:
         """The folder of one (mode, image)'s difference images of the headline pair, one per

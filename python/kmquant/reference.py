@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from kmquant.fitting import score
 from kmquant.images import decode_png, encode_png
 from kmquant.pixels import Pixels, distinct_colours
+from kmquant.scoring import score_image
 
 #: The environment variable naming the pngquant binary (default: `pngquant` on PATH).
 PNGQUANT_VARIABLE = "KMQUANT_PNGQUANT"
@@ -150,7 +150,5 @@ def record(method: str, k: int, result: Quantized, pixels: Pixels, image: str) -
         return meta | {"status": "error", "message": message}
     # The colours the PNG shows are its palette, every pixel labelled with its own colour.
     palette, labels, _ = distinct_colours(shown.reshape(-1, 3), 255)
-    metrics = score(pixels, palette / 255.0, labels)
-    for same in ("fit_sse", "n_empty_clusters"):  # the sse itself; none: every colour is shown
-        metrics.pop(same)
+    metrics = score_image(pixels, palette / 255.0, labels)
     return meta | metrics | {"n_colours": len(palette), "indexed_png_bytes": len(result.png)}

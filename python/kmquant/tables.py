@@ -194,13 +194,15 @@ def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def png_sizes(meta: Mapping[str, Any], results: Results) -> dict[str, Any]:
-    """Real file sizes of the original (optimized RGB PNG) and of the fit's indexed PNG in a
-    run's `results`. A failed fit has no PNG."""
-    key = ("impl", "mode", "image", "k_requested", "seed")
-    indexed = results.image(*(meta[field] for field in key))
+def written_image(meta: Mapping[str, Any], results: Results) -> dict[str, Any]:
+    """What a fit's written image is, in a run's `results`: the scored record beside its
+    indexed PNG, and the real file sizes of that PNG and of the original (optimized RGB PNG).
+    A failed fit has neither PNG nor record."""
+    key = [meta[field] for field in ("impl", "mode", "image", "k_requested", "seed")]
+    indexed, record = results.image(*key), results.image_record(*key)
     written = {"indexed_png_bytes": indexed.stat().st_size} if indexed.exists() else {}
-    return written | size_ratio(results.original(meta["image"]), written)
+    scored = read_json(record) if record.exists() else {}
+    return scored | written | size_ratio(results.original(meta["image"]), written)
 
 
 def reference_records(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
