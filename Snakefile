@@ -25,17 +25,7 @@ include: "workflow/rules/common.smk"
 
 rule all:
     input:
-        RESULTS.table("fits"),
-        RESULTS.table("agreement"),
-        RESULTS.table("timings"),
-        RESULTS.table("native_summary"),
-        RESULTS.table("reference"),
-        RESULTS.table("ranking"),
-        RESULTS.table("rate_distortion"),
-        RESULTS.table("k_for_quality"),
-        RESULTS.table("convergence"),
-        RESULTS.table("images"),
-        RESULTS.table("rejected_images"),
+        RESULTS.tables(),
         RESULTS.environment(),
         RESULTS.manifest(),
         figures,

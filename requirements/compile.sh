@@ -14,3 +14,5 @@ for line in "rpy2-3.5:rpy2==3.5.17" "rpy2-3.6:rpy2>=3.6,<3.7"; do
     --python-version 3.11 --generate-hashes --quiet -o "lock-$name.txt"
   rm "$name.in"
 done
+# The conda environment of the rules, from the same pyproject.toml.
+"${PYTHON:-../.venv/bin/python}" conda_env.py

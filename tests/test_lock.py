@@ -84,3 +84,18 @@ def test_the_lock_record_is_read_as_setup_writes_it(tmp_path: Path) -> None:
     assert installed_lock(tmp_path) is None
     (tmp_path / LOCK_RECORD).write_text("ab12  requirements/lock-rpy2-3.5.txt\n")
     assert installed_lock(tmp_path) == {"file": "requirements/lock-rpy2-3.5.txt", "sha256": "ab12"}
+
+
+def test_the_conda_environment_is_written_from_pyproject() -> None:
+    """workflow/envs/kmquant.yaml is what requirements/conda_env.py writes from
+    pyproject.toml: every runtime dependency, with its range, under its conda-forge name."""
+    script = ROOT / "requirements" / "conda_env.py"
+    check = subprocess.run([sys.executable, script, "--check"], check=False)
+    assert check.returncode == 0, "run python requirements/conda_env.py"
+    environment = (ROOT / "workflow" / "envs" / "kmquant.yaml").read_text()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for text in project["dependencies"]:
+        requirement = Requirement(text)
+        assert str(requirement.specifier).split(",")[0] in environment, text
+    for name in ("scikit-image", "py-opencv", "faiss-cpu", "imagequant", "pngquant", "r-amap"):
+        assert name in environment

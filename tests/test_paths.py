@@ -66,11 +66,7 @@ def test_a_run_writes_only_the_paths_the_map_names(tiny_run: Path) -> None:
         for mode in modes
         for image, k, seed in product(images, ks, mode_seeds(mode, config))
     ]
-    named = {run.table(name) for name in (
-        "fits", "agreement", "timings", "native_summary", "reference", "ranking", "convergence",
-        "convergence_centres", "convergence_check", "images", "rejected_images",
-        "rate_distortion", "k_for_quality",
-    )}  # fmt: skip
+    named = set(run.tables())
     named |= {run.environment(), run.manifest()}
     named |= {run.report(name) for name in ("explorer.html", "workflow.rst")}
     for image in images:

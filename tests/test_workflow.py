@@ -26,6 +26,7 @@ from kmquant import explorer, fitting, initial
 from kmquant.environment import installed_lock
 from kmquant.figures import FIGURES
 from kmquant.implementations import IMPLEMENTATIONS, pairs
+from kmquant.manifest import SNAKEMAKE_MARK
 from kmquant.modes import MODES
 
 
@@ -248,6 +249,26 @@ def test_manifest_checks_with_sha256sum(tiny_run: Path) -> None:
     listed = result.stdout.count(": OK")
     assert listed == len((tiny_run / "results" / "manifest.sha256").read_text().splitlines())
     assert "results/images/r/matched/photo/k8_s0.png: OK" in result.stdout
+
+
+def test_the_manifest_hashes_every_reproducible_file_of_the_run(tiny_run: Path) -> None:
+    """Every file a rerun reproduces byte for byte, and nothing else: not the arrays between
+    steps (a fit's record keeps its seconds), timings, logs, figures (their bytes depend on
+    fonts), the report or the environment."""
+    results = tiny_run / "results"
+    lines = (results / "manifest.sha256").read_text().splitlines()
+    listed = {line.split(maxsplit=1)[1] for line in lines}
+    kept_out = {"logs", "benchmarks", "timings", "pixels", "fits", "convergence", "figures",
+                "report", "environment.json", "manifest.sha256"}  # fmt: skip
+    written = {
+        f"results/{path.relative_to(results).as_posix()}"
+        for path in results.rglob("*")
+        if path.is_file()
+        and path.relative_to(results).parts[0] not in kept_out
+        and path.name not in ("timings.csv", SNAKEMAKE_MARK)
+    }
+    assert listed == written
+    assert "results/tables/rate_distortion.csv" in listed
 
 
 @pytest.mark.slow

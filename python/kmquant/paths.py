@@ -20,6 +20,26 @@ Part = str | int
 RESULT_SUFFIXES = frozenset({".npz", ".csv", ".json", ".png", ".svg", ".html", ".rst", ".sha256"})
 
 
+#: Every table the study writes (results/tables/{name}.csv), and those that are not the same on
+#: every rerun: the times of its jobs.
+TABLES = (
+    "fits",
+    "agreement",
+    "native_summary",
+    "reference",
+    "ranking",
+    "rate_distortion",
+    "k_for_quality",
+    "convergence",
+    "convergence_centres",
+    "convergence_check",
+    "images",
+    "rejected_images",
+    "timings",
+)
+TIMED_TABLES = frozenset({"timings"})
+
+
 def run_name(k: Part = "{k}", seed: Part = "{seed}") -> str:
     """One fit's file name within its (implementation, mode, image) folder, without suffix."""
     return f"k{k}_s{seed}"
@@ -121,6 +141,10 @@ class Results:
 
     def table(self, name: str = "{name}") -> Path:
         return self.root / "tables" / f"{name}.csv"
+
+    def tables(self, timed: bool = True) -> list[Path]:
+        """Every table of TABLES; without the timed ones, those a rerun reproduces."""
+        return [self.table(name) for name in TABLES if timed or name not in TIMED_TABLES]
 
     def figure_stem(self, name: str = "{name}") -> Path:
         """A figure without its suffix: every figure is written as PNG and SVG."""

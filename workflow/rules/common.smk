@@ -44,7 +44,10 @@ RESULTS = Results(Path("results"))
 
 # Written by the run (rule report_description) from its own tables and versions; under the
 # prefix of a workflow that uses this one as a module with a prefix.
-report: os.path.abspath(workflow.modifier.path_modifier.modify(str(RESULTS.report("workflow.rst"))))
+report:
+    os.path.abspath(
+        workflow.modifier.path_modifier.modify(str(RESULTS.report("workflow.rst")))
+    )
 
 
 try:

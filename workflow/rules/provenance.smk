@@ -21,16 +21,8 @@ rule environment:
 
 rule manifest:
     input:
-        RESULTS.table("fits"),
-        RESULTS.table("agreement"),
-        RESULTS.table("native_summary"),
-        RESULTS.table("reference"),
-        RESULTS.table("ranking"),
-        RESULTS.table("convergence"),
-        RESULTS.table("convergence_centres"),
-        RESULTS.table("convergence_check"),
-        RESULTS.table("images"),
-        RESULTS.table("rejected_images"),
+        # every reproducible table, PNG and record (not timings, logs or figures)
+        RESULTS.tables(timed=False),
         image_dirs,
         reference_dirs,
         difference_dirs,
