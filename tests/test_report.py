@@ -116,9 +116,9 @@ def test_the_front_page_names_the_smallest_file_per_target() -> None:
     )["body"]
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
     cells = [re.findall(r"<td>(?:<p>)?(.*?)(?:</p>)?</td>", row, re.S) for row in rows]
-    assert ["a", "PSNR &gt;= 35 dB", "python (K = 32), libimagequant (K = 64): 39,500 bytes",
+    assert ["a", "PSNR ≥ 35 dB", "python (K = 32), libimagequant (K = 64): 39,500 bytes",
             "python (K = 32): 39,500 bytes"] in cells  # fmt: skip
-    assert ["a", "SSIM &gt;= 0.95", "python (K = 128): 70,000 bytes",
+    assert ["a", "SSIM ≥ 0.95", "python (K = 128): 70,000 bytes",
             "python (K = 128): 70,000 bytes"] in cells  # fmt: skip
     assert "What a byte buys" in text and "rate_distortion.png" in text
 

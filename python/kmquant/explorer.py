@@ -22,19 +22,11 @@ from kmquant.metrics import palette_8bit
 from kmquant.modes import MODES
 from kmquant.paths import Results
 from kmquant.reference import QUANTIZERS
+from kmquant.scoring import METRICS
 from kmquant.tables import read_csv
 
-#: The metrics the page shows of every output, ours and the reference quantizers' alike.
-SHOWN_METRICS = (
-    "sse",
-    "psnr_db",
-    "mean_ciede2000",
-    "mae",
-    "ssim",
-    "variance_explained",
-    "indexed_png_bytes",
-    "png_size_ratio",
-)
+#: What the page shows of every output, ours and the reference quantizers' alike.
+SHOWN_METRICS = (*METRICS, "indexed_png_bytes", "png_size_ratio")
 FIT_FIELDS = ("status", "message", "k_effective", "n_iter", "converged", *SHOWN_METRICS)
 PAIR_FIELDS = (
     "status",
@@ -153,6 +145,10 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
             for name in impls
         ],
         "headline": [name for name in HEADLINE if name in impls],
+        "metrics": [
+            {"name": name, "label": metric.axis_label, "target": metric.target_text("%s")}
+            for name, metric in METRICS.items()
+        ],
         "views": views,
         "references": dict(references),
         "rate_figure": link(run.figure("rate_distortion")),

@@ -19,6 +19,7 @@ from kmquant.images import AMPLIFY, amplified_difference
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES
 from kmquant.paths import Results
+from kmquant.scoring import METRICS, RANKED
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -190,22 +191,18 @@ def metric_panels(
     return figure
 
 
+def _panel(metric: str, log: bool = False) -> tuple[str, str, str, bool]:
+    """A panel of one metric of kmquant.scoring: (column, title, axis label, log axis)."""
+    label = METRICS[metric].axis_label
+    return metric, METRICS[metric].label, f"{label}, log" if log else label, log
+
+
 METRIC_FIGURES = {
     "elbow": (
         "Elbow: distortion and variance explained against K",
-        [
-            ("sse", "SSE", "SSE (8-bit units², log)", True),
-            ("variance_explained", "variance explained", "share of colour variance", False),
-        ],
+        [_panel("sse", log=True), _panel("variance_explained")],
     ),
-    "quality": (
-        "Quality of the compressed image against K",
-        [
-            ("psnr_db", "PSNR", "PSNR (dB)", False),
-            ("mean_ciede2000", "mean CIEDE2000", "mean ΔE00", False),
-            ("ssim", "SSIM", "SSIM", False),
-        ],
-    ),
+    "quality": ("Quality of the compressed image against K", [_panel(m) for m in RANKED]),
     "storage": (
         "Storage: what each K saves",
         [
@@ -415,14 +412,6 @@ def convergence_figure(trace: pd.DataFrame, centres: pd.DataFrame) -> Figure:
     return figure
 
 
-#: The panels of the rate-distortion figure: (column, title, y label).
-RATE_PANELS = (
-    ("psnr_db", "PSNR", "PSNR (dB)"),
-    ("mean_ciede2000", "mean CIEDE2000", "mean ΔE00 (lower is better)"),
-    ("ssim", "SSIM", "SSIM"),
-)
-
-
 def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
     """One row per image, one panel per quality metric against the bits per pixel of the real
     indexed PNG (log axis): one line per method through its K values (the implementations in
@@ -431,12 +420,13 @@ def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
     images = sorted(points["image"].unique())
     n_rows = max(len(images), 1)
     figure = _figure(7, 2.4 * n_rows + 1.0)
-    axes = figure.subplots(n_rows, len(RATE_PANELS), squeeze=False)
+    panels = [_panel(metric) for metric in RANKED]
+    axes = figure.subplots(n_rows, len(panels), squeeze=False)
     methods = ordered(list(points["method"].unique()))
     methods += sorted(set(points["method"]) - set(methods))
     for row, image in enumerate(images):
         subset = points[points["image"] == image]
-        for col, (column, name, label) in enumerate(RATE_PANELS):
+        for col, (column, name, label, _) in enumerate(panels):
             ax = axes[row, col]
             for method in methods:
                 line = subset[subset["method"] == method].sort_values("k_requested")

@@ -99,14 +99,15 @@ def index_bits(k: int) -> int:
     return max(k - 1, 0).bit_length()
 
 
+#: The storage of a palette image, in the order of the table columns.
+STORAGE_COLUMNS = ("index_bits", "palette_bits", "raw_bits", "ratio_theoretical")
+
+
 def storage(n_pixels: int, k: int) -> dict[str, float]:
     """The storage of a palette image: a 24-bit palette plus an index per pixel, against
     24-bit RGB."""
     bits = index_bits(k)
     raw, palette = 24 * n_pixels, 24 * k
-    return {
-        "index_bits": bits,
-        "palette_bits": palette,
-        "raw_bits": raw,
-        "ratio_theoretical": raw / (palette + n_pixels * bits),
-    }
+    return dict(
+        zip(STORAGE_COLUMNS, (bits, palette, raw, raw / (palette + n_pixels * bits)), strict=True)
+    )

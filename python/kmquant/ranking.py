@@ -1,6 +1,5 @@
 """Which method gives the best image, per image and K: every implementation's best K-means fit
-against the reference quantizers, on PSNR and SSIM (higher is better) and mean CIEDE2000
-(lower is better)."""
+against the reference quantizers, on each ranked metric of kmquant.scoring."""
 
 from __future__ import annotations
 
@@ -9,8 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-#: Each ranked metric and whether a higher value is better.
-METRICS = {"psnr_db": True, "mean_ciede2000": False, "ssim": True}
+from kmquant.scoring import METRICS, RANKED
+
 RANKING_COLUMNS = (
     "image",
     "k_requested",
@@ -29,7 +28,7 @@ def _values(
     """Per (image, K): each method's value. An implementation counts with its best fit over
     every mode and seed (the best image a user of it could have made). Failed outputs and
     undefined values (SSIM of an image smaller than its window) are left out."""
-    higher = METRICS[metric]
+    higher = METRICS[metric].higher_is_better
     values: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
     for row in fits:
         if row["status"] == "error" or math.isnan(float(row[metric])):
@@ -52,7 +51,8 @@ def ranking(
     share a rank), and whether it is the best."""
     fits, references = list(fits), list(references)
     rows = []
-    for metric, higher in METRICS.items():
+    for metric in RANKED:
+        higher = METRICS[metric].higher_is_better
         sign = -1.0 if higher else 1.0  # sign * value, ascending, puts the best first
         for (image, k), by_method in sorted(_values(fits, references, metric).items()):
             for method, value in sorted(by_method.items()):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from statistics import fmean
 from typing import Any
 
-from kmquant.ranking import METRICS
+from kmquant.scoring import METRICS, RANKED
 
 RATE_COLUMNS = (
     "image",
@@ -20,7 +20,7 @@ RATE_COLUMNS = (
     "indexed_png_bytes",
     "bits_per_pixel",
     "original_bits_per_pixel",
-    *METRICS,
+    *RANKED,
 )
 K_FOR_QUALITY_COLUMNS = (
     "image",
@@ -41,7 +41,7 @@ def reaches(metric: str, value: float, target: float) -> bool:
     otherwise; an undefined value (NaN) meets none."""
     if math.isnan(value):
         return False
-    return value >= target if METRICS[metric] else value <= target
+    return value >= target if METRICS[metric].higher_is_better else value <= target
 
 
 def points(
@@ -75,7 +75,7 @@ def points(
                 "bits_per_pixel": 8 * size / pixels[image],
                 "original_bits_per_pixel": 8 * original / pixels[image],
             }
-            | {metric: fmean(float(row[metric]) for row in group) for metric in METRICS}
+            | {metric: fmean(float(row[metric]) for row in group) for metric in RANKED}
         )
     return rows
 

@@ -10,7 +10,7 @@ from typing import Any
 from kmquant.agreement import CAUSES
 from kmquant.implementations import IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES
-from kmquant.ranking import METRICS
+from kmquant.scoring import METRICS, RANKED
 
 VERDICTS = ("identical", "same_image", "different", "failed")
 
@@ -54,8 +54,8 @@ def _best_of(rows: Sequence[Mapping[str, str]], methods: Sequence[str]) -> str:
 
 
 def _against_references(ranking: Sequence[Mapping[str, str]]) -> str:
-    """Per image and K: the best method by PSNR, by mean CIEDE2000 and by SSIM, and the best
-    implementation of K-means with its rank among all methods."""
+    """Per image and K: the best method by each ranked metric, and the best implementation of
+    K-means with its rank among all methods."""
     if not ranking:
         return ""
     groups: dict[tuple[str, int], dict[str, list[Mapping[str, str]]]] = {}
@@ -64,16 +64,17 @@ def _against_references(ranking: Sequence[Mapping[str, str]]) -> str:
         groups.setdefault(key, {}).setdefault(row["metric"], []).append(row)
     rows = [
         [image, k]
-        + [cell for metric in METRICS
+        + [cell for metric in RANKED
            for cell in (_best_of(by_metric.get(metric, []), [row["method"] for row in
                         by_metric.get(metric, []) if row["best"] == "true"]),
                         _best_of(by_metric.get(metric, []), list(IMPLEMENTATIONS)))]
         for (image, k), by_metric in sorted(groups.items())
     ]  # fmt: skip
     n = max(int(row["n_methods"]) for row in ranking)
+    ranked = ", the best ".join(METRICS[metric].label for metric in RANKED)
     table = _table(
-        ["image", "K", "best PSNR", "best K-means", "best CIEDE2000", "best K-means",
-         "best SSIM", "best K-means"], rows,
+        ["image", "K", *[head for metric in RANKED
+                         for head in (f"best {METRICS[metric].label}", "best K-means")]], rows,
     )  # fmt: skip
     return f"""
 Against the quantizers people use
@@ -81,16 +82,12 @@ Against the quantizers people use
 
 The same images at the same K, quantized by pngquant, libimagequant and Pillow's median cut,
 maximum coverage and fast octree (no dithering), scored by the same code from the PNGs they
-wrote (``results/tables/reference.csv``). Per image and K, the method with the best PSNR, the
-best mean CIEDE2000 and the best SSIM, and the implementation of K-means whose best fit ranks
-highest among the (up to) {n} methods, with its rank (1 is best; ``results/tables/ranking.csv``
-ranks every method):
+wrote (``results/tables/reference.csv``). Per image and K, the method with the best {ranked},
+and the implementation of K-means whose best fit ranks highest among the (up to) {n} methods,
+with its rank (1 is best; ``results/tables/ranking.csv`` ranks every method):
 
 {table}
 """
-
-
-_TARGETS = {"psnr_db": "PSNR >= {} dB", "mean_ciede2000": "mean ΔE00 <= {}", "ssim": "SSIM >= {}"}
 
 
 def _what_a_byte_buys(k_for_quality: Sequence[Mapping[str, str]]) -> str:
@@ -114,7 +111,7 @@ def _what_a_byte_buys(k_for_quality: Sequence[Mapping[str, str]]) -> str:
     table = _table(
         ["image", "target", "smallest file", "smallest K-means file"],
         [
-            [image, _TARGETS[metric].format(target), entry(rows),
+            [image, METRICS[metric].target_text(target), entry(rows),
              entry([row for row in rows if row["method"] in IMPLEMENTATIONS])]
             for (image, metric, target), rows in groups.items()
         ],

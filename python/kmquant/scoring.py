@@ -1,9 +1,15 @@
-"""How good a written image is: the metrics of a quantized image against the loaded original
-(docs/design.md, "Metrics"). One function scores every output alike, a fit's PNG and a
-reference quantizer's, in the step that writes it."""
+"""How good a written image is: the registry of the metrics of a quantized image against the
+loaded original (docs/design.md, "Metrics"), and the one function that scores every output
+alike, a fit's PNG and a reference quantizer's, in the step that writes it.
+
+Table columns, ranking, rate-distortion, figures, the explorer, the report and the schema's
+quality targets all read METRICS; adding a metric is one entry here and its function."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -23,44 +29,112 @@ from kmquant.metrics import (
 from kmquant.pixels import Pixels, colour_label_counts
 
 
-def _shown(
-    pixels: Pixels, centres: np.ndarray, labels: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(distinct colours in [0, 1], the palette index each shows, pixel counts, the 8-bit
-    palette in [0, 1]): every metric is a sum over pixels, summed once per distinct (colour,
-    label) pair with the pair's pixel count as weight, so that it needs no float copy of the
-    whole image."""
-    rows, row_labels, weights = colour_label_counts(pixels.grouping, labels)
-    return rows / pixels.max_value, row_labels, weights, palette_8bit(centres) / 255.0
+@dataclass(frozen=True)
+class Shown:
+    """A quantized image as its metrics see it: pixel i of `pixels` shows colour
+    palette[labels[i]] (8-bit, as the PNG holds it)."""
+
+    pixels: Pixels
+    palette: np.ndarray
+    labels: np.ndarray
+
+    @cached_property
+    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(distinct colours in [0, 1], the palette index each shows, pixel counts): a metric of
+        single pixels is a sum over pixels, summed once per distinct (colour, label) pair with
+        the pair's pixel count as weight, so that it needs no float copy of the whole image."""
+        colours, row_labels, weights = colour_label_counts(self.pixels.grouping, self.labels)
+        return colours / self.pixels.max_value, row_labels, weights
+
+    @cached_property
+    def sse(self) -> float:
+        colours, row_labels, weights = self.rows
+        return sse_8bit(colours, self.palette / 255.0, row_labels, weights)
+
+    @property
+    def mse(self) -> float:
+        return mse(self.sse, self.pixels.n)
+
+    def images(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the original, the shown image), H x W x 3 in 8-bit units."""
+        original = self.pixels.rgb * (255.0 / self.pixels.max_value)
+        return original, self.palette[self.labels].reshape(*self.pixels.shape, 3)
+
+
+def _variance_explained(shown: Shown) -> float:
+    colours, _, weights = shown.rows
+    return variance_explained(shown.sse, total_sum_of_squares_8bit(colours, weights))
+
+
+def _ciede2000(shown: Shown) -> float:
+    colours, row_labels, weights = shown.rows
+    return mean_ciede2000(colours, shown.palette / 255.0, row_labels, weights)
+
+
+def _mae(shown: Shown) -> float:
+    colours, row_labels, weights = shown.rows
+    return mae_8bit(colours, shown.palette / 255.0, row_labels, weights)
+
+
+def _ssim(shown: Shown) -> float:
+    return ssim_8bit(*shown.images())
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One measure of a written image against the original."""
+
+    name: str  #: its column in every table
+    label: str
+    unit: str  #: "" for a unitless measure
+    higher_is_better: bool
+    compute: Callable[[Shown], float]
+    #: True for a measure of neighbourhoods (it reads the whole image); False for a sum over
+    #: single pixels (it reads only the distinct colours and their counts).
+    whole_image: bool = False
+    #: Whether methods are ranked on it and drawn in the quality and rate-distortion figures.
+    ranked: bool = False
+    #: Whether a study may ask for the smallest K that reaches a value of it (quality_targets).
+    target: bool = False
+
+    @property
+    def axis_label(self) -> str:
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+    def target_text(self, value: float | str) -> str:
+        """The target as a reader reads it, e.g. "PSNR ≥ 30 dB"."""
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.label} {'≥' if self.higher_is_better else '≤'} {value}{unit}"
+
+
+#: Every metric, in the order of the table columns.
+METRICS: dict[str, Metric] = {
+    metric.name: metric
+    for metric in (
+        Metric("sse", "SSE", "8-bit units²", False, lambda shown: shown.sse),
+        Metric("mse", "MSE", "8-bit units²", False, lambda shown: shown.mse),
+        Metric("psnr_db", "PSNR", "dB", True, lambda shown: psnr_db(shown.mse),
+               ranked=True, target=True),
+        Metric("variance_explained", "variance explained", "", True, _variance_explained),
+        Metric("mean_ciede2000", "mean CIEDE2000", "ΔE00", False, _ciede2000,
+               ranked=True, target=True),
+        Metric("mae", "MAE", "8-bit units", False, _mae),
+        Metric("ssim", "SSIM", "", True, _ssim, whole_image=True, ranked=True, target=True),
+    )
+}  # fmt: skip
+#: The metrics methods are ranked on, drawn against K and file size, and targeted.
+RANKED = tuple(name for name, metric in METRICS.items() if metric.ranked)
+TARGETS = tuple(name for name, metric in METRICS.items() if metric.target)
+
+
+def score_image(pixels: Pixels, centres: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """Every metric and the storage of the image in which pixel i shows centre labels[i],
+    rounded to the 8-bit palette of the PNG."""
+    shown = Shown(pixels, palette_8bit(centres), labels)
+    values = {name: metric.compute(shown) for name, metric in METRICS.items()}
+    return values | storage(pixels.n, len(centres))
 
 
 def image_psnr(pixels: Pixels, centres: np.ndarray, labels: np.ndarray) -> float:
     """The PSNR of the written image alone (what `kmquant compress` reports)."""
-    features, row_labels, weights, palette = _shown(pixels, centres, labels)
-    return psnr_db(mse(sse_8bit(features, palette, row_labels, weights), pixels.n))
-
-
-def score_image(
-    pixels: Pixels, centres: np.ndarray, labels: np.ndarray, structural: bool = True
-) -> dict[str, Any]:
-    """The metrics of the image in which pixel i shows centre labels[i], rounded to the 8-bit
-    palette of the PNG. SSIM, the one metric that looks at neighbouring pixels and so at the
-    whole image, is left out where `structural` is false."""
-    features, row_labels, weights, palette = _shown(pixels, centres, labels)
-    image_sse = sse_8bit(features, palette, row_labels, weights)
-    sst = total_sum_of_squares_8bit(features, weights)
-    return {
-        "sse": image_sse,
-        "mse": mse(image_sse, pixels.n),
-        "psnr_db": psnr_db(mse(image_sse, pixels.n)),
-        "variance_explained": variance_explained(image_sse, sst),
-        "mean_ciede2000": mean_ciede2000(features, palette, row_labels, weights),
-        "mae": mae_8bit(features, palette, row_labels, weights),
-        **storage(pixels.n, len(centres)),
-    } | ({"ssim": structural_similarity(pixels, centres, labels)} if structural else {})
-
-
-def structural_similarity(pixels: Pixels, centres: np.ndarray, labels: np.ndarray) -> float:
-    """SSIM of the written 8-bit image against the loaded original, in 8-bit units."""
-    shown = palette_8bit(centres)[labels].reshape(*pixels.shape, 3)
-    return ssim_8bit(pixels.rgb * (255.0 / pixels.max_value), shown)
+    return METRICS["psnr_db"].compute(Shown(pixels, palette_8bit(centres), labels))

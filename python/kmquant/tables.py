@@ -12,23 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from kmquant.atomic import write_text
+from kmquant.metrics import STORAGE_COLUMNS
 from kmquant.paths import Results
+from kmquant.scoring import METRICS
 
 IDENT = ("image", "impl", "mode", "k_requested", "k_effective", "seed")
-#: The written image against the original: distortion, storage and real file sizes, the same
-#: columns for our fits and for the reference quantizers.
+#: The written image against the original: its metrics, its storage and the real file sizes,
+#: the same columns for our fits and for the reference quantizers.
 IMAGE_METRIC_COLUMNS = (
-    "sse",
-    "mse",
-    "psnr_db",
-    "variance_explained",
-    "mean_ciede2000",
-    "mae",
-    "ssim",
-    "index_bits",
-    "palette_bits",
-    "raw_bits",
-    "ratio_theoretical",
+    *METRICS,
+    *STORAGE_COLUMNS,
     "original_png_bytes",
     "indexed_png_bytes",
     "png_size_ratio",
