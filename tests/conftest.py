@@ -13,6 +13,8 @@ import pytest
 import yaml
 from PIL import Image
 
+from kmquant.paths import Inputs, Results
+
 ROOT = Path(__file__).resolve().parents[1]
 FIVE_COLOURS = np.array(
     [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [20, 20, 20]], dtype=np.uint8
@@ -67,6 +69,11 @@ def small_photo(width: int = 48, height: int = 32) -> Image.Image:
     """A downscaled copy of a shipped photograph: real colour statistics, few pixels."""
     with Image.open(ROOT / "data" / "china.jpg") as im:
         return im.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+
+
+def whole_run(results: Path) -> Inputs:
+    """The files of a whole results folder, as a job given all of them reads them."""
+    return Inputs(Results(results), frozenset({os.path.abspath(results)}))
 
 
 def run_snakemake(

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import whole_run
 from kmquant import explorer
 from kmquant.images import amplified_difference
 from kmquant.implementations import IMPLEMENTATIONS
@@ -222,7 +223,7 @@ def test_a_failed_fit_is_shown_with_its_message(
     tiny_run: Path, page: object, tmp_path: Path
 ) -> None:
     results = tiny_run / "results"
-    data = explorer.explorer_data(results, tmp_path)
+    data = explorer.explorer_data(whole_run(results), tmp_path)
     view = data["views"]["photo|matched|8|0"]
     view["fits"]["r"] |= {"status": "error", "message": "initial centers are not distinct",
                           "png": None, "palette": None}  # fmt: skip

@@ -12,6 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from conftest import whole_run
 from kmquant import figures
 from kmquant.paths import Results
 
@@ -79,6 +80,7 @@ def overlaps(figure: Figure) -> list[str]:
 
 def built(run: Path) -> Iterator[tuple[str, Figure]]:
     results = Results(run / "results")
+    given = whole_run(run / "results")
     for name, spec in figures.FIGURES.items():
         tables = [figures.read_table(results.table(table)) for table in spec.tables]
         mode = (
@@ -87,8 +89,8 @@ def built(run: Path) -> Iterator[tuple[str, Figure]]:
         yield name, spec.build(tables, mode)
     for image in ("photo", "five_colours"):
         yield (f"images_{image}",
-               figures.images_figure(results, image, "matched", 0, [2, 8], "pngquant"))  # fmt: skip
-        yield f"palettes_{image}", figures.palettes_figure(results, image, "matched", 0, [2, 8])
+               figures.images_figure(given, image, "matched", 0, [2, 8], "pngquant"))  # fmt: skip
+        yield f"palettes_{image}", figures.palettes_figure(given, image, "matched", 0, [2, 8])
 
 
 def test_no_text_or_legend_of_any_figure_overlaps_another(tiny_run: Path) -> None:

@@ -34,3 +34,16 @@ def test_large_images_are_subsampled_for_the_grid_keeping_only_palette_colours(t
     shown = figures._png_pixels(tmp_path / "big.png")
     assert shown.shape == (434, 834, 3)  # every 3rd row and column: 2500 / 3 <= 1200 < 2500 / 2
     np.testing.assert_array_equal(shown, palette[labels[::3, ::3]])
+
+
+def test_figures_are_drawn_by_name_and_an_unknown_name_is_refused(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "kmquant", "figure", "--tables", str(tmp_path / "t.csv")]
+    unknown = [*command, "--figures", "timing", "nope", "--out", "a", "b"]
+    done = subprocess.run(unknown, capture_output=True, text=True, check=False)
+    assert done.returncode != 0 and "figure: no figure named nope" in done.stderr
+    uneven = [*command, "--figures", "timing", "--out", "a", "b"]
+    done = subprocess.run(uneven, capture_output=True, text=True, check=False)
+    assert done.returncode != 0 and "one stem per figure" in done.stderr

@@ -3,16 +3,19 @@ nothing it does not name."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from itertools import product
 from pathlib import Path
 
+import pytest
 import yaml
 
 from kmquant.figures import FIGURES
 from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.manifest import SNAKEMAKE_MARK
 from kmquant.modes import mode_seeds
-from kmquant.paths import Results
+from kmquant.paths import Inputs, NotGiven, Results
 from kmquant.reference import QUANTIZERS
 
 RUN = Results(Path("results"))
@@ -54,6 +57,37 @@ def test_logs_and_benchmarks_sit_beside_their_result() -> None:
     assert RUN.log_of(folder) == Path("results/logs/images/r/tied/my.photo.log")
     figure = RUN.figure("images_my.photo")
     assert RUN.log_of(figure) == Path("results/logs/figures/images_my.photo.log")
+
+
+def test_a_job_reads_only_the_files_it_was_given(tmp_path: Path) -> None:
+    """The results folder is found from the first file given, under any prefix; a result
+    that was not given, nor lies in a folder that was, is refused."""
+    run = Results(tmp_path / "prefix" / "results")
+    fit, images = run.fit("r", "matched", "photo", 8, 0), run.images("r", "matched", "photo")
+    given = Inputs.of(Results.fit, [fit], [images])
+    assert given.results == run
+    assert given(fit) == fit
+    assert given(run.image("r", "matched", "photo", 8, 0)) == images / "k8_s0.png"
+    for other in (run.fit("r", "matched", "photo", 16, 0), run.original("photo")):
+        with pytest.raises(NotGiven, match="not among the files this job was given"):
+            given(other)
+
+
+def test_a_table_job_given_too_little_stops_with_the_file_it_lacked(
+    tiny_run: Path, tmp_path: Path
+) -> None:
+    """fits.csv needs each fit's written image: without their folders on its command line,
+    the job says which file it was not given instead of reading it behind Snakemake's back."""
+    run = Results(tiny_run / "results")
+    fit = run.fit("python", "matched", "photo", 8, 0)
+    command = [sys.executable, "-m", "kmquant", "fits-table", str(tmp_path / "fits.csv"),
+               "--fits", str(fit), "--originals", str(run.original("photo"))]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert f"{run.image('python', 'matched', 'photo', 8, 0)} is not among" in done.stderr
+    images = run.images("python", "matched", "photo")
+    subprocess.run([*command, "--images", str(images)], check=True, capture_output=True)
+    assert (tmp_path / "fits.csv").exists()
 
 
 def test_a_run_writes_only_the_paths_the_map_names(tiny_run: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import whole_run
 from kmquant import tables
-from kmquant.paths import Results
 from kmquant.study import ConfigError, discover_images, image_name, with_integer_lists
 
 
@@ -59,7 +59,7 @@ def test_each_fit_gets_the_time_of_the_job_that_fitted_its_seeds(tmp_path: Path)
     fits = [fit | {"k_requested": 8, "seed": 0}, fit | {"k_requested": 8, "seed": 1},
             fit | {"k_requested": 16, "seed": 0}]  # fmt: skip
     reference = {"image": "a", "method": "pngquant", "k_requested": 8, "fit_seconds": 0.1}
-    rows = tables.timing_rows(fits, [reference], Results(tmp_path / "results"))
+    rows = tables.timing_rows(fits, [reference], whole_run(tmp_path / "results"))
     assert [(r["seed"], r["job_fits"], r["job_wall_seconds"], r["job_cpu_seconds"],
              r["job_max_rss_mb"]) for r in rows[:3]] == [
         (0, 2, 9.0, 8.5, 300.0), (1, 2, 9.0, 8.5, 300.0), (0, 1, 4.0, 3.5, 200.0)

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import REPRODUCIBLE, ROOT, run_snakemake, small_photo, write_config
+from conftest import REPRODUCIBLE, ROOT, run_snakemake, small_photo, whole_run, write_config
 from kmquant import explorer, fitting, initial
 from kmquant.environment import installed_lock
 from kmquant.figures import FIGURES
@@ -355,9 +355,10 @@ def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -
     assert (images / "python" / "matched" / "photo" / "k8_s0.png").exists()
     assert not (images / "difference" / "matched" / "photo" / "k8_s0.png").exists()
     # The explorer shows the Python side and says why the R side is empty.
-    view = explorer.explorer_data(tiny_study / "results", tiny_study / "results" / "report")[
-        "views"
-    ]["photo|matched|8|0"]
+    results = tiny_study / "results"
+    view = explorer.explorer_data(whole_run(results), results / "report")["views"][
+        "photo|matched|8|0"
+    ]
     assert view["fits"]["r"]["status"] == "error"
     assert view["fits"]["r"]["png"] is None and view["fits"]["r"]["palette"] is None
     assert len(view["fits"]["python"]["palette"]) == 8

@@ -10,11 +10,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kmquant import atomic
 from kmquant.images import ImageError
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS
 from kmquant.modes import FIGURE_MODES, MODES, USER_MODE
-from kmquant.paths import Results, reference_name
+from kmquant.paths import Inputs, NotGiven, Results
 from kmquant.reference import QUANTIZERS
 
 
@@ -70,15 +69,11 @@ def _same_length(**lists: Sequence[Any]) -> None:
     arg("--threads", type=int, default=1),
 )
 def _fit(args: argparse.Namespace) -> None:
-    from kmquant import fitting, initial, pixels
+    from kmquant import fitting
 
     _same_length(seed=args.seed, out=args.out, init=args.init)
-    shared = MODES[args.mode].shared_start
-    if shared and not args.init:
-        raise SystemExit(f"fit: {args.mode} mode starts from --init: one CSV per seed")
-    inits = [initial.read_centres(p) for p in args.init] if shared else [None] * len(args.seed)
-    tasks = [fitting.Task(args.image, args.impl, args.mode, args.k, s) for s in args.seed]
-    fitting.fit_batch(pixels.load(args.pixels), tasks, inits, args.out, args.max_iter, args.threads)
+    fitting.fit_files(args.pixels, args.image, args.impl, args.mode, args.k, args.seed,
+                      args.init, args.out, args.max_iter, args.threads)  # fmt: skip
 
 
 @command(
@@ -99,28 +94,18 @@ def _fit(args: argparse.Namespace) -> None:
     "pixel its nearest colour and write the indexed PNG.",
 )
 def _compress(args: argparse.Namespace) -> None:
-    from kmquant import fitting, images, pixels
-    from kmquant.metrics import palette_8bit
-    from kmquant.scoring import image_psnr
+    from kmquant import compressed
 
-    px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
-    task = fitting.Task(Path(args.image).stem, args.impl, USER_MODE, args.k, args.seed)
-    result = fitting.fit_image(px, task, args.max_iter, args.threads)
-    if not result.ok:
-        raise SystemExit(f"kmquant compress: the {args.impl} fit failed: {result.meta['message']}")
-    png = images.encode_png(result.labels.reshape(px.shape), palette_8bit(result.centres))
-    atomic.write_bytes(args.out, png)
+    settings = (args.max_iter, args.fit_max_pixels, args.sample_seed, args.background)
+    try:
+        result, psnr, size = compressed.compress(
+            args.image, args.out, args.k, args.impl, args.seed, *settings, args.threads
+        )
+    except compressed.FitFailed as error:
+        raise SystemExit(f"kmquant compress: {error}") from None
     meta = result.meta
-    psnr = image_psnr(px, result.centres, result.labels)
-    logging.info(
-        "%s: K = %d (%s, %s), PSNR %.2f dB, %d bytes",
-        args.out,
-        meta["k_effective"],
-        args.impl,
-        meta["status"],
-        psnr,
-        len(png),
-    )
+    logging.info("%s: K = %d (%s, %s), PSNR %.2f dB, %d bytes", args.out,
+                 meta["k_effective"], args.impl, meta["status"], psnr, size)  # fmt: skip
 
 
 @command(
@@ -135,20 +120,7 @@ def _compress(args: argparse.Namespace) -> None:
 def _pixels(args: argparse.Namespace) -> None:
     from kmquant import pixels
 
-    try:
-        px = pixels.prepare(args.image, args.fit_max_pixels, args.sample_seed, args.background)
-    except ImageError as error:
-        logging.error("rejected: %s", error)
-        pixels.save(pixels.rejection(str(error), args.image), args.out)
-        return
-    logging.info(
-        "%s: %d x %d pixels, max value %d, fit on %d rows",
-        args.image,
-        *px.shape,
-        px.max_value,
-        len(px.fit_rows),
-    )
-    pixels.save(px, args.out)
+    pixels.write(args.image, args.out, args.fit_max_pixels, args.sample_seed, args.background)
 
 
 @command(
@@ -159,12 +131,9 @@ def _pixels(args: argparse.Namespace) -> None:
     arg("pixels", nargs="*"),
 )
 def _image_tables(args: argparse.Namespace) -> None:
-    from kmquant import pixels, tables
+    from kmquant import tables
 
-    rows = [pixels.describe(pixels.load(path), Path(path).stem) for path in args.pixels]
-    tables.write_table(args.images, tables.IMAGE_COLUMNS, rows)
-    rejected = [{"image": r["image"], "message": r["rejected"]} for r in rows if r["rejected"]]
-    tables.write_table(args.rejected, ("image", "message"), rejected)
+    tables.write_image_tables(args.images, args.rejected, args.pixels)
 
 
 @command(
@@ -225,28 +194,29 @@ def _images(args: argparse.Namespace) -> None:
     arg("out"),
 )
 def _differences(args: argparse.Namespace) -> None:
-    from kmquant import images
+    from kmquant import compressed
 
-    with atomic.atomic_path(args.out, directory=True) as folder:
-        for a_png in sorted(Path(args.a).glob("*.png")):
-            b_png = Path(args.b) / a_png.name
-            if b_png.exists():
-                a, b = (images.decode_png(p.read_bytes()) for p in (a_png, b_png))
-                png = images.encode_original_png(images.amplified_difference(a, b), 255)
-                (folder / a_png.name).write_bytes(png)
+    compressed.write_differences(args.a, args.b, args.out)
 
 
 @command(
     "explorer",
     "results/report/explorer.html",
-    arg("results", help="the results folder of a run"),
     arg("out"),
+    arg("--tables", nargs="+", required=True, help="results/tables/*.csv it shows"),
+    arg("--fits", nargs="*", default=[]),
+    arg("--images", nargs="*", default=[], help="folders of written PNGs"),
+    arg("--references", nargs="*", default=[], help="reference quantizer folders"),
+    arg("--differences", nargs="*", default=[], help="folders of difference images"),
+    arg("--originals", nargs="*", default=[]),
+    arg("--rate-figure", help="results/figures/rate_distortion.png"),
 )
 def _explorer(args: argparse.Namespace) -> None:
     from kmquant import explorer
 
-    data = explorer.explorer_data(Path(args.results), Path(args.out).parent)
-    atomic.write_text(args.out, explorer.render(data))
+    more = (args.fits, args.images, args.references, args.differences, args.originals)
+    figure = [args.rate_figure] if args.rate_figure else []
+    explorer.write(Inputs.of(Results.table, args.tables, *more, figure), args.out)
 
 
 @command(
@@ -263,37 +233,30 @@ def _explorer(args: argparse.Namespace) -> None:
     arg("--k-for-quality", help="results/tables/k_for_quality.csv"),
 )
 def _report_description(args: argparse.Namespace) -> None:
-    from kmquant import report, tables
+    from kmquant import report
 
     settings = {
         "max_iter": args.max_iter,
         "fit_max_pixels": args.fit_max_pixels,
         "fit_sample_seed": args.fit_sample_seed,
     }
-    text = report.description(
-        tables.read_csv(args.fits),
-        tables.read_csv(args.agreement),
-        tables.read_json(args.environment),
-        settings,
-        tables.read_csv(args.ranking) if args.ranking else [],
-        tables.read_csv(args.k_for_quality) if args.k_for_quality else [],
-    )
-    atomic.write_text(args.out, text)
+    report.write_description(args.out, args.fits, args.agreement, args.environment, settings,
+                             args.ranking, args.k_for_quality)  # fmt: skip
 
 
 @command(
     "fits-table",
     "results/tables/fits.csv",
     arg("out"),
-    arg("--results", required=True, help="the run's results folder, for real PNG sizes"),
-    arg("fits", nargs="*"),
+    arg("--fits", nargs="*", default=[]),
+    arg("--images", nargs="*", default=[], help="the folders of their written PNGs"),
+    arg("--originals", nargs="*", default=[], help="the originals, for the size ratios"),
 )
 def _fits_table(args: argparse.Namespace) -> None:
-    from kmquant import fitting, tables
+    from kmquant import tables
 
-    rows = [fitting.load_meta(path) for path in args.fits]
-    rows = [row | tables.written_image(row, Results(Path(args.results))) for row in rows]
-    tables.write_table(args.out, tables.FIT_COLUMNS, rows)
+    given = Inputs.of(Results.fit, args.fits, args.images, args.originals)
+    tables.write_fits_table(args.out, args.fits, given)
 
 
 @command(
@@ -303,10 +266,9 @@ def _fits_table(args: argparse.Namespace) -> None:
     arg("out"),
 )
 def _original(args: argparse.Namespace) -> None:
-    from kmquant import images, pixels
+    from kmquant import compressed, pixels
 
-    px = pixels.load(args.pixels)
-    atomic.write_bytes(args.out, images.encode_original_png(px.rgb, px.max_value))
+    compressed.write_original(pixels.load(args.pixels), args.out)
 
 
 @command(
@@ -316,10 +278,9 @@ def _original(args: argparse.Namespace) -> None:
     arg("out"),
 )
 def _native_summary(args: argparse.Namespace) -> None:
-    from kmquant import summary, tables
+    from kmquant import summary
 
-    rows = tables.read_csv(args.fits)
-    tables.write_table(args.out, summary.SUMMARY_COLUMNS, summary.native_summary(rows))
+    summary.write(args.fits, args.out)
 
 
 @command(
@@ -333,11 +294,10 @@ def _native_summary(args: argparse.Namespace) -> None:
     arg("--max-iter", type=int, required=True),
 )  # fmt: skip
 def _converge(args: argparse.Namespace) -> None:
-    from kmquant import convergence, fitting, initial, pixels
+    from kmquant import convergence, initial, pixels
 
-    fulls = {fit.meta["impl"]: fit for fit in map(fitting.load, args.fits)}
     px, init = pixels.load(args.pixels), initial.read_centres(args.init)
-    convergence.save(args.out, *convergence.trace_pair(px, init, fulls, args.max_iter))
+    convergence.write_trace(px, init, args.fits, args.out, args.max_iter)
 
 
 @command(
@@ -349,17 +309,9 @@ def _converge(args: argparse.Namespace) -> None:
     arg("traces", nargs="*"),
 )
 def _convergence_tables(args: argparse.Namespace) -> None:
-    from kmquant import convergence, tables
+    from kmquant import convergence
 
-    iterations, centres, checks = [], [], []
-    for path in args.traces:
-        rows = convergence.table_rows(path)
-        iterations += rows[0]
-        centres += rows[1]
-        checks += rows[2]
-    tables.write_table(args.iterations, tables.CONVERGENCE_COLUMNS, iterations)
-    tables.write_table(args.centres, tables.CONVERGENCE_CENTRE_COLUMNS, centres)
-    tables.write_table(args.checks, tables.CONVERGENCE_CHECK_COLUMNS, checks)
+    convergence.write_tables(args.traces, args.iterations, args.centres, args.checks)
 
 
 @command(
@@ -371,25 +323,22 @@ def _convergence_tables(args: argparse.Namespace) -> None:
 def _agreement_table(args: argparse.Namespace) -> None:
     from kmquant import tables
 
-    rows = [row for path in args.records for row in tables.read_json(path)]
-    tables.write_table(args.out, tables.AGREEMENT_COLUMNS, rows)
+    tables.write_agreement_table(args.out, args.records)
 
 
 @command(
     "timings-table",
     "results/tables/timings.csv",
     arg("out"),
-    arg("--results", required=True, help="the run's results folder, for its fit jobs' benchmarks"),
     arg("--fits", nargs="*", default=[]),
+    arg("--benchmarks", nargs="*", default=[], help="the benchmark files of their fit jobs"),
     arg("--reference-seconds", nargs="*", default=[], help="the reference jobs' timing files"),
 )
 def _timings_table(args: argparse.Namespace) -> None:
-    from kmquant import fitting, tables
+    from kmquant import tables
 
-    fits = [fitting.load_meta(fit) for fit in args.fits]
-    references = [row for path in args.reference_seconds for row in tables.read_json(path)]
-    rows = tables.timing_rows(fits, references, Results(Path(args.results)))
-    tables.write_table(args.out, tables.TIMING_COLUMNS, rows)
+    given = Inputs.of(Results.fit, args.fits, args.benchmarks)
+    tables.write_timings_table(args.out, args.fits, args.reference_seconds, given)
 
 
 @command(
@@ -404,23 +353,9 @@ def _timings_table(args: argparse.Namespace) -> None:
 )
 def _reference(args: argparse.Namespace) -> None:
     from kmquant import pixels, reference
-    from kmquant.images import eight_bit
 
     px = pixels.load(args.pixels)
-    rgb = eight_bit(px.rgb, px.max_value)
-    seconds = []
-    with atomic.atomic_path(args.out, directory=True) as folder:
-        for k in args.k:
-            result = reference.quantize(args.method, rgb, k)
-            name = reference_name(k)
-            if result.png is not None:
-                (folder / f"{name}.png").write_bytes(result.png)
-            meta = reference.record(args.method, k, result, px, args.image)
-            logging.info("%s", json.dumps(meta, sort_keys=True))
-            (folder / f"{name}.json").write_text(json.dumps(meta, sort_keys=True, indent=1) + "\n")
-            seconds.append({"image": args.image, "method": args.method, "k_requested": k,
-                            "fit_seconds": result.seconds})  # fmt: skip
-    atomic.write_text(args.seconds, json.dumps(seconds, indent=1) + "\n")
+    reference.write_outputs(px, args.method, args.image, args.k, args.out, args.seconds)
 
 
 @command(
@@ -431,10 +366,9 @@ def _reference(args: argparse.Namespace) -> None:
     arg("out"),
 )
 def _ranking_table(args: argparse.Namespace) -> None:
-    from kmquant import ranking, tables
+    from kmquant import ranking
 
-    rows = ranking.ranking(tables.read_csv(args.fits), tables.read_csv(args.references))
-    tables.write_table(args.out, ranking.RANKING_COLUMNS, rows)
+    ranking.write(args.fits, args.references, args.out)
 
 
 @command(
@@ -447,10 +381,9 @@ def _ranking_table(args: argparse.Namespace) -> None:
     arg("--mode", choices=list(MODES), default=USER_MODE, help="the K-means fits shown"),
 )
 def _rate_table(args: argparse.Namespace) -> None:
-    from kmquant import rate, tables
+    from kmquant import rate
 
-    tables_in = (tables.read_csv(path) for path in (args.fits, args.references, args.images))
-    tables.write_table(args.out, rate.RATE_COLUMNS, rate.points(*tables_in, args.mode))
+    rate.write_points(args.fits, args.references, args.images, args.out, args.mode)
 
 
 @command(
@@ -462,28 +395,23 @@ def _rate_table(args: argparse.Namespace) -> None:
         help='JSON: {"psnr_db": [30, 35], "mean_ciede2000": [2], "ssim": [0.95]}'),
 )  # fmt: skip
 def _k_for_quality(args: argparse.Namespace) -> None:
-    from kmquant import rate, tables
+    from kmquant import rate
 
-    rows = rate.k_for_quality(tables.read_csv(args.rate), args.targets)
-    tables.write_table(args.out, rate.K_FOR_QUALITY_COLUMNS, rows)
+    rate.write_k_for_quality(args.rate, args.out, args.targets)
 
 
 @command(
     "reference-table",
     "results/tables/reference.csv",
     arg("out"),
-    arg("--results", required=True, help="the run's results folder, for real PNG sizes"),
     arg("folders", nargs="*", help="reference quantizer folders, one per (method, image)"),
+    arg("--originals", nargs="*", default=[], help="the originals, for the size ratios"),
 )
 def _reference_table(args: argparse.Namespace) -> None:
     from kmquant import tables
 
-    results = Results(Path(args.results))
-    rows = [
-        row | tables.size_ratio(results.original(row["image"]), row)
-        for row in tables.reference_records(args.folders)
-    ]
-    tables.write_table(args.out, tables.REFERENCE_COLUMNS, rows)
+    given = Inputs.of(Results.reference, args.folders, args.originals)
+    tables.write_reference_table(args.out, args.folders, given)
 
 
 @command(
@@ -497,52 +425,52 @@ def _reference_table(args: argparse.Namespace) -> None:
 def _figure(args: argparse.Namespace) -> None:
     from kmquant import figures
 
-    unknown = sorted(set(args.figures) - set(figures.FIGURES))
-    if unknown:
-        raise SystemExit(f"figure: no figure named {', '.join(unknown)}")
-    if len(args.figures) != len(args.out):
-        raise SystemExit("figure: give one --out stem per figure, in the same order")
-    for name, stem in zip(args.figures, args.out, strict=True):
-        figures.table_figure(name, args.tables, args.mode, stem)
+    try:
+        figures.draw(args.figures, args.out, args.tables, args.mode)
+    except ValueError as error:
+        raise SystemExit(f"figure: {error}") from None
 
 
 @command(
     "image-figure",
     "the image grid of one image (PNG and SVG): original, the headline pair, their difference",
     arg("out", help="file stem"),
-    arg("--results", required=True, help="the run's results folder"),
     arg("--image", required=True),
     arg("--mode", choices=list(MODES), required=True),
     arg("--seed", type=int, required=True),
     arg("--k", type=int, nargs="+", required=True),
+    arg("--original", required=True, help="results/originals/{image}.png"),
+    arg("--images", nargs=2, required=True, help="the headline pair's folders of PNGs"),
+    arg("--differences", required=True, help="the folder of their difference images"),
     arg("--reference", choices=list(QUANTIZERS), help="a quantizer to show beside"),
+    arg("--reference-folder", help="its folder of PNGs (with --reference)"),
 )
 def _image_figure(args: argparse.Namespace) -> None:
     from kmquant import figures
 
-    figure = figures.images_figure(
-        Results(Path(args.results)), args.image, args.mode, args.seed, args.k, args.reference
+    beside = [args.reference_folder] if args.reference_folder else []
+    given = Inputs.of(Results.original, [args.original], args.images, [args.differences], beside)
+    figures.save(
+        figures.images_figure(given, args.image, args.mode, args.seed, args.k, args.reference),
+        args.out,
     )
-    figures.save(figure, args.out)
 
 
 @command(
     "palette-figure",
     "the palettes of the headline pair on one image (PNG and SVG), matched colour to colour",
     arg("out", help="file stem"),
-    arg("--results", required=True, help="the run's results folder"),
     arg("--image", required=True),
     arg("--mode", choices=list(MODES), required=True),
     arg("--seed", type=int, required=True),
     arg("--k", type=int, nargs="+", required=True),
+    arg("--fits", nargs="+", required=True, help="the headline pair's fits at every K"),
 )
 def _palette_figure(args: argparse.Namespace) -> None:
     from kmquant import figures
 
-    figure = figures.palettes_figure(
-        Results(Path(args.results)), args.image, args.mode, args.seed, args.k
-    )
-    figures.save(figure, args.out)
+    given = Inputs.of(Results.fit, args.fits)
+    figures.save(figures.palettes_figure(given, args.image, args.mode, args.seed, args.k), args.out)
 
 
 @command(
@@ -565,8 +493,7 @@ def _manifest(args: argparse.Namespace) -> None:
 def _environment(args: argparse.Namespace) -> None:
     from kmquant import environment
 
-    text = json.dumps(environment.collect(), indent=2, sort_keys=True) + "\n"
-    atomic.write_text(args.out, text)
+    environment.write(args.out)
 
 
 @command(
@@ -579,11 +506,7 @@ def _environment(args: argparse.Namespace) -> None:
 def _compare_runs(args: argparse.Namespace) -> None:
     from kmquant import compare_runs
 
-    text = compare_runs.report(Path(args.a), Path(args.b))
-    if args.out:
-        atomic.write_text(args.out, text)
-    else:
-        sys.stdout.write(text)
+    compare_runs.write(args.a, args.b, args.out)
 
 
 def _version() -> str:
@@ -616,6 +539,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.info("kmquant %s from %s", _version(), Path(__file__).resolve().parent)
     try:
         args.run(args)
-    except ImageError as error:  # bad input: one plain sentence, no traceback
+    except (ImageError, NotGiven) as error:  # bad input, or too little: one sentence
         logging.error("%s", error)
         sys.exit(1)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from kmquant.atomic import write_text
 from kmquant.manifest import SNAKEMAKE_MARK, sha256
 
 #: The columns that name a row of a result table (the others are its values).
@@ -228,3 +230,12 @@ def report(a: Path, b: Path) -> str:
         _fits_section(both, changed, files_a, files_b),
     ]
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
+
+
+def write(a: str | Path, b: str | Path, out: str | Path | None) -> None:
+    """The report of runs `a` and `b` (results folders), to `out` or printed."""
+    text = report(Path(a), Path(b))
+    if out:
+        write_text(out, text)
+    else:
+        sys.stdout.write(text)

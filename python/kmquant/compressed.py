@@ -1,5 +1,7 @@
-"""The compressed images of a study's fits: each fit's indexed PNG, and beside it the scored
-record of the image it shows (docs/design.md, "The data path", step 5)."""
+"""The compressed images: each fit's indexed PNG with the scored record of the image it shows
+beside it (docs/design.md, "The data path", step 5), the original as an optimized RGB PNG,
+the amplified differences of two implementations' PNGs, and one image compressed on its own
+(`kmquant compress`)."""
 
 from __future__ import annotations
 
@@ -7,13 +9,18 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from kmquant.atomic import atomic_path
-from kmquant.fitting import load
-from kmquant.images import encode_png
+from kmquant.atomic import atomic_path, write_bytes
+from kmquant.fitting import FitResult, Task, fit_image, load
+from kmquant.images import amplified_difference, decode_png, encode_original_png, encode_png
 from kmquant.metrics import palette_8bit
+from kmquant.modes import USER_MODE
 from kmquant.paths import record_name, run_name
-from kmquant.pixels import Pixels
-from kmquant.scoring import score_image
+from kmquant.pixels import Pixels, prepare
+from kmquant.scoring import image_psnr, score_image
+
+
+class FitFailed(RuntimeError):
+    """The fit of `kmquant compress` ended without centres."""
 
 
 def write_images(pixels: Pixels, fits: Sequence[str | Path], out: str | Path) -> None:
@@ -30,3 +37,37 @@ def write_images(pixels: Pixels, fits: Sequence[str | Path], out: str | Path) ->
             record = score_image(pixels, result.centres, result.labels)
             text = json.dumps(record, sort_keys=True, indent=1) + "\n"
             (folder / record_name(name)).write_text(text, encoding="utf-8")
+
+
+def write_original(pixels: Pixels, out: str | Path) -> None:
+    """The original as an optimized RGB PNG, the reference of every file size."""
+    write_bytes(out, encode_original_png(pixels.rgb, pixels.max_value))
+
+
+def write_differences(a: str | Path, b: str | Path, out: str | Path) -> None:
+    """Into the folder `out`: |a - b| x AMPLIFY per channel of every PNG the folders `a` and
+    `b` both hold, under its name."""
+    with atomic_path(out, directory=True) as folder:
+        for a_png in sorted(Path(a).glob("*.png")):
+            b_png = Path(b) / a_png.name
+            if b_png.exists():
+                shown = [decode_png(path.read_bytes()) for path in (a_png, b_png)]
+                png = encode_original_png(amplified_difference(*shown), 255)
+                (folder / a_png.name).write_bytes(png)
+
+
+def compress(
+    image: str | Path, out: str | Path, k: int, impl: str, seed: int, max_iter: int,
+    fit_max_pixels: int, sample_seed: int, background: str, threads: int | None,
+) -> tuple[FitResult, float, int]:  # fmt: skip
+    """Fit K colours to the image's fit sample with `impl`'s own seeded defaults, give every
+    pixel its nearest colour and write the indexed PNG to `out`: the fit, the PSNR of the
+    written image and the PNG's size in bytes."""
+    loaded = prepare(image, fit_max_pixels, sample_seed, background)
+    task = Task(Path(image).stem, impl, USER_MODE, k, seed)
+    result = fit_image(loaded, task, max_iter, threads)
+    if not result.ok:
+        raise FitFailed(f"the {impl} fit failed: {result.meta['message']}")
+    png = encode_png(result.labels.reshape(loaded.shape), palette_8bit(result.centres))
+    write_bytes(out, png)
+    return result, image_psnr(loaded, result.centres, result.labels), len(png)

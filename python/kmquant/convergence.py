@@ -8,6 +8,7 @@ step returned, so agreement is shown at every iteration, not only at the end.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,17 @@ import numpy as np
 
 from kmquant.agreement import CENTRE_TOLERANCE
 from kmquant.atomic import atomic_path
-from kmquant.fitting import FitResult
+from kmquant.fitting import FitResult, load
 from kmquant.implementations import call
 from kmquant.labelling import nearest_centres
 from kmquant.metrics import sse_8bit
 from kmquant.pixels import Pixels
+from kmquant.tables import (
+    CONVERGENCE_CENTRE_COLUMNS,
+    CONVERGENCE_CHECK_COLUMNS,
+    CONVERGENCE_COLUMNS,
+    write_table,
+)
 
 
 @dataclass(frozen=True)
@@ -131,3 +138,24 @@ def table_rows(path: str | Path) -> tuple[list[dict], list[dict], list[dict]]:
             ]  # fmt: skip
     checks = [ident | {"impl": impl} | meta["checks"][impl] for impl in impls]
     return iterations, centres, checks
+
+
+def write_trace(
+    pixels: Pixels, init: np.ndarray, fits: Sequence[str | Path], out: str | Path, max_iter: int
+) -> None:
+    """The trace of one task: each implementation of `fits` (its full run) stepped from `init`."""
+    fulls = {fit.meta["impl"]: fit for fit in map(load, fits)}
+    save(out, *trace_pair(pixels, init, fulls, max_iter))
+
+
+def write_tables(
+    traces: Sequence[str | Path], iterations: str | Path, centres: str | Path, checks: str | Path
+) -> None:
+    """convergence.csv, convergence_centres.csv and convergence_check.csv of every trace."""
+    rows: tuple[list[dict], list[dict], list[dict]] = ([], [], [])
+    for path in traces:
+        for table, more in zip(rows, table_rows(path), strict=True):
+            table += more
+    columns = (CONVERGENCE_COLUMNS, CONVERGENCE_CENTRE_COLUMNS, CONVERGENCE_CHECK_COLUMNS)
+    for out, table_columns, table in zip((iterations, centres, checks), columns, rows, strict=True):
+        write_table(out, table_columns, table)

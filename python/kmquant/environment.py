@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 import numpy  # noqa: F401  (loaded so that threadpool_info reports numpy's BLAS)
 from threadpoolctl import threadpool_info
 
+from kmquant.atomic import write_text
 from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.reference import pngquant_version
 
@@ -113,3 +115,8 @@ def collect() -> dict[str, Any]:
         "cpu": _cpu_model(),
         "cpu_count": os.cpu_count(),
     }
+
+
+def write(out: str | Path) -> None:
+    """results/environment.json."""
+    write_text(out, json.dumps(collect(), indent=2, sort_keys=True) + "\n")

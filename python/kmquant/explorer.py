@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from kmquant.agreement import match_palettes
+from kmquant.atomic import write_text
 from kmquant.colour import hex_colour
 from kmquant.fitting import FitResult, load
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.metrics import palette_8bit
 from kmquant.modes import MODES
-from kmquant.paths import Results
+from kmquant.paths import Inputs
 from kmquant.reference import QUANTIZERS
 from kmquant.scoring import METRICS
 from kmquant.tables import read_csv
@@ -79,24 +80,27 @@ def matching(a: FitResult, b: FitResult) -> list[list[int]] | None:
     return [rows.tolist(), cols.tolist()]
 
 
-def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
-    """Everything the page shows, from a run's tables, fits and PNGs under `results`; file
-    links are relative to `page_folder`, and null where the file does not exist."""
+def explorer_data(given: Inputs, page_folder: Path) -> dict[str, Any]:
+    """Everything the page shows, from a run's tables, fits and PNGs, all among the `given`
+    files; file links are relative to `page_folder`, and null where the file does not exist."""
 
     def link(path: Path) -> str | None:
+        path = given(path)
         return Path(os.path.relpath(path, page_folder)).as_posix() if path.exists() else None
 
-    run = Results(results)
+    run = given.results
     fits: dict[tuple[str, ...], dict[str, dict[str, str]]] = defaultdict(dict)
-    for row in read_csv(run.table("fits")):
+    for row in read_csv(given(run.table("fits"))):
         fits[tuple(row[c] for c in _KEY)][row["impl"]] = row
     pairs: dict[tuple[str, ...], dict[str, dict[str, str]]] = defaultdict(dict)
-    for row in read_csv(run.table("agreement")):
+    for row in read_csv(given(run.table("agreement"))):
         pairs[tuple(row[c] for c in _KEY)][f"{row['impl_a']}|{row['impl_b']}"] = row
     views = {}
     for key, rows in fits.items():
         image, mode, k, seed = key
-        fitted = {impl: load(run.fit(impl, mode, image, k, seed), labels=False) for impl in rows}
+        fitted = {
+            impl: load(given(run.fit(impl, mode, image, k, seed)), labels=False) for impl in rows
+        }
         views["|".join(key)] = {
             "fits": {
                 impl: {field: cell(row[field]) for field in FIT_FIELDS}
@@ -113,7 +117,7 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
             },
         }
     references: dict[str, dict[str, Any]] = defaultdict(dict)
-    table = run.table("reference")
+    table = given(run.table("reference"))
     for row in read_csv(table) if table.exists() else []:
         image, method, k = row["image"], row["method"], row["k_requested"]
         png = run.reference_png(method, image, k)
@@ -122,7 +126,7 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
         } | {"png": link(png)}
     images = sorted({key[0] for key in fits})
     targets: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    k_table = run.table("k_for_quality")
+    k_table = given(run.table("k_for_quality"))
     for row in read_csv(k_table) if k_table.exists() else []:
         targets[row["image"]].append({field: cell(row[field]) for field in TARGET_FIELDS})
     modes = [mode for mode in MODES if mode in {key[1] for key in fits}]
@@ -156,6 +160,11 @@ def explorer_data(results: Path, page_folder: Path) -> dict[str, Any]:
         # The menu's order, pngquant first (the JSON's keys are sorted, so they cannot say it).
         "reference_methods": [method for method in QUANTIZERS if method in references],
     }
+
+
+def write(given: Inputs, out: str | Path) -> None:
+    """The page, at `out`, its links relative to where it lies."""
+    write_text(out, render(explorer_data(given, Path(out).parent)))
 
 
 def render(data: dict[str, Any]) -> str:

@@ -15,10 +15,10 @@ import numpy as np
 from kmquant.agreement import CENTRE_TOLERANCE
 from kmquant.atomic import atomic_path
 from kmquant.colour import hex_colour
-from kmquant.images import AMPLIFY, amplified_difference
+from kmquant.images import AMPLIFY
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES
-from kmquant.paths import Results
+from kmquant.paths import Inputs
 from kmquant.scoring import METRICS, RANKED
 
 if TYPE_CHECKING:
@@ -497,31 +497,29 @@ def table_figure(
     return save(FIGURES[name].build([read_table(path) for path in tables], mode), stem)
 
 
+Picture = np.ndarray | None  # RGB pixels; None where there is nothing to show
+
+
 def image_grid(
     original: np.ndarray,
-    quantized: dict[int, tuple[np.ndarray | None, np.ndarray | None]],
+    quantized: dict[int, tuple[Picture, Picture, Picture]],
     title: str,
-    reference: tuple[str, dict[int, np.ndarray | None]] | None = None,
-    amplify: int = AMPLIFY,
+    reference: tuple[str, dict[int, Picture]] | None = None,
 ) -> Figure:
     """Rows K; columns original | first | second of the headline pair | their difference x
-    `amplify` (black: equal), and a reference quantizer's output at the same K where one is
-    given as (name, {K: pixels})."""
+    AMPLIFY (black: equal), each K's three given in `quantized`, and a reference quantizer's
+    output at the same K where one is given as (name, {K: pixels})."""
     ks = sorted(quantized)
     height, width = original.shape[:2]
     a, b = HEADLINE
-    titles = ["original", LABELS[a], LABELS[b], f"|{a} - {b}| x {amplify}"]
+    titles = ["original", LABELS[a], LABELS[b], f"|{a} - {b}| x {AMPLIFY}"]
     if reference is not None:
         titles.append(reference[0])
     n_cols = len(titles)
     figure = _figure(7 / 4 * n_cols, 7 / 4 * height / width * len(ks) + 0.6)
     axes = figure.subplots(len(ks), n_cols, squeeze=False)
     for row, k in enumerate(ks):
-        first, second = quantized[k]
-        difference = None
-        if first is not None and second is not None:
-            difference = amplified_difference(first, second, amplify)
-        panels = [original, first, second, difference]
+        panels = [original, *quantized[k]]
         if reference is not None:
             panels.append(reference[1].get(k))
         for col, picture in enumerate(panels):
@@ -587,27 +585,31 @@ def _png_pixels(path: Path, max_side: int = PANEL_MAX_SIDE) -> np.ndarray | None
 
 
 def images_figure(
-    results: Results, image: str, mode: str, seed: int, ks: Sequence[int],
+    given: Inputs, image: str, mode: str, seed: int, ks: Sequence[int],
     reference: str | None = None,
 ) -> Figure:  # fmt: skip
-    """The image grid of one image from a run's written PNGs of the headline pair, with a
-    reference quantizer's PNGs beside them where one is named."""
-    original = _png_pixels(results.original(image))
+    """The image grid of one image from a run's written PNGs of the headline pair and their
+    stored difference, with a reference quantizer's PNGs beside them where one is named."""
+    run = given.results
+
+    def shown(path: Path) -> Picture:
+        return _png_pixels(given(path))
+
     quantized = {
-        k: tuple(_png_pixels(results.image(impl, mode, image, k, seed)) for impl in HEADLINE)
+        k: (*(shown(run.image(impl, mode, image, k, seed)) for impl in HEADLINE),
+            shown(run.difference(mode, image, k, seed)))
         for k in ks
-    }
+    }  # fmt: skip
     beside = None
     if reference is not None:
-        shown = {k: _png_pixels(results.reference_png(reference, image, k)) for k in ks}
-        beside = (reference, shown)
-    title = f"{image}: {mode} mode, seed {seed}"
-    return image_grid(original, quantized, title, beside)  # type: ignore[arg-type]
+        beside = (reference, {k: shown(run.reference_png(reference, image, k)) for k in ks})
+    original = shown(run.original(image))
+    if original is None:
+        raise FileNotFoundError(f"{run.original(image)}: no original to show")
+    return image_grid(original, quantized, f"{image}: {mode} mode, seed {seed}", beside)
 
 
-def palettes_figure(
-    results: Results, image: str, mode: str, seed: int, ks: Sequence[int]
-) -> Figure:
+def palettes_figure(given: Inputs, image: str, mode: str, seed: int, ks: Sequence[int]) -> Figure:
     """The palettes of the headline pair on one image, the second reordered to match the first
     colour to colour."""
     from kmquant.agreement import matched_palettes
@@ -616,9 +618,24 @@ def palettes_figure(
     rows = []
     for k in ks:
         first, second = (
-            load(results.fit(impl, mode, image, k, seed), labels=False) for impl in HEADLINE
+            load(given(given.results.fit(impl, mode, image, k, seed)), labels=False)
+            for impl in HEADLINE
         )
         if first.ok and second.ok:
             rows.append((k, *matched_palettes(first.centres, second.centres)))
     a, b = HEADLINE
     return palettes(rows, f"{image}: palettes, {mode} mode, seed {seed} ({a} above {b})")
+
+
+def draw(
+    names: Sequence[str], stems: Sequence[str | Path], tables: Sequence[str | Path], mode: str
+) -> None:
+    """Figures `names` of FIGURES, each saved at its stem, from the tables they draw (paths,
+    in their order) and the fits of `mode`."""
+    unknown = sorted(set(names) - set(FIGURES))
+    if unknown:
+        raise ValueError(f"no figure named {', '.join(unknown)}")
+    if len(names) != len(stems):
+        raise ValueError("give one stem per figure, in the same order")
+    for name, stem in zip(names, stems, strict=True):
+        table_figure(name, tables, mode, stem)

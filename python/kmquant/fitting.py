@@ -15,9 +15,12 @@ import numpy as np
 from kmquant.atomic import atomic_path
 from kmquant.backends import RawFit
 from kmquant.implementations import IMPLEMENTATIONS, backend, call
+from kmquant.initial import read_centres
 from kmquant.labelling import nearest_labels
 from kmquant.metrics import sse_8bit
+from kmquant.modes import MODES
 from kmquant.pixels import Pixels, colour_label_counts, distinct_colours
+from kmquant.pixels import load as load_pixels
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,19 @@ def fit_batch(
         result = fit_image(pixels, task, max_iter, threads, init)
         logging.info("%s", json.dumps(result.meta, sort_keys=True))
         save(result, out)
+
+
+def fit_files(
+    pixels: str | Path, image: str, impl: str, mode: str, k: int, seeds: Sequence[int],
+    inits: Sequence[str | Path], outs: Sequence[str | Path], max_iter: int, threads: int | None,
+) -> None:  # fmt: skip
+    """`fit_batch` of one task per seed, from the image's saved pixels and, in a mode with a
+    shared start, one CSV of initial centres per seed."""
+    if MODES[mode].shared_start and len(inits) != len(seeds):
+        raise ValueError(f"{mode} mode starts from initial centres: give one CSV per seed")
+    starts = [read_centres(path) for path in inits] if MODES[mode].shared_start else []
+    tasks = [Task(image, impl, mode, k, seed) for seed in seeds]
+    fit_batch(load_pixels(pixels), tasks, starts or [None] * len(seeds), outs, max_iter, threads)
 
 
 def save(result: FitResult, path: str | Path) -> None:

@@ -11,6 +11,8 @@ tied mode's. Each result's log and benchmark sit at the same place under `logs/`
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,3 +186,38 @@ class Results:
         if relative.suffix in RESULT_SUFFIXES:
             relative = relative.with_suffix("")
         return self.root / kind / relative.with_name(relative.name + suffix)
+
+
+class NotGiven(ValueError):
+    """A job was about to read a result its command line did not give it."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The files and folders a job was given on its command line, and the map of the results
+    folder they lie in. The job finds what it reads through the map, and reads it through
+    this object, which refuses a path that was not given (nor lies in a folder that was): so
+    what a rule declares is what its job reads, and Snakemake sees every file a job depends on.
+    """
+
+    results: Results
+    given: frozenset[str]
+
+    @classmethod
+    def of(
+        cls, kind: Callable[[Results], Path], anchors: Sequence[str | Path],
+        *more: Sequence[str | Path],
+    ) -> Inputs:  # fmt: skip
+        """The files and folders `anchors`, results of `kind` (a pattern of the map such as
+        `Results.fit`), and `more`: the results folder is the one that holds the first anchor,
+        wherever it lies (under the prefix of a workflow that uses this one as a module, say)."""
+        default = Results()
+        root = default.root_of(anchors[0], kind(default)) if anchors else default.root
+        paths = [*anchors, *(path for paths in more for path in paths)]
+        return cls(Results(root), frozenset(os.path.abspath(path) for path in paths))
+
+    def __call__(self, path: Path) -> Path:
+        """`path`, if it or a folder that holds it was given."""
+        if any(os.path.abspath(p) in self.given for p in (path, *path.parents)):
+            return path
+        raise NotGiven(f"{path} is not among the files this job was given")

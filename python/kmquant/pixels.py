@@ -3,6 +3,7 @@ path", steps 1 to 3)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from kmquant.atomic import atomic_path
-from kmquant.images import load_rgb
+from kmquant.images import ImageError, load_rgb
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,23 @@ def prepare(path: str | Path, fit_max_pixels: int, sample_seed: int, background:
     rgb, max_value = load_rgb(path, background)
     n = rgb.shape[0] * rgb.shape[1]
     return Pixels(rgb, max_value, fit_sample(n, fit_max_pixels, sample_seed), source=str(path))
+
+
+def write(
+    image: str | Path, out: str | Path, fit_max_pixels: int, sample_seed: int, background: str
+) -> Pixels:
+    """Load an image and save its pixels to `out`; an image that cannot be used is saved as
+    its rejection (`rejection`), so that the study goes on without it."""
+    try:
+        pixels = prepare(image, fit_max_pixels, sample_seed, background)
+    except ImageError as error:
+        logging.error("rejected: %s", error)
+        pixels = rejection(str(error), image)
+    else:
+        logging.info("%s: %d x %d pixels, max value %d, fit on %d rows", image, *pixels.shape,
+                     pixels.max_value, len(pixels.fit_rows))  # fmt: skip
+    save(pixels, out)
+    return pixels
 
 
 def rejection(message: str, source: str | Path) -> Pixels:

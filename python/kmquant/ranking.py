@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from kmquant.scoring import METRICS, RANKED
+from kmquant.tables import read_csv, write_table
 
 RANKING_COLUMNS = (
     "image",
@@ -70,3 +72,8 @@ def ranking(
                     }
                 )
     return rows
+
+
+def write(fits: str | Path, references: str | Path, out: str | Path) -> None:
+    """ranking.csv from fits.csv and reference.csv."""
+    write_table(out, RANKING_COLUMNS, ranking(read_csv(fits), read_csv(references)))

@@ -7,10 +7,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from statistics import fmean
 from typing import Any
 
 from kmquant.scoring import METRICS, RANKED
+from kmquant.tables import read_csv, write_table
 
 RATE_COLUMNS = (
     "image",
@@ -123,3 +125,18 @@ def _first_reaching(
                 "bits_per_pixel": float(point["bits_per_pixel"]),
             }
     return row | {"reached": False}
+
+
+def write_points(
+    fits: str | Path, references: str | Path, images: str | Path, out: str | Path, mode: str
+) -> None:
+    """rate_distortion.csv from fits.csv, reference.csv and images.csv."""
+    rows = points(read_csv(fits), read_csv(references), read_csv(images), mode)
+    write_table(out, RATE_COLUMNS, rows)
+
+
+def write_k_for_quality(
+    rate_points: str | Path, out: str | Path, targets: Mapping[str, Sequence[float]]
+) -> None:
+    """k_for_quality.csv from rate_distortion.csv."""
+    write_table(out, K_FOR_QUALITY_COLUMNS, k_for_quality(read_csv(rate_points), targets))

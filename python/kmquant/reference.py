@@ -6,12 +6,14 @@ of at most K colours; `record` scores that PNG, decoded, by the same function as
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +22,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from kmquant.images import decode_png, encode_png
+from kmquant.atomic import atomic_path, write_text
+from kmquant.images import decode_png, eight_bit, encode_png
+from kmquant.paths import reference_name
 from kmquant.pixels import Pixels, distinct_colours
 from kmquant.scoring import score_image
 
@@ -152,3 +156,25 @@ def record(method: str, k: int, result: Quantized, pixels: Pixels, image: str) -
     palette, labels, _ = distinct_colours(shown.reshape(-1, 3), 255)
     metrics = score_image(pixels, palette / 255.0, labels)
     return meta | metrics | {"n_colours": len(palette), "indexed_png_bytes": len(result.png)}
+
+
+def write_outputs(
+    pixels: Pixels, method: str, image: str, ks: Sequence[int], out: str | Path,
+    seconds: str | Path,
+) -> None:  # fmt: skip
+    """Into the folder `out`: `method`'s PNG and scored record at every K of `ks`; into the
+    timing file `seconds`, the tool's own seconds per K."""
+    rgb = eight_bit(pixels.rgb, pixels.max_value)
+    times = []
+    with atomic_path(out, directory=True) as folder:
+        for k in ks:
+            result = quantize(method, rgb, k)
+            name = reference_name(k)
+            if result.png is not None:
+                (folder / f"{name}.png").write_bytes(result.png)
+            meta = record(method, k, result, pixels, image)
+            logging.info("%s", json.dumps(meta, sort_keys=True))
+            (folder / f"{name}.json").write_text(json.dumps(meta, sort_keys=True, indent=1) + "\n")
+            times.append({"image": image, "method": method, "k_requested": k,
+                          "fit_seconds": result.seconds})  # fmt: skip
+    write_text(seconds, json.dumps(times, indent=1) + "\n")

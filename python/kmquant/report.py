@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from kmquant.agreement import CAUSES
+from kmquant.atomic import write_text
 from kmquant.implementations import IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES
 from kmquant.scoring import METRICS, RANKED
+from kmquant.tables import read_csv, read_json
 
 VERDICTS = ("identical", "same_image", "different", "failed")
 
@@ -367,3 +370,16 @@ Versions
     if "{{" in text or "{%" in text or "{#" in text:
         raise ValueError("an image name would be read as Jinja2 markup by Snakemake's report")
     return text.lstrip("\n")
+
+
+def write_description(
+    out: str | Path, fits: str | Path, pairs: str | Path, environment: str | Path,
+    settings: Mapping[str, Any], ranking: str | Path | None, k_for_quality: str | Path | None,
+) -> None:  # fmt: skip
+    """The report's front page from the run's tables and environment.json (ranking and
+    k_for_quality where the study wrote them)."""
+    text = description(
+        read_csv(fits), read_csv(pairs), read_json(environment), settings,
+        read_csv(ranking) if ranking else [], read_csv(k_for_quality) if k_for_quality else [],
+    )  # fmt: skip
+    write_text(out, text)

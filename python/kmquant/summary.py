@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from itertools import groupby
+from pathlib import Path
 from statistics import fmean, stdev
 from typing import Any
 
 from kmquant.agreement import relative_difference
 from kmquant.implementations import ordered
 from kmquant.modes import USER_MODE
+from kmquant.tables import read_csv, write_table
 
 SUMMARY_COLUMNS = (
     "image",
@@ -68,3 +70,8 @@ def native_summary(fits: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def write(fits: str | Path, out: str | Path) -> None:
+    """native_summary.csv from fits.csv."""
+    write_table(out, SUMMARY_COLUMNS, native_summary(read_csv(fits)))

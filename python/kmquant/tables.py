@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from kmquant.atomic import write_text
+from kmquant.fitting import load_meta
 from kmquant.metrics import STORAGE_COLUMNS
-from kmquant.paths import Results
+from kmquant.paths import Inputs
+from kmquant.pixels import describe
+from kmquant.pixels import load as load_pixels
 from kmquant.scoring import METRICS
 
 IDENT = ("image", "impl", "mode", "k_requested", "k_effective", "seed")
@@ -164,15 +167,17 @@ def read_benchmark(path: str | Path) -> dict[str, float]:
 
 
 def timing_rows(
-    fits: Sequence[Mapping[str, Any]], references: Sequence[Mapping[str, Any]], results: Results
+    fits: Sequence[Mapping[str, Any]], references: Sequence[Mapping[str, Any]], given: Inputs
 ) -> list[dict[str, Any]]:
-    """Per fit: its own seconds, and the wall and CPU seconds and peak memory of its job, which
-    fitted every seed of its (implementation, mode, image, K): `job_fits` fits. Per reference
-    output (`impl` the tool, `mode` "reference"): the tool's own seconds."""
+    """Per fit: its own seconds, and the wall and CPU seconds and peak memory of its job (from
+    the job's benchmark, which must be among the `given` files), which fitted every seed of its
+    (implementation, mode, image, K): `job_fits` fits. Per reference output (`impl` the tool,
+    `mode` "reference"): the tool's own seconds."""
+    results = given.results
 
     def job(meta: Mapping[str, Any]) -> Path:
         key = ("impl", "mode", "image", "k_requested")
-        return results.benchmark_of(results.fit_batch(*(meta[field] for field in key)))
+        return given(results.benchmark_of(results.fit_batch(*(meta[field] for field in key))))
 
     jobs = [job(meta) for meta in fits]
     sizes, benchmarks = Counter(jobs), {path: read_benchmark(path) for path in set(jobs)}
@@ -187,15 +192,15 @@ def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def written_image(meta: Mapping[str, Any], results: Results) -> dict[str, Any]:
-    """What a fit's written image is, in a run's `results`: the scored record beside its
-    indexed PNG, and the real file sizes of that PNG and of the original (optimized RGB PNG).
-    A failed fit has neither PNG nor record."""
+def written_image(meta: Mapping[str, Any], given: Inputs) -> dict[str, Any]:
+    """What a fit's written image is: the scored record beside its indexed PNG, and the real
+    file sizes of that PNG and of the original (optimized RGB PNG), all among the `given`
+    files. A failed fit has neither PNG nor record."""
     key = [meta[field] for field in ("impl", "mode", "image", "k_requested", "seed")]
-    indexed, record = results.image(*key), results.image_record(*key)
+    indexed, record = given(given.results.image(*key)), given(given.results.image_record(*key))
     written = {"indexed_png_bytes": indexed.stat().st_size} if indexed.exists() else {}
     scored = read_json(record) if record.exists() else {}
-    return scored | written | size_ratio(results.original(meta["image"]), written)
+    return scored | written | size_ratio(given(given.results.original(meta["image"])), written)
 
 
 def reference_records(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
@@ -211,6 +216,15 @@ def reference_records(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
     ]
 
 
+def reference_rows(folders: Sequence[str | Path], given: Inputs) -> list[dict[str, Any]]:
+    """The rows of reference.csv: every record of the reference quantizer `folders`, with the
+    size of the original (among the `given` files) beside each PNG's."""
+    return [
+        row | size_ratio(given(given.results.original(row["image"])), row)
+        for row in reference_records(folders)
+    ]
+
+
 def size_ratio(original: Path, meta: Mapping[str, Any]) -> dict[str, Any]:
     """The original's optimized RGB PNG size and its ratio to a written PNG (none if failed)."""
     size = original.stat().st_size
@@ -222,3 +236,38 @@ def size_ratio(original: Path, meta: Mapping[str, Any]) -> dict[str, Any]:
 def read_csv(path: str | Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+def write_fits_table(out: str | Path, fits: Sequence[str | Path], given: Inputs) -> None:
+    """fits.csv: every fit's record and what its written image is (`written_image`)."""
+    rows = [meta | written_image(meta, given) for meta in map(load_meta, fits)]
+    write_table(out, FIT_COLUMNS, rows)
+
+
+def write_timings_table(
+    out: str | Path, fits: Sequence[str | Path], reference_seconds: Sequence[str | Path],
+    given: Inputs,
+) -> None:  # fmt: skip
+    """timings.csv: the seconds of every fit and its job, and of every reference output."""
+    references = [row for path in reference_seconds for row in read_json(path)]
+    write_table(out, TIMING_COLUMNS, timing_rows(list(map(load_meta, fits)), references, given))
+
+
+def write_reference_table(out: str | Path, folders: Sequence[str | Path], given: Inputs) -> None:
+    write_table(out, REFERENCE_COLUMNS, reference_rows(folders, given))
+
+
+def write_agreement_table(out: str | Path, records: Sequence[str | Path]) -> None:
+    """agreement.csv: every pair record of every task."""
+    write_table(out, AGREEMENT_COLUMNS, [row for path in records for row in read_json(path)])
+
+
+def write_image_tables(
+    images: str | Path, rejected: str | Path, pixels: Sequence[str | Path]
+) -> None:
+    """images.csv (every image: its file, size and distinct colours) and rejected_images.csv
+    (the rejected ones and why), from each image's loaded pixels."""
+    rows = [describe(load_pixels(path), Path(path).stem) for path in pixels]
+    write_table(images, IMAGE_COLUMNS, rows)
+    refused = [{"image": r["image"], "message": r["rejected"]} for r in rows if r["rejected"]]
+    write_table(rejected, ("image", "message"), refused)

@@ -163,12 +163,6 @@ def reference_dirs(*_):
     return expand(RESULTS.reference(), method=REFERENCES, image=accepted())
 
 
-def results_root(like):
-    """A params function: the results folder that holds a rule's first output, laid out as
-    `like` (under the prefix of a workflow that uses this one as a module)."""
-    return lambda wildcards, output: RESULTS.root_of(output[0], like)
-
-
 def per_seed(pattern, seeds):
     """`pattern` for every seed of `seeds`, its other wildcards left to the rule."""
     return expand(pattern, seed=seeds, allow_missing=True)

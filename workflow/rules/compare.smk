@@ -84,11 +84,9 @@ rule fits_table:
     conda:
         ENV
     threads: 1
-    params:
-        results=results_root(RESULTS.table("fits")),
     shell:
-        "python -m kmquant fits-table --results {params.results:q} {output:q} {input.fits:q}"
-        " > {log:q} 2>&1"
+        "python -m kmquant fits-table {output:q} --fits {input.fits:q}"
+        " --images {input.images:q} --originals {input.originals:q} > {log:q} 2>&1"
 
 
 rule native_summary:
@@ -165,7 +163,7 @@ rule agreement_table:
 rule timings_table:
     input:
         fits=lambda wc: fits(),
-        # Each fit's job's time and memory, read through the map of result paths.
+        # Each fit's job's time and memory.
         benchmarks=lambda wc: fits(pattern=RESULTS.benchmark_of(RESULTS.fit_batch())),
         reference_seconds=lambda wc: expand(
             RESULTS.reference_seconds(),
@@ -185,9 +183,7 @@ rule timings_table:
     conda:
         ENV
     threads: 1
-    params:
-        results=results_root(RESULTS.table("timings")),
     shell:
-        "python -m kmquant timings-table {output:q} --results {params.results:q}"
-        " --fits {input.fits:q} --reference-seconds {input.reference_seconds:q}"
+        "python -m kmquant timings-table {output:q} --fits {input.fits:q}"
+        " --benchmarks {input.benchmarks:q} --reference-seconds {input.reference_seconds:q}"
         " > {log:q} 2>&1"

@@ -102,6 +102,7 @@ rule figure_images:
     input:
         original=RESULTS.original(),
         images=expand(RESULTS.images(mode=FIGURE_MODE), impl=SHOWN, allow_missing=True),
+        differences=RESULTS.differences(mode=FIGURE_MODE),
         reference=expand(RESULTS.reference(), method=REFERENCES[:1], allow_missing=True),
     output:
         report(
@@ -120,15 +121,18 @@ rule figure_images:
     threads: 1
     params:
         stem=lambda wc, output: Path(output[0]).with_suffix(""),
-        results=results_root(RESULTS.figure("images_{image}")),
         mode=FIGURE_MODE,
         seed=FIGURE_SEED,
         ks=" ".join(map(str, KS)),
         reference=" ".join(f"--reference {method}" for method in REFERENCES[:1]),
+        folder=lambda wc, input: [
+            f"--reference-folder={path}" for path in input.reference
+        ],
     shell:
-        "python -m kmquant image-figure {params.stem:q} --results {params.results:q}"
-        " --image {wildcards.image} --mode {params.mode} --seed {params.seed}"
-        " --k {params.ks} {params.reference} > {log:q} 2>&1"
+        "python -m kmquant image-figure {params.stem:q} --image {wildcards.image}"
+        " --mode {params.mode} --seed {params.seed} --k {params.ks} --original {input.original:q}"
+        " --images {input.images:q} --differences {input.differences:q}"
+        " {params.reference} {params.folder:q} > {log:q} 2>&1"
 
 
 rule figure_palettes:
@@ -156,22 +160,21 @@ rule figure_palettes:
     threads: 1
     params:
         stem=lambda wc, output: Path(output[0]).with_suffix(""),
-        results=results_root(RESULTS.figure("palettes_{image}")),
         mode=FIGURE_MODE,
         seed=FIGURE_SEED,
         ks=" ".join(map(str, PALETTE_KS)),
     shell:
-        "python -m kmquant palette-figure {params.stem:q} --results {params.results:q}"
-        " --image {wildcards.image} --mode {params.mode} --seed {params.seed}"
-        " --k {params.ks} > {log:q} 2>&1"
+        "python -m kmquant palette-figure {params.stem:q} --image {wildcards.image}"
+        " --mode {params.mode} --seed {params.seed} --k {params.ks} --fits {input:q}"
+        " > {log:q} 2>&1"
 
 
 rule explorer:
     input:
-        fits_table=RESULTS.table("fits"),
-        agreement_table=RESULTS.table("agreement"),
-        reference_table=RESULTS.table("reference"),
-        k_for_quality=RESULTS.table("k_for_quality"),
+        tables=[
+            RESULTS.table(name)
+            for name in ("fits", "agreement", "reference", "k_for_quality")
+        ],
         rate_figure=RESULTS.figure("rate_distortion"),
         fits=lambda wc: fits(),
         images=image_dirs,
@@ -187,10 +190,11 @@ rule explorer:
     conda:
         ENV
     threads: 1
-    params:
-        results=results_root(RESULTS.report("explorer.html")),
     shell:
-        "python -m kmquant explorer {params.results:q} {output:q} > {log:q} 2>&1"
+        "python -m kmquant explorer {output:q} --tables {input.tables:q} --fits {input.fits:q}"
+        " --images {input.images:q} --references {input.references:q}"
+        " --differences {input.differences:q} --originals {input.originals:q}"
+        " --rate-figure {input.rate_figure:q} > {log:q} 2>&1"
 
 
 rule report_description:

@@ -41,11 +41,9 @@ rule reference_table:
     conda:
         ENV
     threads: 1
-    params:
-        results=results_root(RESULTS.table("reference")),
     shell:
         "python -m kmquant reference-table {output:q} {input.references:q}"
-        " --results {params.results:q} > {log:q} 2>&1"
+        " --originals {input.originals:q} > {log:q} 2>&1"
 
 
 rule ranking_table:
