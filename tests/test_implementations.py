@@ -150,3 +150,23 @@ def test_its_steps_are_its_single_run_cut_after_every_iteration(name: str) -> No
     np.testing.assert_array_equal(
         next(step.centres for step in steps if step.iteration == end), full.centres
     )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fits_an_image_of_one_pixel(name: str) -> None:
+    """One pixel is one colour, and a fit of it never stops the study: from the shared start
+    every library finds that colour; a library's own start may fail as a recorded row (SciPy's
+    random start draws from the covariance of the points, undefined for a single one)."""
+    px = pixels.Pixels(np.array([[[10, 200, 30]]], dtype=np.uint8), 255, np.arange(1))
+    colour = np.array([[10, 200, 30]]) / 255
+    for mode in ("matched", "native"):
+        init = px.fit_features() if mode == "matched" else None
+        result = fitting.fit_image(px, fitting.Task("p", name, mode, 8, 0), 300, 1, init)
+        assert result.meta["k_effective"] == 1
+        if mode == "native" and name == "scipy":
+            assert result.meta["status"] == "error" and "NaN" in result.meta["message"]
+            continue
+        # scikit-learn's Elkan warns that it runs Lloyd for a single cluster.
+        assert result.meta["status"] == ("warning" if name == "elkan" else "ok")
+        np.testing.assert_allclose(result.centres, colour, atol=tolerance(name))
+        assert result.labels.tolist() == [0]

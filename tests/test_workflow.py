@@ -318,9 +318,22 @@ def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> N
     assert {r["image"] for r in fits} == {"five_colours", "ein_Pixel_a", "einfarbig_o"}
     flat = [r for r in fits if r["image"] in ("ein_Pixel_a", "einfarbig_o")]
     assert len(flat) == 2 * len(IMPLEMENTATIONS) * 3 * 2  # images x implementations x modes x K
-    assert {(r["k_effective"], r["status"], r["psnr_db"]) for r in flat} == {("1", "ok", "inf")}
+    assert {r["k_effective"] for r in flat} == {"1"}
+    # Each fit is one colour exactly, but SciPy's own start draws from the points' covariance
+    # (undefined for one pixel, singular for one colour), and scikit-learn's Elkan warns that
+    # it runs Lloyd for one cluster.
+    failed = {(r["impl"], r["mode"]) for r in flat if r["status"] == "error"}
+    assert failed == {("scipy", "native")}
+    assert {r["psnr_db"] for r in flat if r["status"] != "error"} == {"inf"}
+    assert {r["impl"] for r in flat if r["status"] == "warning"} == {"elkan"}
     pairs = [r for r in read_csv(tables / "agreement.csv") if r["image"] == "ein_Pixel_a"]
-    assert {r["verdict"] for r in pairs} == {"identical"}
+    with_scipy = (r for r in pairs if "scipy" in (r["impl_a"], r["impl_b"]))
+    assert {r["verdict"] for r in with_scipy if r["mode"] == "native"} == {"failed"}
+    # float32 centres round 30/255 away from double precision: the same image at best.
+    exact = {name for name, entry in IMPLEMENTATIONS.items() if entry.exact}
+    ran = [r for r in pairs if r["verdict"] != "failed"]
+    assert {r["verdict"] for r in ran} == {"identical", "same_image"}
+    assert {r["verdict"] for r in ran if {r["impl_a"], r["impl_b"]} <= exact} == {"identical"}
 
 
 @pytest.mark.slow

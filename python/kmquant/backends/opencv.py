@@ -11,6 +11,12 @@ from kmquant.backends import Fitted, RawFit, Step, guarded
 from kmquant.labelling import nearest_centres
 
 
+def _samples(features: np.ndarray) -> np.ndarray:
+    """One 3-channel sample per row: OpenCV reads a matrix of one row as samples of one
+    dimension each, so the pixels of a one-pixel image must not be a plain 1 x 3 matrix."""
+    return features.astype(np.float32).reshape(len(features), 1, features.shape[1])
+
+
 def _kmeans(
     data: np.ndarray, k: int, labels: np.ndarray | None, iterations: int, flags: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +54,7 @@ def fit_shared(
     """From the labels of every point's nearest initial centre: OpenCV's first step computes
     the centres of those labels, which is the first centre update of Lloyd from `init`."""
     _threads(threads)
-    data = features.astype(np.float32)
+    data = _samples(features)
     start = nearest_centres(features, init)
 
     def fit() -> Fitted:
@@ -62,7 +68,7 @@ def fit_native(
 ) -> RawFit:
     """k-means++ (KMEANS_PP_CENTERS) from OpenCV's own generator, seeded by setRNGSeed."""
     _threads(threads)
-    data = features.astype(np.float32)
+    data = _samples(features)
 
     def fit() -> Fitted:
         cv2.setRNGSeed(seed)
@@ -88,7 +94,7 @@ def steps(
     assigns, and computes the centres again, so its first call already ends at iteration 2;
     each later call, from the labels the previous one returned, adds one."""
     _threads(threads)
-    data = features.astype(np.float32)
+    data = _samples(features)
     labels = nearest_centres(features, init)
     for iteration in range(2, max_iter + 1):
         raw = _step(data, labels, len(init))
