@@ -431,14 +431,20 @@ def _figure(args: argparse.Namespace) -> None:
         raise SystemExit(f"figure: {error}") from None
 
 
-@command(
-    "image-figure",
-    "the image grid of one image (PNG and SVG): original, the headline pair, their difference",
-    arg("out", help="file stem"),
+#: The runs a per-image figure shows: one image, mode and seed, at every K given.
+_ONE_RUN_PER_K = (
     arg("--image", required=True),
     arg("--mode", choices=list(MODES), required=True),
     arg("--seed", type=int, required=True),
     arg("--k", type=int, nargs="+", required=True),
+)
+
+
+@command(
+    "image-figure",
+    "the image grid of one image (PNG and SVG): original, the headline pair, their difference",
+    arg("out", help="file stem"),
+    *_ONE_RUN_PER_K,
     arg("--original", required=True, help="results/originals/{image}.png"),
     arg("--images", nargs=2, required=True, help="the headline pair's folders of PNGs"),
     arg("--differences", required=True, help="the folder of their difference images"),
@@ -460,10 +466,7 @@ def _image_figure(args: argparse.Namespace) -> None:
     "palette-figure",
     "the palettes of the headline pair on one image (PNG and SVG), matched colour to colour",
     arg("out", help="file stem"),
-    arg("--image", required=True),
-    arg("--mode", choices=list(MODES), required=True),
-    arg("--seed", type=int, required=True),
-    arg("--k", type=int, nargs="+", required=True),
+    *_ONE_RUN_PER_K,
     arg("--fits", nargs="+", required=True, help="the headline pair's fits at every K"),
 )
 def _palette_figure(args: argparse.Namespace) -> None:
