@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from hashlib import sha256
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import whole_run
+from conftest import ROOT, small_photo, whole_run
 from kmquant import tables
-from kmquant.study import ConfigError, discover_images, image_name, with_integer_lists
+from kmquant.study import (
+    ConfigError,
+    check_config,
+    discover_images,
+    image_name,
+    refusal,
+    shown_path,
+    with_integer_lists,
+)
 
 
 def test_format_value_is_stable_and_exact() -> None:
@@ -80,6 +90,64 @@ def test_discover_images_from_folder_and_list(tmp_path: Path) -> None:
     (tmp_path / "extra.jpg").write_bytes(b"")
     found = discover_images({"image_dir": "data", "images": ["extra.jpg"]}, root=tmp_path)
     assert found == {"b": str(tmp_path / "data" / "b.png"), "extra": str(tmp_path / "extra.jpg")}
+
+
+def test_names_are_safe_for_command_lines_file_systems_and_wildcards(tmp_path: Path) -> None:
+    assert image_name("data/-x.jpg") == "x"  # never read as an option
+    assert image_name("NA.png") == "NA"  # tables read names as text (figures.NAME_COLUMNS)
+    assert image_name("a{b}.png") == "a_b"
+    long = image_name("p" * 236 + ".png")
+    assert len(long) == 64 and re.fullmatch("p{57}_[0-9a-f]{6}", long)
+    # Snakemake refuses a value whose end repeats 20 times: such a name ends in a digest.
+    assert re.fullmatch("a{25}_[0-9a-f]{6}", image_name("a" * 25 + ".png"))
+    assert image_name("ab" * 9 + ".png") == "ab" * 9
+    undecodable = Path(os.fsdecode(b"caf\xe9.png"))
+    assert image_name(undecodable) == "caf"
+    assert shown_path(undecodable) == "caf\ufffd.png"
+
+
+def test_files_that_cannot_be_images_are_refused_without_being_opened(tmp_path: Path) -> None:
+    small_photo().save(tmp_path / "ok.png")
+    (tmp_path / "dead.png").symlink_to(tmp_path / "gone.png")
+    (tmp_path / "loop.png").symlink_to(tmp_path / "loop.png")
+    (tmp_path / "elsewhere").mkdir()
+    small_photo().save(tmp_path / "elsewhere" / "photo.png")
+    (tmp_path / "link.png").symlink_to(tmp_path / "elsewhere" / "photo.png")
+    (tmp_path / "dir.png").mkdir()
+    small_photo().save(tmp_path / "a{b}.png")
+    os.mkfifo(tmp_path / "pipe.png")  # opening it for reading would wait for a writer
+    undecodable = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.png"))
+    small_photo().save(undecodable, "PNG")
+    found = discover_images({"image_dir": "."}, root=tmp_path)
+    refused = {name: refusal(Path(path)) for name, path in found.items()}
+    assert refused == {
+        "ok": None, "link": None, "caf": "its file name is not valid UTF-8: rename it",
+        "dead": "a link that leads to no file (dangling, or a loop)",
+        "loop": "a link that leads to no file (dangling, or a loop)",
+        "dir": "not a regular file", "pipe": "not a regular file",
+        "a_b": "its path holds '{' or '}', which Snakemake reads as a wildcard: rename it",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"max_iter": 300.0}, "config key 'max_iter': 300.0 is not a whole number: write 300"),
+        ({"k_values": [2.0, 4]}, "config key 'k_values': 2.0 is not a whole number"),
+        ({"implementation_k_values": {"amap": [4.0]}}, "'implementation_k_values': 4.0 is not"),
+        ({"convergence_seeds": [3]}, "config key 'convergence_seeds': 3 is not among 'seeds'"),
+        ({"tied_seeds": [1, 5]}, "config key 'tied_seeds': 5 is not among 'seeds' [0, 1]"),
+        ({"convergence_k": [8]}, "config key 'convergence_k': 8 is not among 'k_values'"),
+        ({"implementation_k_values": {"amap": [3]}},
+         "config key 'implementation_k_values: amap': 3 is not among 'k_values'"),
+    ],
+)  # fmt: skip
+def test_a_config_is_checked_beyond_its_schema(change: dict, expected: str) -> None:
+    schema = yaml.safe_load((ROOT / "workflow" / "config.schema.yaml").read_text())
+    config = {"k_values": [2, 4], "seeds": [0, 1], "convergence_k": [4]} | change
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        check_config(config, schema)
+    check_config({"k_values": [2, 4], "seeds": [0, 1], "max_iter": 300}, schema)
 
 
 def test_missing_listed_image_names_the_key(tmp_path: Path) -> None:

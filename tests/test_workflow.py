@@ -337,6 +337,47 @@ def test_rejected_images_are_listed_and_the_study_goes_on(tiny_study: Path) -> N
 
 
 @pytest.mark.slow
+def test_odd_file_names_links_and_shapes_are_studied_or_listed(tmp_path: Path) -> None:
+    """Each file of the folder is studied under a safe name, or listed as rejected with its
+    reason without being opened, and the study completes."""
+    data = tmp_path / "data"
+    data.mkdir()
+    studied = {"-x.png": "x", "NA.png": "NA", "tall.png": "tall"}
+    for name in studied:
+        small_photo(12, 8).save(data / name)
+    Image.new("RGB", (1, 1200), (200, 30, 30)).save(data / "tall.png")  # 1 x 1200 pixels
+    small_photo(12, 8).save(data / ("l" * 236 + ".png"))
+    small_photo(12, 8).save(data / ("a" * 25 + ".png"))
+    small_photo(12, 8).save(data / "a{b}.png")
+    small_photo(12, 8).save(Path(os.fsdecode(bytes(data) + b"/caf\xe9.png")), "PNG")
+    (data / "dead.png").symlink_to(data / "gone.png")
+    (data / "loop.png").symlink_to(data / "loop.png")
+    (data / "folder.png").mkdir()
+    os.mkfifo(data / "pipe.png")
+    write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"],
+                 implementations=["python", "r"], reference_quantizers=["pngquant"],
+                 convergence_k=[])  # fmt: skip
+    run_snakemake(tmp_path, "--cores", "2")
+    tables = tmp_path / "results" / "tables"
+    names = {row["image"]: row["file"] for row in read_csv(tables / "images.csv")}
+    long, periodic = (next(n for n in names if n.startswith(start)) for start in ("ll", "aa"))
+    assert len(long) == 64 and re.fullmatch("a{25}_[0-9a-f]{6}", periodic)
+    fitted = {row["image"] for row in read_csv(tables / "fits.csv")}
+    assert fitted == {*studied.values(), long, periodic}
+    assert names["a_b"].endswith("a{b}.png") and names["caf"].endswith("caf\ufffd.png")
+    rejected = {row["image"]: row["message"] for row in read_csv(tables / "rejected_images.csv")}
+    assert set(rejected) == {"a_b", "caf", "dead", "loop", "folder", "pipe"}
+    assert rejected["pipe"].endswith("pipe.png: not a regular file")
+    assert "not valid UTF-8" in rejected["caf"] and "leads to no file" in rejected["loop"]
+    assert "Snakemake reads as a wildcard" in rejected["a_b"]
+    figures = tmp_path / "results" / "figures"
+    for name in (*studied.values(), long, periodic):
+        assert (figures / f"images_{name}.png").exists()
+    with Image.open(figures / "images_tall.png") as figure:
+        assert figure.height < 4 * figure.width  # drawn thin, not a figure metres tall
+
+
+@pytest.mark.slow
 def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -> None:
     (tiny_study / "data" / "five colours.png").unlink()  # one image is enough here
     run_snakemake(tiny_study, "--cores", "2", "results/init/matched/photo/k8_s0.csv")
@@ -393,6 +434,9 @@ def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -
         ({"colour": "red"}, "'colour' was unexpected"),
         ({"k": [2, 8]}, "config key 'k' is now called 'k_values': rename it"),
         ({"images": ["missing.png"]}, "config key 'images': missing.png does not exist"),
+        ({"max_iter": 300.0}, "config key 'max_iter': 300.0 is not a whole number: write 300"),
+        ({"max_iter": 2**31}, "'max_iter'"),
+        ({"convergence_seeds": [4]}, "config key 'convergence_seeds': 4 is not among 'seeds'"),
     ],
 )
 def test_bad_config_is_rejected_naming_the_key(

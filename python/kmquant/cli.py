@@ -116,11 +116,13 @@ def _compress(args: argparse.Namespace) -> None:
     arg("--fit-max-pixels", type=int, required=True),
     arg("--sample-seed", type=int, default=0),
     arg("--background", default="#ffffff"),
+    arg("--refused", help="why the study does not open the file: record it as rejected"),
 )
 def _pixels(args: argparse.Namespace) -> None:
     from kmquant import pixels
 
-    pixels.write(args.image, args.out, args.fit_max_pixels, args.sample_seed, args.background)
+    settings = (args.fit_max_pixels, args.sample_seed, args.background, args.refused)
+    pixels.write(args.image, args.out, *settings)
 
 
 @command(

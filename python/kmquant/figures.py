@@ -516,7 +516,10 @@ def image_grid(
     if reference is not None:
         titles.append(reference[0])
     n_cols = len(titles)
-    figure = _figure(7 / 4 * n_cols, 7 / 4 * height / width * len(ks) + 0.6)
+    # A panel is at most MAX_PANEL_ASPECT times as tall as wide or as wide as tall: an image of
+    # 1 x 1200 pixels is drawn thin in its panel, not in a figure metres tall.
+    aspect = min(max(height / width, 1 / MAX_PANEL_ASPECT), MAX_PANEL_ASPECT)
+    figure = _figure(7 / 4 * n_cols, 7 / 4 * aspect * len(ks) + 0.6)
     axes = figure.subplots(len(ks), n_cols, squeeze=False)
     for row, k in enumerate(ks):
         panels = [original, *quantized[k]]
@@ -570,6 +573,7 @@ def palettes(rows: list[tuple[int, np.ndarray, np.ndarray]], title: str) -> Figu
 
 #: Panels of the image grids are at most this many pixels on their longest side.
 PANEL_MAX_SIDE = 1200
+MAX_PANEL_ASPECT = 4
 
 
 def _png_pixels(path: Path, max_side: int = PANEL_MAX_SIDE) -> np.ndarray | None:

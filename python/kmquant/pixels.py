@@ -73,11 +73,15 @@ def prepare(path: str | Path, fit_max_pixels: int, sample_seed: int, background:
 
 
 def write(
-    image: str | Path, out: str | Path, fit_max_pixels: int, sample_seed: int, background: str
-) -> Pixels:
-    """Load an image and save its pixels to `out`; an image that cannot be used is saved as
-    its rejection (`rejection`), so that the study goes on without it."""
+    image: str | Path, out: str | Path, fit_max_pixels: int, sample_seed: int, background: str,
+    refused: str | None = None,
+) -> Pixels:  # fmt: skip
+    """Load an image and save its pixels to `out`; an image that cannot be used, or that the
+    study `refused` to open (saying why), is saved as its rejection (`rejection`), so that the
+    study goes on without it."""
     try:
+        if refused:
+            raise ImageError(f"{image}: {refused}")
         pixels = prepare(image, fit_max_pixels, sample_seed, background)
     except ImageError as error:
         logging.error("rejected: %s", error)

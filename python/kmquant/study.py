@@ -41,6 +41,46 @@ def with_integer_lists(config: Mapping[str, Any], schema: Mapping[str, Any]) -> 
     return fixed
 
 
+#: Keys whose values must be among another key's, and that key.
+SUBSETS = {
+    "tied_seeds": "seeds",
+    "cross_seeds": "seeds",
+    "convergence_seeds": "seeds",
+    "convergence_k": "k_values",
+}
+
+
+def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
+    """What the schema cannot say: a whole number written as a float (300.0, which JSON
+    Schema counts as an integer but a command line does not) and a key whose values must be
+    among another key's. One message names the key and the value."""
+    for key, spec in schema["properties"].items():
+        for value in _integers(config.get(key), spec):
+            if isinstance(value, float):
+                raise ConfigError(f"config key '{key}': {value} is not a whole number: write "
+                                  f"{int(value)}")  # fmt: skip
+    lists = [(key, config.get(key) or [], among) for key, among in SUBSETS.items()]
+    lists += [(f"implementation_k_values: {name}", ks, "k_values")
+              for name, ks in (config.get("implementation_k_values") or {}).items()]  # fmt: skip
+    for key, values, among in lists:
+        for value in values:
+            if value not in config[among]:
+                raise ConfigError(f"config key '{key}': {value} is not among '{among}' "
+                                  f"{config[among]}: add it there or leave it out")  # fmt: skip
+
+
+def _integers(value: Any, spec: Mapping[str, Any]) -> list[Any]:
+    """The values of `value` that `spec` (of the schema) types as integers."""
+    types = spec.get("type")
+    if types == "integer" or (isinstance(types, list) and "integer" in types):
+        return [value]
+    if isinstance(value, list):
+        return [v for item in value for v in _integers(item, spec.get("items", {}))]
+    if isinstance(value, dict) and isinstance(spec.get("additionalProperties"), dict):
+        return [v for item in value.values() for v in _integers(item, spec["additionalProperties"])]
+    return []
+
+
 def check_renamed_keys(config: Mapping[str, Any]) -> None:
     """One clear message for a config that still uses a key's old name."""
     for old, new in RENAMED_KEYS.items():
@@ -48,14 +88,31 @@ def check_renamed_keys(config: Mapping[str, Any]) -> None:
             raise ConfigError(f"config key '{old}' is now called '{new}': rename it")
 
 
+#: The longest image name: every path of a result (with the temporary suffixes of atomic
+#: writes) stays far below the 255 bytes a file name may have.
+MAX_NAME = 64
+#: Snakemake refuses a wildcard value whose end repeats 20 times or more (`aaaa...`).
+_PERIODIC = re.compile(r"(.+)\1{19,}$")
+
+
 def image_name(path: str | Path) -> str:
-    """A wildcard-safe name from a file name: ASCII letters, digits, '-', '_' and '.'."""
-    return _safe(Path(path).stem)
+    """A name from a file name that is safe as a Snakemake wildcard, on a command line (it
+    never starts with '-'), in a file name and in any table: ASCII letters, digits, '-', '_'
+    and '.', at most MAX_NAME of them."""
+    return _name(Path(path).stem, Path(path))
 
 
-def _safe(text: str) -> str:
+def _name(text: str, source: Path) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_text).strip("_.") or "image"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_text).strip("_.-") or "image"
+    if len(name) <= MAX_NAME and not _PERIODIC.search(name):
+        return name
+    return f"{name[: MAX_NAME - 7]}_{_digest(source)}"
+
+
+def _digest(path: Path) -> str:
+    """Six hex digits of the SHA-256 of a path, whatever bytes its name holds."""
+    return hashlib.sha256(os.fsencode(path)).hexdigest()[:6]
 
 
 def image_names(paths: Sequence[Path]) -> dict[str, Path]:
@@ -66,7 +123,7 @@ def image_names(paths: Sequence[Path]) -> dict[str, Path]:
     name in two folders) also get the first six hex digits of the SHA-256 of their path.
     A file listed twice is studied once.
     """
-    left = list({path.resolve(): path for path in paths}.values())
+    left = list({os.path.realpath(path): path for path in paths}.values())
     named: dict[str, Path] = {}
     for rule in (image_name, _with_extension, _with_path_hash):
         names = [rule(path) for path in left]
@@ -84,11 +141,36 @@ def image_names(paths: Sequence[Path]) -> dict[str, Path]:
 
 
 def _with_extension(path: Path) -> str:
-    return _safe(f"{path.stem}_{path.suffix.lstrip('.')}")
+    return _name(f"{path.stem}_{path.suffix.lstrip('.')}", path)
 
 
 def _with_path_hash(path: Path) -> str:
-    return f"{_with_extension(path)}_{hashlib.sha256(str(path).encode()).hexdigest()[:6]}"
+    return f"{_with_extension(path)[: MAX_NAME - 7]}_{_digest(path)}"
+
+
+def refusal(path: Path) -> str | None:
+    """Why a file of the study cannot be read as an image without trying (None if it can be
+    tried): a path Snakemake cannot hold or take as an input, a link to nothing, or no regular
+    file. Such a file is never opened (a FIFO would block its reader)."""
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return "its file name is not valid UTF-8: rename it"
+    if re.search("[{}]", str(path)):  # Snakemake has no way to escape them in an input
+        return "its path holds '{' or '}', which Snakemake reads as a wildcard: rename it"
+    if path.is_symlink() and not path.exists():
+        return "a link that leads to no file (dangling, or a loop)"
+    if not path.is_file():
+        return "not a regular file"
+    if not os.access(path, os.R_OK):
+        return "not readable"
+    return None
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as text that any table, log and command line can hold: bytes of its name that
+    are not UTF-8 become U+FFFD."""
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 def discover_images(config: Mapping[str, Any], root: str | Path = ".") -> dict[str, str]:
@@ -102,7 +184,7 @@ def discover_images(config: Mapping[str, Any], root: str | Path = ".") -> dict[s
         paths += sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     for listed in config.get("images", []):
         path = root / listed
-        if not path.is_file():
+        if not path.is_symlink() and not path.exists():
             raise ConfigError(f"config key 'images': {listed} does not exist")
         paths.append(path)
     if not paths:

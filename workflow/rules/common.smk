@@ -21,9 +21,12 @@ from kmquant.pixels import is_rejected
 from kmquant.reference import QUANTIZERS
 from kmquant.study import (
     ConfigError,
+    check_config,
     check_renamed_keys,
     discover_images,
     job_environment,
+    refusal,
+    shown_path,
     with_integer_lists,
 )
 
@@ -34,8 +37,13 @@ except ConfigError as error:
 # Found from this file, also where the study is a module of another workflow.
 SCHEMA = "../config.schema.yaml"
 with open(workflow.source_path(SCHEMA), encoding="utf-8") as schema:
-    config.update(with_integer_lists(config, yaml.safe_load(schema)))
+    SCHEMA_RULES = yaml.safe_load(schema)
+config.update(with_integer_lists(config, SCHEMA_RULES))
 validate(config, SCHEMA)
+try:
+    check_config(config, SCHEMA_RULES)
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
 
 
 # Every result path of the study, as a pattern of wildcards or for given values.
@@ -54,6 +62,8 @@ try:
     IMAGES = discover_images(config)
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
+# Files the study lists as rejected without opening them, and why.
+REFUSED = {name: why for name, path in IMAGES.items() if (why := refusal(Path(path)))}
 
 # Jobs run the `python -m kmquant` imported here: with the Python that runs snakemake (the
 # project's .venv) or, under --sdm conda, with the rules' conda environment.
@@ -102,6 +112,12 @@ wildcard_constraints:
     method="|".join(QUANTIZERS),
     k=r"\d+",
     seed=r"\d+",
+
+
+def image_file(wildcards):
+    """An image's file as a rule's input (none for a refused one): never under a module's
+    prefix."""
+    return [] if wildcards.image in REFUSED else local(IMAGES[wildcards.image])
 
 
 def accepted():

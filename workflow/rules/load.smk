@@ -5,8 +5,7 @@
 
 checkpoint pixels:
     input:
-        # The study's images, where the config names them: never under a module's prefix.
-        lambda wc: local(IMAGES[wc.image]),
+        image_file,
     output:
         RESULTS.pixels(),
     log:
@@ -20,9 +19,14 @@ checkpoint pixels:
         fit_max_pixels=config["fit_max_pixels"],
         sample_seed=config["fit_sample_seed"],
         background=config["background"],
+        image=lambda wc: shown_path(IMAGES[wc.image]),
+        refused=lambda wc: (
+            [f"--refused={REFUSED[wc.image]}"] if wc.image in REFUSED else []
+        ),
     shell:
-        "python -m kmquant pixels {input:q} {output:q} --fit-max-pixels {params.fit_max_pixels}"
-        " --sample-seed {params.sample_seed} --background {params.background:q} > {log:q} 2>&1"
+        "python -m kmquant pixels --fit-max-pixels {params.fit_max_pixels}"
+        " --sample-seed {params.sample_seed} --background {params.background:q}"
+        " {params.refused:q} -- {params.image:q} {output:q} > {log:q} 2>&1"
 
 
 rule image_tables:
