@@ -25,13 +25,18 @@ include: "workflow/rules/common.smk"
 
 rule all:
     input:
-        RESULTS.tables(),
-        RESULTS.environment(),
-        RESULTS.manifest(),
-        figures,
-        image_dirs,
-        RESULTS.report("explorer.html"),
-        RESULTS.report("workflow.rst"),
+        RESULTS.table("images"),
+        RESULTS.table("rejected_images"),
+        # The study itself, where some image could be read.
+        where_any_image(
+            RESULTS.tables(),
+            RESULTS.environment(),
+            RESULTS.manifest(),
+            figures,
+            image_dirs,
+            RESULTS.report("explorer.html"),
+            RESULTS.report("workflow.rst"),
+        ),
 
 
 include: "workflow/rules/load.smk"

@@ -137,7 +137,7 @@ def test_files_that_cannot_be_images_are_refused_without_being_opened(tmp_path: 
         ({"implementation_k_values": {"amap": [4.0]}}, "'implementation_k_values': 4.0 is not"),
         ({"convergence_seeds": [3]}, "config key 'convergence_seeds': 3 is not among 'seeds'"),
         ({"tied_seeds": [1, 5]}, "config key 'tied_seeds': 5 is not among 'seeds' [0, 1]"),
-        ({"convergence_k": [8]}, "config key 'convergence_k': 8 is not among 'k_values'"),
+        ({"cross_seeds": [2]}, "config key 'cross_seeds': 2 is not among 'seeds'"),
         ({"implementation_k_values": {"amap": [3]}},
          "config key 'implementation_k_values: amap': 3 is not among 'k_values'"),
     ],

@@ -377,6 +377,18 @@ def test_odd_file_names_links_and_shapes_are_studied_or_listed(tmp_path: Path) -
         assert figure.height < 4 * figure.width  # drawn thin, not a figure metres tall
 
 
+def test_a_study_of_only_rejected_files_lists_them_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "notes.png").write_text("not an image")
+    (tmp_path / "data" / "dead.png").symlink_to(tmp_path / "gone.png")
+    write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"])
+    result = run_snakemake(tmp_path, "--cores", "2")
+    assert "No image of the study could be read" in result.stderr
+    tables = tmp_path / "results" / "tables"
+    assert [row["image"] for row in read_csv(tables / "rejected_images.csv")] == ["dead", "notes"]
+    assert sorted(path.name for path in tables.iterdir()) == ["images.csv", "rejected_images.csv"]
+
+
 @pytest.mark.slow
 def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -> None:
     (tiny_study / "data" / "five colours.png").unlink()  # one image is enough here

@@ -130,6 +130,31 @@ def accepted():
     ]
 
 
+def where_any_image(*results):
+    """An input function: `results` (paths, lists of them, and input functions) where some
+    image of the study could be read, else nothing, and the run ends saying so."""
+
+    def inputs(wildcards):
+        if not accepted():
+            return []
+        found = (item(wildcards) if callable(item) else item for item in results)
+        return [
+            path
+            for paths in found
+            for path in ([paths] if isinstance(paths, Path) else paths)
+        ]
+
+    return inputs
+
+
+onsuccess:
+    if not accepted():
+        logger.error(
+            "No image of the study could be read: each is listed with its reason in "
+            f"{RESULTS.table('rejected_images')}."
+        )
+
+
 def runs(impl, mode):
     """The (K values, seeds) that `impl` runs in `mode`."""
     return implementation_ks(impl, config), run_seeds(impl, mode, config)
