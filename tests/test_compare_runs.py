@@ -151,3 +151,55 @@ def test_moved_centres_and_labels_are_measured(runs: tuple[Path, Path], tmp_path
     command = [sys.executable, "-m", "kmquant", "compare-runs", str(a), str(b), "--out", str(out)]
     subprocess.run(command, check=True, capture_output=True)
     assert out.read_text() == report(a, b)
+
+
+def test_a_link_in_a_run_is_never_followed(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    """A run B whose environment.json (or a folder) links elsewhere on the reader's machine
+    puts nothing of there into the report."""
+    a, b = runs
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "keys.json").write_text(json.dumps({"token": "hunter2"}))
+    Image.fromarray(np.full((2, 3, 3), 9, dtype=np.uint8)).save(secret / "k2_s0.png")
+    (b / "environment.json").unlink()
+    (b / "environment.json").symlink_to(secret / "keys.json")
+    (b / "images" / "r").symlink_to(secret, target_is_directory=True)
+    text = report(a, b)
+    assert "hunter2" not in text and "token" not in text
+    assert "No environment.json (a file, not a link) in run B." in text
+    assert (
+        "Links and special files in B, not followed or read: `environment.json`, `images/r`."
+        in text
+    )
+    assert SAME_IMAGES in text
+
+
+def test_names_and_cells_are_written_escaped(runs: tuple[Path, Path]) -> None:
+    a, b = runs
+    (b / "tables" / "fits.csv").write_text(
+        FITS_CSV.replace("r,matched,2,0,ok,10.5", 'r,matched,2,0,"ok | <img src=x>",10.5')
+    )
+    odd = "images/python/matched/photo/k2`[x](y)`.png"
+    for root in (a, b):
+        Image.fromarray(np.zeros((2, 3, 3), dtype=np.uint8)).save(root / odd)
+    Image.fromarray(np.ones((2, 3, 3), dtype=np.uint8)).save(b / odd)
+    text = report(a, b)
+    assert "| ok | ok \\| \\<img src=x\\> |" in text
+    assert "| images/python/matched/photo/k2\\`\\[x\\](y)\\`.png | 6 of 6 | 1 |" in text
+    assert "<img" not in text.replace("\\<img", "")  # only ever escaped
+
+
+def test_what_is_decoded_is_bounded(
+    runs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kmquant import compare_runs
+
+    a, b = runs
+    Image.fromarray(np.ones((2, 3, 3), dtype=np.uint8)).save(b / PNG)
+    (b / "tables" / "fits.csv").write_text(FITS_CSV.replace("10.5", "11"))
+    monkeypatch.setattr(compare_runs, "MAX_IMAGE_PIXELS", 5)
+    monkeypatch.setattr(compare_runs, "MAX_TABLE_BYTES", 50)
+    text = report(a, b)
+    assert f"| `{PNG}` | not compared: more than 5 pixels |  |" in text
+    assert "`tables/fits.csv`: not compared (larger than 50 bytes)." in text
+    assert "The environments are not compared (larger than 50 bytes)." in text

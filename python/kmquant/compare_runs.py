@@ -2,7 +2,9 @@
 files differ, which table cells differ and by how much, which images differ in their pixels,
 and how far each fit's centres and labels moved (`kmquant compare-runs A B`).
 
-Logs, benchmarks and timings differ on every run and are left out.
+Logs, benchmarks and timings differ on every run and are left out. Both folders are read as
+untrusted: no link is followed, nothing larger than a bound is decoded, and every name and
+cell is written into the Markdown escaped.
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import re
+import stat
 import sys
+import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,17 +37,63 @@ SKIPPED = ("logs", "benchmarks", "timings", "tables/timings.csv", "environment.j
 Files = dict[str, Path]
 #: Table rows listed per table at most; the count of the others is given.
 MAX_ROWS = 20
+#: The most that is decoded of one file: a table's bytes, an image's pixels (Pillow's own
+#: decompression-bomb limit) and a fit's arrays, uncompressed.
+MAX_TABLE_BYTES = 256 * 2**20
+MAX_IMAGE_PIXELS = 89_478_485
+MAX_FIT_BYTES = 2 * 2**30
+
+
+class TooLarge(ValueError):
+    """A file beyond what a comparison decodes."""
+
+
+def regular_file(path: Path) -> bool:
+    """A regular file that is no link (whatever it would lead to)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def walk(root: Path) -> tuple[Files, list[str]]:
+    """Every regular file under `root` by its path there, and the other entries (links,
+    special files), which are never followed or read."""
+    files, others = {}, []
+    for folder, folders, names in os.walk(root):
+        here = Path(folder)
+        for name in sorted(names) + [n for n in folders if (here / n).is_symlink()]:
+            path = here / name
+            relative = path.relative_to(root).as_posix()
+            if regular_file(path):
+                files[relative] = path
+            else:
+                others.append(relative)
+    return dict(sorted(files.items())), sorted(others)
 
 
 def result_files(root: Path) -> Files:
     """Every result file of a run by its path under `root`, without the skipped ones."""
-    files = {}
-    for path in sorted(root.rglob("*")):
-        name = path.relative_to(root).as_posix()
-        skipped = any(name == s or name.startswith(f"{s}/") for s in SKIPPED)
-        if path.is_file() and not skipped and path.name != SNAKEMAKE_MARK:
-            files[name] = path
-    return files
+    return {
+        name: path
+        for name, path in walk(root)[0].items()
+        if not any(name == s or name.startswith(f"{s}/") for s in SKIPPED)
+        and path.name != SNAKEMAKE_MARK
+    }
+
+
+#: What Markdown could read as a mark: a link, an image, HTML, code, emphasis, a table cell.
+_MARKDOWN = re.compile(r"([\\`*\[\]|<>])")
+
+
+def text(value: Any) -> str:
+    """A value as Markdown text that shows it as it is: one line, its marks escaped."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def code(name: str) -> str:
+    """A file name as code, where it holds only the characters of the study's own names."""
+    return f"`{name}`" if re.fullmatch(r"[A-Za-z0-9_./-]+", name) else text(name)
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
@@ -65,8 +117,14 @@ def environment_differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[
     ]
 
 
+def _bounded(path: Path, limit: int) -> Path:
+    if path.stat().st_size > limit:
+        raise TooLarge(f"larger than {limit} bytes")
+    return path
+
+
 def _rows(path: Path) -> dict[tuple[str, ...], dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(_bounded(path, MAX_TABLE_BYTES), newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     key = [column for column in KEY_COLUMNS if rows and column in rows[0]]
     return {tuple(f"{column}={row[column]}" for column in key): row for row in rows}
@@ -103,6 +161,8 @@ def _pixels(path: Path) -> np.ndarray:
     from PIL import Image
 
     with Image.open(path) as image:
+        if image.width * image.height > MAX_IMAGE_PIXELS:
+            raise TooLarge(f"more than {MAX_IMAGE_PIXELS} pixels")
         return np.asarray(image.convert("RGB"), dtype=np.int16)
 
 
@@ -120,6 +180,10 @@ def fit_difference(a: Path, b: Path) -> tuple[float, float] | None:
     None when either failed or their K differ."""
     from kmquant.fitting import load
 
+    for path in (a, b):
+        with zipfile.ZipFile(path) as archive:
+            if sum(member.file_size for member in archive.infolist()) > MAX_FIT_BYTES:
+                raise TooLarge(f"arrays of more than {MAX_FIT_BYTES} bytes")
     x, y = load(a), load(b)
     if not (x.ok and y.ok) or x.centres.shape != y.centres.shape:
         return None
@@ -127,9 +191,19 @@ def fit_difference(a: Path, b: Path) -> tuple[float, float] | None:
 
 
 def _table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> list[str]:
+    """A Markdown table of cells written as they are (`text`), except those already rendered
+    (`Shown`: file names as code)."""
     header = list(header)
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    return lines + ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+    return lines + ["| " + " | ".join(map(_cell, row)) + " |" for row in rows]
+
+
+class Shown(str):
+    """Text already rendered as Markdown."""
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, Shown) else text(value)
 
 
 def _capped(rows: list[Any]) -> tuple[list[Any], list[str]]:
@@ -139,24 +213,35 @@ def _capped(rows: list[Any]) -> tuple[list[Any], list[str]]:
 
 def _environment_section(a: Path, b: Path) -> list[str]:
     missing = [
-        run for run, root in (("A", a), ("B", b)) if not (root / "environment.json").exists()
+        run for run, root in (("A", a), ("B", b)) if not regular_file(root / "environment.json")
     ]
     if missing:
-        return ["## Environments", "", f"No environment.json in run {' and '.join(missing)}."]
-    envs = [json.loads((root / "environment.json").read_text()) for root in (a, b)]
+        return ["## Environments", "", f"No environment.json (a file, not a link) in run "
+                f"{' and '.join(missing)}."]  # fmt: skip
+    try:
+        paths = [_bounded(root / "environment.json", MAX_TABLE_BYTES) for root in (a, b)]
+        envs = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    except (TooLarge, ValueError) as error:
+        return ["## Environments", "", f"The environments are not compared ({text(error)})."]
     differing = environment_differences(*envs)
     if not differing:
         return ["## Environments", "", "The same in both runs."]
     return ["## Environments", "", *_table(["setting", "A", "B"], differing)]
 
 
-def _file_section(files_a: Files, files_b: Files, changed: set[str]) -> list[str]:
+def _file_section(
+    files_a: Files, files_b: Files, changed: set[str], unread: dict[str, list[str]]
+) -> list[str]:
     both = files_a.keys() & files_b.keys()
     lines = ["## Files", "", f"{len(both)} files in both runs, {len(changed)} of them different."]
     alone = {"A": files_a.keys() - files_b.keys(), "B": files_b.keys() - files_a.keys()}
     for run, names in alone.items():
         if names:
-            lines.append(f"Only in {run}: " + ", ".join(f"`{n}`" for n in sorted(names)) + ".")
+            lines.append(f"Only in {run}: " + ", ".join(map(code, sorted(names))) + ".")
+    for run, names in unread.items():
+        if names:
+            lines.append(f"Links and special files in {run}, not followed or read: "
+                         + ", ".join(map(code, names)) + ".")  # fmt: skip
     return lines
 
 
@@ -164,11 +249,16 @@ def _tables_section(names: list[str], files_a: Files, files_b: Files) -> list[st
     lines = ["## Tables"]
     # The result tables; other CSV files (initial centres) are compared as files.
     for name in (n for n in names if n.startswith("tables/") and n.endswith(".csv")):
-        n_rows, cells, alone = table_differences(files_a[name], files_b[name])
+        try:
+            n_rows, cells, alone = table_differences(files_a[name], files_b[name])
+        except (TooLarge, csv.Error, UnicodeDecodeError) as error:
+            lines += ["", f"{code(name)}: not compared ({text(error)})."]
+            continue
         rows = {cell[0] for cell in cells}
-        lines += ["", f"`{name}`: {n_rows} rows in both runs, {len(rows)} with a different value."]
+        lines += ["", f"{code(name)}: {n_rows} rows in both runs, {len(rows)} with a different "
+                  "value."]  # fmt: skip
         if alone:
-            lines.append("Rows in one run only: " + "; ".join(alone) + ".")
+            lines.append("Rows in one run only: " + "; ".join(map(text, alone)) + ".")
         if cells:
             shown, more = _capped(cells)
             lines += ["", *_table(["row", "column", "A", "B", "difference"], shown), *more]
@@ -191,11 +281,15 @@ def _images_section(
     pngs = [n for n in names if n.endswith(".png") and not n.startswith("figures/")]
     rows = []
     for name in (n for n in pngs if n in changed):
-        found = image_difference(files_a[name], files_b[name])
+        try:
+            found = image_difference(files_a[name], files_b[name])
+        except Exception as error:  # Pillow raises many kinds for a file it cannot decode
+            rows.append((Shown(code(name)), f"not compared: {error}", ""))
+            continue
         if found is None:
-            rows.append((f"`{name}`", "sizes differ", ""))
+            rows.append((Shown(code(name)), "sizes differ", ""))
         elif found[1]:
-            rows.append((f"`{name}`", f"{found[1]} of {found[0]}", found[2]))
+            rows.append((Shown(code(name)), f"{found[1]} of {found[0]}", found[2]))
     summary = f"{len(pngs)} images in both runs, {len(rows)} with different pixels."
     return _listing("Images", summary, ["image", "pixels that differ", "largest difference"], rows)
 
@@ -205,11 +299,15 @@ def _fits_section(names: list[str], changed: set[str], files_a: Files, files_b: 
     fits = [n for n in names if n.startswith("fits/") and n.endswith(".npz")]
     rows = []
     for name in (n for n in fits if n in changed):
-        found = fit_difference(files_a[name], files_b[name])
+        try:
+            found = fit_difference(files_a[name], files_b[name])
+        except (TooLarge, zipfile.BadZipFile, ValueError, KeyError, OSError) as error:
+            rows.append((Shown(code(name)), f"not compared: {error}", ""))
+            continue
         if found is None:
-            rows.append((f"`{name}`", "failed or another K", ""))
+            rows.append((Shown(code(name)), "failed or another K", ""))
         elif found != (0.0, 1.0):
-            rows.append((f"`{name}`", f"{found[0]:.3g}", f"{found[1]:.6g}"))
+            rows.append((Shown(code(name)), f"{found[0]:.3g}", f"{found[1]:.6g}"))
     summary = f"{len(fits)} fits in both runs, {len(rows)} with other centres or labels."
     header = ["fit", "largest centre difference (8-bit)", "share of equal labels"]
     return _listing("Fits", summary, header, rows)
@@ -218,13 +316,14 @@ def _fits_section(names: list[str], changed: set[str], files_a: Files, files_b: 
 def report(a: Path, b: Path) -> str:
     """The Markdown report comparing run A (the results folder `a`) with run B."""
     files_a, files_b = result_files(a), result_files(b)
+    unread = {"A": walk(a)[1], "B": walk(b)[1]}
     both = sorted(files_a.keys() & files_b.keys())
     # Each pair of files is hashed once; only those that differ are decoded and compared.
     changed = {name for name in both if sha256(files_a[name]) != sha256(files_b[name])}
     sections = [
-        ["# Two runs compared", "", f"A: `{a}`", f"B: `{b}`"],
+        ["# Two runs compared", "", f"A: {code(str(a))}", f"B: {code(str(b))}"],
         _environment_section(a, b),
-        _file_section(files_a, files_b, changed),
+        _file_section(files_a, files_b, changed, unread),
         _tables_section(both, files_a, files_b),
         _images_section(both, changed, files_a, files_b),
         _fits_section(both, changed, files_a, files_b),
