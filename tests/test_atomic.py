@@ -44,3 +44,18 @@ def test_a_folder_output_replaces_the_old_one(tmp_path: Path) -> None:
         with atomic.atomic_path(tmp_path / "pngs", directory=True) as folder:
             (folder / name).write_bytes(b"png")
     assert [p.name for p in (tmp_path / "pngs").iterdir()] == ["new.png"]
+
+
+def test_the_next_write_removes_what_a_killed_one_left(tmp_path: Path) -> None:
+    """A job killed mid-write leaves its temporary (SIGKILL runs no clean-up); the rerun of
+    that job removes it, and leaves the temporaries of other results alone."""
+    left = [tmp_path / ".fits.csv~k1ll3d.tmp.csv", tmp_path / ".pngs~k1ll3d"]
+    left[0].write_text("half")
+    left[1].mkdir()
+    (left[1] / "k2_s0.png").write_bytes(b"half")
+    other = tmp_path / ".fits.csv.v2~busy.tmp.csv"  # another result's write in progress
+    other.write_text("busy")
+    atomic.write_text(tmp_path / "fits.csv", "x\n")
+    with atomic.atomic_path(tmp_path / "pngs", directory=True) as folder:
+        (folder / "k2_s0.png").write_bytes(b"png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "fits.csv", "pngs"]

@@ -1,4 +1,5 @@
-"""Atomic file output: a killed job never leaves a file that looks complete."""
+"""Atomic file output: a killed job never leaves a file that looks complete, and the next
+write of the same result removes what a killed one left behind."""
 
 from __future__ import annotations
 
@@ -16,21 +17,49 @@ def _umask() -> int:
     return mask
 
 
+#: Between a result's name and the rest of its temporary's: no result name holds it, so the
+#: temporaries of one result are never taken for another's.
+_MARK = "~"
+
+
+def _remove_leftovers(target: Path) -> None:
+    """The temporaries of `target` that a killed write left beside it."""
+    for sibling in target.parent.glob(f".*{_MARK}*"):
+        if not sibling.name.startswith(f".{target.name}{_MARK}"):
+            continue
+        if sibling.is_dir():
+            shutil.rmtree(sibling)
+        else:
+            sibling.unlink(missing_ok=True)
+
+
+def _sync(path: Path) -> None:
+    """`path` (a file, or a folder and its files) on disk, not only in the page cache."""
+    for item in [*path.rglob("*"), path] if path.is_dir() else [path]:
+        descriptor = os.open(item, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
 @contextmanager
 def atomic_path(path: str | Path, directory: bool = False) -> Iterator[Path]:
-    """Yield a temporary sibling of `path`; rename it onto `path` only if the block succeeds.
+    """Yield a temporary sibling of `path`; rename it onto `path` only if the block succeeds,
+    once it is on disk.
 
     The temporary keeps the suffix of `path` so that writers which choose a format by
     suffix (Pillow, numpy) behave as they would on the real name.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target)
+    prefix = f".{target.name}{_MARK}"
     if directory:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
     else:
-        fd, name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent
-        )
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=f".tmp{target.suffix}",
+                                    dir=target.parent)  # fmt: skip
         os.close(fd)
         tmp = Path(name)
     try:
@@ -38,9 +67,11 @@ def atomic_path(path: str | Path, directory: bool = False) -> Iterator[Path]:
         # mkstemp and mkdtemp create private (0600, 0700) entries; results are meant to be
         # shared (explorer, report, cluster folders), so give them the usual umask modes.
         tmp.chmod((0o777 if directory else 0o666) & ~_umask())
+        _sync(tmp)
         if directory and target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
+        _sync(target.parent)
     except BaseException:
         if tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)
