@@ -33,14 +33,13 @@ def _remove_leftovers(target: Path) -> None:
             sibling.unlink(missing_ok=True)
 
 
-def _sync(path: Path) -> None:
-    """`path` (a file, or a folder and its files) on disk, not only in the page cache."""
-    for item in [*path.rglob("*"), path] if path.is_dir() else [path]:
-        descriptor = os.open(item, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+def _fsync(path: Path) -> None:
+    """`path` (a file or a folder's entries) on disk, not only in the page cache."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 @contextmanager
@@ -67,11 +66,12 @@ def atomic_path(path: str | Path, directory: bool = False) -> Iterator[Path]:
         # mkstemp and mkdtemp create private (0600, 0700) entries; results are meant to be
         # shared (explorer, report, cluster folders), so give them the usual umask modes.
         tmp.chmod((0o777 if directory else 0o666) & ~_umask())
-        _sync(tmp)
+        for item in [*tmp.rglob("*"), tmp] if directory else [tmp]:
+            _fsync(item)
         if directory and target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
-        _sync(target.parent)
+        _fsync(target.parent)  # the rename itself
     except BaseException:
         if tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)
