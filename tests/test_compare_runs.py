@@ -83,7 +83,7 @@ def test_a_changed_table_cell_is_named_with_its_row_and_difference(
     table = (
         "`tables/fits.csv`: 2 rows in both runs, 1 with a different value.\n\n"
         "| row | column | A | B | difference |\n| --- | --- | --- | --- | --- |\n"
-        "| image=photo impl=r mode=matched k_requested=2 seed=0 | sse | 10.5 | 10.75 "
+        "| image=photo impl=r mode=matched k\\_requested=2 seed=0 | sse | 10.5 | 10.75 "
         "| 0.25 (0.0238 relative) |"
     )
     assert report(a, b) == expected(
@@ -203,3 +203,23 @@ def test_what_is_decoded_is_bounded(
     assert f"| `{PNG}` | not compared: more than 5 pixels |  |" in text
     assert "`tables/fits.csv`: not compared (larger than 50 bytes)." in text
     assert "The environments are not compared (larger than 50 bytes)." in text
+
+
+def test_every_pair_of_a_task_is_compared_and_a_ragged_row_does_not_stop_the_report(
+    runs: tuple[Path, Path],
+) -> None:
+    a, b = runs
+    header = "image,mode,k_requested,seed,impl_a,impl_b,share_equal_labels\n"
+    pairs = "photo,matched,2,0,python,r,1.0\nphoto,matched,2,0,python,scipy,1.0\n"
+    (a / "tables" / "agreement.csv").write_text(header + pairs)
+    (b / "tables" / "agreement.csv").write_text(header + pairs.replace("r,1.0", "r,0.5"))
+    cut_short = FITS_CSV.replace("r,matched,2,0,ok,10.5", "r,matched,2,0,ok")
+    (b / "tables" / "fits.csv").write_text(cut_short)
+    text = report(a, b)
+    assert "`tables/agreement.csv`: 2 rows in both runs, 1 with a different value." in text
+    assert (
+        "impl\\_a=python impl\\_b=r | share\\_equal\\_labels | 1.0 | 0.5 | 0.5 (0.5 relative) |"
+        in text
+    )
+    assert "`tables/fits.csv`: 2 rows in both runs, 1 with a different value." in text
+    assert "| sse | 10.5 | None |  |" in text

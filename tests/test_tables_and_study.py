@@ -96,6 +96,10 @@ def test_names_are_safe_for_command_lines_file_systems_and_wildcards(tmp_path: P
     assert image_name("data/-x.jpg") == "x"  # never read as an option
     assert image_name("NA.png") == "NA"  # tables read names as text (figures.NAME_COLUMNS)
     assert image_name("a{b}.png") == "a_b"
+    # A result's suffix in a name would make the log of `foo.csv` the log of `foo`.
+    assert [image_name(f) for f in ("foo.png", "foo.csv.png", "foo.PNG.jpg", "my.photo.jpg")] == [
+        "foo", "foo_csv", "foo_PNG", "my.photo"
+    ]  # fmt: skip
     long = image_name("p" * 236 + ".png")
     assert len(long) == 64 and re.fullmatch("p{57}_[0-9a-f]{6}", long)
     # Snakemake refuses a value whose end repeats 20 times: such a name ends in a digest.
@@ -136,18 +140,29 @@ def test_files_that_cannot_be_images_are_refused_without_being_opened(tmp_path: 
         ({"k_values": [2.0, 4]}, "config key 'k_values': 2.0 is not a whole number"),
         ({"implementation_k_values": {"amap": [4.0]}}, "'implementation_k_values': 4.0 is not"),
         ({"convergence_seeds": [3]}, "config key 'convergence_seeds': 3 is not among 'seeds'"),
-        ({"tied_seeds": [1, 5]}, "config key 'tied_seeds': 5 is not among 'seeds' [0, 1]"),
+        ({"tied_seeds": [1, 5]},
+         "config key 'tied_seeds': 5 is not among 'seeds' [0, 1]: add it to 'seeds' or change "
+         "'tied_seeds'"),
         ({"cross_seeds": [2]}, "config key 'cross_seeds': 2 is not among 'seeds'"),
         ({"implementation_k_values": {"amap": [3]}},
-         "config key 'implementation_k_values: amap': 3 is not among 'k_values'"),
+         "config key 'implementation_k_values: amap': 3 is not among 'k_values' [2, 4]: add it "
+         "to 'k_values' or change 'implementation_k_values'"),
     ],
 )  # fmt: skip
 def test_a_config_is_checked_beyond_its_schema(change: dict, expected: str) -> None:
     schema = yaml.safe_load((ROOT / "workflow" / "config.schema.yaml").read_text())
-    config = {"k_values": [2, 4], "seeds": [0, 1], "convergence_k": [4]} | change
+    config = {"k_values": [2, 4], "seeds": [0, 1], "modes": ["matched", "tied"],
+              "convergence_k": [4]} | change  # fmt: skip
     with pytest.raises(ConfigError, match=re.escape(expected)):
         check_config(config, schema)
-    check_config({"k_values": [2, 4], "seeds": [0, 1], "max_iter": 300}, schema)
+
+
+def test_a_seed_list_the_study_does_not_use_need_not_be_among_the_seeds() -> None:
+    schema = yaml.safe_load((ROOT / "workflow" / "config.schema.yaml").read_text())
+    unused = {"tied_seeds": [0], "convergence_k": [4], "convergence_seeds": [0]}
+    check_config({"k_values": [2, 4], "seeds": [5], "modes": ["native"]} | unused, schema)
+    traced = {"k_values": [2], "seeds": [5], "modes": ["matched"], "convergence_k": []}
+    check_config(traced | {"convergence_seeds": [0]}, schema)
 
 
 def test_missing_listed_image_names_the_key(tmp_path: Path) -> None:

@@ -209,14 +209,13 @@ def _differences(args: argparse.Namespace) -> None:
     arg("--fits", nargs="*", default=[]),
     arg("--images", nargs="*", default=[], help="folders of written PNGs"),
     arg("--references", nargs="*", default=[], help="reference quantizer folders"),
-    arg("--differences", nargs="*", default=[], help="folders of difference images"),
     arg("--originals", nargs="*", default=[]),
     arg("--rate-figure", help="results/figures/rate_distortion.png"),
 )
 def _explorer(args: argparse.Namespace) -> None:
     from kmquant import explorer
 
-    more = (args.fits, args.images, args.references, args.differences, args.originals)
+    more = (args.fits, args.images, args.references, args.originals)
     figure = [args.rate_figure] if args.rate_figure else []
     explorer.write(Inputs.of(Results.table, args.tables, *more, figure), args.out)
 

@@ -28,8 +28,8 @@ from kmquant.manifest import SNAKEMAKE_MARK, sha256
 
 #: The columns that name a row of a result table (the others are its values).
 KEY_COLUMNS = (
-    "image", "impl", "mode", "method", "metric", "target", "k_requested", "seed", "iteration",
-    "cluster",
+    "image", "impl", "mode", "method", "metric", "target", "k_requested", "seed", "impl_a",
+    "impl_b", "iteration", "cluster",
 )  # fmt: skip
 #: What differs on every run by nature: not compared.
 SKIPPED = ("logs", "benchmarks", "timings", "tables/timings.csv", "environment.json")
@@ -82,13 +82,17 @@ def result_files(root: Path) -> Files:
     }
 
 
-#: What Markdown could read as a mark: a link, an image, HTML, code, emphasis, a table cell.
-_MARKDOWN = re.compile(r"([\\`*\[\]|<>])")
+#: What Markdown (with GitHub's extensions) could read as a mark: a link or an image (their
+#: brackets), HTML, an entity, code, emphasis, strikethrough, maths, a table cell.
+_MARKDOWN = re.compile(r"([\\`*_~\[\]|<>&$])")
+#: Where GitHub would make a bare address a link (`https://...`, `www....`).
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)", re.IGNORECASE)
 
 
 def text(value: Any) -> str:
     """A value as Markdown text that shows it as it is: one line, its marks escaped."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(str(value).split()))
+    escaped = _MARKDOWN.sub(r"\\\1", " ".join(str(value).split()))
+    return _AUTOLINK.sub("\\\\", escaped)
 
 
 def code(name: str) -> str:
@@ -134,7 +138,7 @@ def difference(a: str, b: str) -> str:
     """How far apart two cells are: absolute and relative for numbers, nothing for text."""
     try:
         x, y = float(a), float(b)
-    except ValueError:
+    except (ValueError, TypeError):  # text, or a row with a missing or an extra field
         return ""
     if not (math.isfinite(x) and math.isfinite(y)):
         return ""
@@ -221,7 +225,7 @@ def _environment_section(a: Path, b: Path) -> list[str]:
     try:
         paths = [_bounded(root / "environment.json", MAX_TABLE_BYTES) for root in (a, b)]
         envs = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
-    except (TooLarge, ValueError) as error:
+    except (TooLarge, ValueError, RecursionError) as error:
         return ["## Environments", "", f"The environments are not compared ({text(error)})."]
     differing = environment_differences(*envs)
     if not differing:
@@ -251,7 +255,7 @@ def _tables_section(names: list[str], files_a: Files, files_b: Files) -> list[st
     for name in (n for n in names if n.startswith("tables/") and n.endswith(".csv")):
         try:
             n_rows, cells, alone = table_differences(files_a[name], files_b[name])
-        except (TooLarge, csv.Error, UnicodeDecodeError) as error:
+        except (TooLarge, csv.Error, UnicodeDecodeError, TypeError) as error:
             lines += ["", f"{code(name)}: not compared ({text(error)})."]
             continue
         rows = {cell[0] for cell in cells}

@@ -11,6 +11,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kmquant.modes import MODES, TRACED_MODE
+from kmquant.paths import RESULT_SUFFIXES
+
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
 )
@@ -41,9 +44,20 @@ def with_integer_lists(config: Mapping[str, Any], schema: Mapping[str, Any]) -> 
     return fixed
 
 
-#: Keys whose values must be among another key's, and that key. (A `convergence_k` beyond
-#: `k_values` is fitted for its trace alone.)
-SUBSETS = {"tied_seeds": "seeds", "cross_seeds": "seeds", "convergence_seeds": "seeds"}
+def _subsets(config: Mapping[str, Any]) -> list[tuple[str, list[Any], str]]:
+    """(key, its values, the key they must be among) for every list the study will use that
+    must lie within another: a mode's own seeds, the seeds of the implementations beyond the
+    headline pair and of the convergence traces (where they are drawn) within `seeds`, each
+    implementation's K values within `k_values`. (A `convergence_k` beyond `k_values` is
+    fitted for its trace alone.)"""
+    modes = [mode for mode in config.get("modes") or [] if mode in MODES]
+    keys = {MODES[mode].seeds_key for mode in modes} | {"cross_seeds"}
+    if TRACED_MODE in modes and config.get("convergence_k"):
+        keys.add("convergence_seeds")
+    lists = [(key, config.get(key) or [], "seeds") for key in sorted(keys - {"seeds"})]
+    lists += [(f"implementation_k_values: {name}", ks, "k_values")
+              for name, ks in (config.get("implementation_k_values") or {}).items()]  # fmt: skip
+    return lists
 
 
 def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
@@ -55,14 +69,12 @@ def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
             if isinstance(value, float):
                 raise ConfigError(f"config key '{key}': {value} is not a whole number: write "
                                   f"{int(value)}")  # fmt: skip
-    lists = [(key, config.get(key) or [], among) for key, among in SUBSETS.items()]
-    lists += [(f"implementation_k_values: {name}", ks, "k_values")
-              for name, ks in (config.get("implementation_k_values") or {}).items()]  # fmt: skip
-    for key, values, among in lists:
+    for key, values, among in _subsets(config):
         for value in values:
             if value not in config[among]:
                 raise ConfigError(f"config key '{key}': {value} is not among '{among}' "
-                                  f"{config[among]}: add it there or leave it out")  # fmt: skip
+                                  f"{config[among]}: add it to '{among}' or change "
+                                  f"'{key.split(':')[0]}'")  # fmt: skip
 
 
 def _integers(value: Any, spec: Mapping[str, Any]) -> list[Any]:
@@ -101,6 +113,9 @@ def image_name(path: str | Path) -> str:
 def _name(text: str, source: Path) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_text).strip("_.-") or "image"
+    stem, dot, suffix = name.rpartition(".")
+    if dot and f".{suffix.lower()}" in RESULT_SUFFIXES:  # `photo.png` would share the logs
+        name = f"{stem}_{suffix}"  # of the folder `photo`, whose suffix they drop
     if len(name) <= MAX_NAME and not _PERIODIC.search(name):
         return name
     return f"{name[: MAX_NAME - 7]}_{_digest(source)}"

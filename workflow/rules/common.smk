@@ -132,10 +132,16 @@ def accepted():
 
 def where_any_image(*results):
     """An input function: `results` (paths, lists of them, and input functions) where some
-    image of the study could be read, else nothing, and the run ends saying so."""
+    image of the study could be read, else nothing, said once in the run's log."""
 
     def inputs(wildcards):
         if not accepted():
+            if not NONE_READ:
+                NONE_READ.append(RESULTS.table("rejected_images"))
+                logger.error(
+                    "No image of the study could be read: each is listed with its reason "
+                    f"in {NONE_READ[0]}."
+                )
             return []
         found = (item(wildcards) if callable(item) else item for item in results)
         return [
@@ -147,12 +153,8 @@ def where_any_image(*results):
     return inputs
 
 
-onsuccess:
-    if not accepted():
-        logger.error(
-            "No image of the study could be read: each is listed with its reason in "
-            f"{RESULTS.table('rejected_images')}."
-        )
+# Set once the run has said that no image could be read.
+NONE_READ = []
 
 
 def runs(impl, mode):

@@ -179,7 +179,6 @@ rule explorer:
         fits=lambda wc: fits(),
         images=image_dirs,
         references=reference_dirs,
-        differences=difference_dirs,
         originals=originals,
     output:
         RESULTS.report("explorer.html"),
@@ -193,7 +192,7 @@ rule explorer:
     shell:
         "python -m kmquant explorer {output:q} --tables {input.tables:q} --fits {input.fits:q}"
         " --images {input.images:q} --references {input.references:q}"
-        " --differences {input.differences:q} --originals {input.originals:q}"
+        " --originals {input.originals:q}"
         " --rate-figure {input.rate_figure:q} > {log:q} 2>&1"
 
 
