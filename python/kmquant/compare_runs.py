@@ -72,11 +72,11 @@ def walk(root: Path) -> tuple[Files, list[str]]:
     return dict(sorted(files.items())), sorted(others)
 
 
-def result_files(root: Path) -> Files:
-    """Every result file of a run by its path under `root`, without the skipped ones."""
+def result_files(files: Files) -> Files:
+    """The result files among a run's `files` (from `walk`), without the skipped ones."""
     return {
         name: path
-        for name, path in walk(root)[0].items()
+        for name, path in files.items()
         if not any(name == s or name.startswith(f"{s}/") for s in SKIPPED)
         and path.name != SNAKEMAKE_MARK
     }
@@ -319,8 +319,9 @@ def _fits_section(names: list[str], changed: set[str], files_a: Files, files_b: 
 
 def report(a: Path, b: Path) -> str:
     """The Markdown report comparing run A (the results folder `a`) with run B."""
-    files_a, files_b = result_files(a), result_files(b)
-    unread = {"A": walk(a)[1], "B": walk(b)[1]}
+    (all_a, unread_a), (all_b, unread_b) = walk(a), walk(b)
+    files_a, files_b = result_files(all_a), result_files(all_b)
+    unread = {"A": unread_a, "B": unread_b}
     both = sorted(files_a.keys() & files_b.keys())
     # Each pair of files is hashed once; only those that differ are decoded and compared.
     changed = {name for name in both if sha256(files_a[name]) != sha256(files_b[name])}

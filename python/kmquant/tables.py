@@ -200,7 +200,7 @@ def written_image(meta: Mapping[str, Any], given: Inputs) -> dict[str, Any]:
     indexed, record = given(given.results.image(*key)), given(given.results.image_record(*key))
     written = {"indexed_png_bytes": indexed.stat().st_size} if indexed.exists() else {}
     scored = read_json(record) if record.exists() else {}
-    return scored | written | size_ratio(given(given.results.original(meta["image"])), written)
+    return scored | written | size_ratio(meta["image"], written, given)
 
 
 def reference_records(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
@@ -219,15 +219,13 @@ def reference_records(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
 def reference_rows(folders: Sequence[str | Path], given: Inputs) -> list[dict[str, Any]]:
     """The rows of reference.csv: every record of the reference quantizer `folders`, with the
     size of the original (among the `given` files) beside each PNG's."""
-    return [
-        row | size_ratio(given(given.results.original(row["image"])), row)
-        for row in reference_records(folders)
-    ]
+    return [row | size_ratio(row["image"], row, given) for row in reference_records(folders)]
 
 
-def size_ratio(original: Path, meta: Mapping[str, Any]) -> dict[str, Any]:
-    """The original's optimized RGB PNG size and its ratio to a written PNG (none if failed)."""
-    size = original.stat().st_size
+def size_ratio(image: str, meta: Mapping[str, Any], given: Inputs) -> dict[str, Any]:
+    """The size of `image`'s original (optimized RGB PNG, among the `given` files) and its
+    ratio to a written PNG (none if failed)."""
+    size = given(given.results.original(image)).stat().st_size
     written = meta.get("indexed_png_bytes")
     ratio = {"png_size_ratio": size / written} if written else {}
     return {"original_png_bytes": size} | ratio
@@ -254,6 +252,7 @@ def write_timings_table(
 
 
 def write_reference_table(out: str | Path, folders: Sequence[str | Path], given: Inputs) -> None:
+    """reference.csv: every output of the reference quantizers (`reference_rows`)."""
     write_table(out, REFERENCE_COLUMNS, reference_rows(folders, given))
 
 
