@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import run_snakemake, small_photo, write_config
-from kmquant import rate
+from kmquant import metrics, rate
 from kmquant.metrics import ssim_8bit
 from kmquant.pixels import Pixels, distinct_colours
 from kmquant.scoring import score_image
@@ -63,6 +63,45 @@ def test_ssim_equals_wang_et_al_written_out() -> None:
     value = ssim_8bit(original, quantized)
     assert value < 0.99  # the pair really differs
     assert value == pytest.approx(wang_ssim(original, quantized), abs=1e-6)
+
+
+@pytest.mark.parametrize("tile", [1, 7, 1024])
+def test_ssim_in_tiles_is_scikit_images_whole_image_value_bit_for_bit(
+    monkeypatch: pytest.MonkeyPatch, tile: int
+) -> None:
+    """Memory is bounded by the tile; the value must not depend on it (the study's tables
+    keep their bytes)."""
+    from skimage.metrics import structural_similarity
+
+    monkeypatch.setattr(metrics, "SSIM_TILE", tile)
+    rng = np.random.default_rng(tile)
+    original = rng.integers(0, 65536, (37, 29, 3), dtype=np.uint16)  # 16-bit, scaled to 8
+    shown = rng.integers(0, 256, (37, 29, 3), dtype=np.uint8)
+    whole = structural_similarity(
+        original * (255.0 / 65535), shown.astype(np.float64), data_range=255.0,
+        channel_axis=-1, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+    )  # fmt: skip
+    assert metrics.ssim_8bit(original, shown, 65535) == whole
+
+
+def test_ssim_holds_one_float_map_and_the_copies_of_one_tile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Scikit-image on the whole image holds about 150 bytes per pixel; in tiles, the float64
+    map (8 bytes per pixel) and one tile's copies."""
+    import tracemalloc
+
+    monkeypatch.setattr(metrics, "SSIM_TILE", 64)
+    rng = np.random.default_rng(0)
+    original, shown = rng.integers(0, 256, (2, 600, 600, 3), dtype=np.uint8)
+    metrics.ssim_8bit(original, shown)  # scikit-image imports its filters on the first call
+    tracemalloc.start()
+    try:
+        metrics.ssim_8bit(original, shown)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 600 * 600
 
 
 def test_ssim_is_undefined_for_an_image_smaller_than_its_window() -> None:

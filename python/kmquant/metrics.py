@@ -52,26 +52,65 @@ def mae_8bit(
 #: pixels), K1 = 0.01, K2 = 0.03, dynamic range 255, population (not sample) statistics.
 SSIM_SIGMA = 1.5
 SSIM_WINDOW = 11
+#: SSIM's map is computed in square tiles of at most this side, so that the filtered float64
+#: copies scikit-image makes are those of one tile, whatever the image's shape and size.
+SSIM_TILE = 1024
 
 
-def ssim_8bit(original: np.ndarray, shown: np.ndarray) -> float:
-    """Structural similarity of two H x W x 3 images in 8-bit units, per channel and averaged
-    over the channels; NaN for an image smaller than the window."""
+def ssim_8bit(original: np.ndarray, shown: np.ndarray, original_max: int = 255) -> float:
+    """Structural similarity of two H x W x 3 images, per channel and averaged over the
+    channels; `original` in units of `original_max` (scaled to 8 bits tile by tile), `shown` in
+    8-bit units. NaN for an image smaller than the window.
+
+    Bit for bit scikit-image's value for the whole image: the Gaussian filter computes each
+    pixel from its window alone, so a tile with a margin of the window's radius gives the
+    pixels inside the margin exactly; they fill one float64 map, averaged as scikit-image
+    averages it."""
+    height, width = original.shape[:2]
+    if min(height, width) < SSIM_WINDOW:
+        return math.nan
+    pad = SSIM_WINDOW // 2
+    ssim_map = np.empty((height, width))
+    per_channel = np.empty(3)
+    for channel in range(3):
+        for rows, columns in _tiles(height, width, pad):
+            around = (_widened(rows, pad), _widened(columns, pad), channel)
+            tile = _ssim_map(original[around] * (255.0 / original_max), shown[around])
+            ssim_map[rows, columns] = tile[pad:-pad, pad:-pad]
+        per_channel[channel] = ssim_map[pad:-pad, pad:-pad].mean(dtype=np.float64)
+    return float(per_channel.mean())
+
+
+def _tiles(height: int, width: int, pad: int) -> list[tuple[slice, slice]]:
+    """Tiles of at most SSIM_TILE x SSIM_TILE covering the pixels at least `pad` from the edge."""
+    return [
+        (
+            slice(top, min(top + SSIM_TILE, height - pad)),
+            slice(left, min(left + SSIM_TILE, width - pad)),
+        )
+        for top in range(pad, height - pad, SSIM_TILE)
+        for left in range(pad, width - pad, SSIM_TILE)
+    ]
+
+
+def _widened(part: slice, pad: int) -> slice:
+    return slice(part.start - pad, part.stop + pad)
+
+
+def _ssim_map(original: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """scikit-image's SSIM map of two H x W images in 8-bit units."""
     from skimage.metrics import structural_similarity
 
-    if min(original.shape[:2]) < SSIM_WINDOW:
-        return math.nan
-    return float(
-        structural_similarity(
-            np.asarray(original, dtype=np.float64),  # no copy of an image already in float
-            np.asarray(shown, dtype=np.float64),
-            data_range=255.0,
-            channel_axis=-1,
-            gaussian_weights=True,
-            sigma=SSIM_SIGMA,
-            use_sample_covariance=False,
-        )
+    _, ssim_map = structural_similarity(
+        np.asarray(original, dtype=np.float64),
+        np.asarray(shown, dtype=np.float64),
+        data_range=255.0,
+        gaussian_weights=True,
+        sigma=SSIM_SIGMA,
+        use_sample_covariance=False,
+        full=True,
     )
+    return ssim_map
 
 
 def mse(sse: float, n_pixels: int) -> float:

@@ -55,10 +55,9 @@ class Shown:
     def mse(self) -> float:
         return mse(self.sse, self.pixels.n)
 
-    def images(self) -> tuple[np.ndarray, np.ndarray]:
-        """(the original, the shown image), H x W x 3 in 8-bit units."""
-        original = self.pixels.rgb * (255.0 / self.pixels.max_value)
-        return original, self.palette[self.labels].reshape(*self.pixels.shape, 3)
+    def image(self) -> np.ndarray:
+        """The shown image, H x W x 3 in 8-bit units."""
+        return self.palette[self.labels].reshape(*self.pixels.shape, 3)
 
 
 def _variance_explained(shown: Shown) -> float:
@@ -77,7 +76,7 @@ def _mae(shown: Shown) -> float:
 
 
 def _ssim(shown: Shown) -> float:
-    return ssim_8bit(*shown.images())
+    return ssim_8bit(shown.pixels.rgb, shown.image(), shown.pixels.max_value)
 
 
 @dataclass(frozen=True)
