@@ -10,7 +10,9 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from kmquant.agreement import (
+    adjusted_rand_index,
     compare,
+    contingency,
     explain_shared_start,
     match_palettes,
     relative_difference,
@@ -60,6 +62,25 @@ def test_the_records_ari_counts_pairs_of_pixels() -> None:
     record = compare(_fit(PALETTE, python), _fit(PALETTE + 0.01, r))
     assert record["adjusted_rand_index"] == pytest.approx(expected, abs=1e-12)
     assert compare(_fit(PALETTE, python), _fit(PALETTE, python))["adjusted_rand_index"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("n", "k_a", "k_b", "kept"),
+    [(500, 4, 4, 0.5), (100_000, 64, 60, 0.9), (1000, 1, 5, 0.0), (300, 8, 8, 1.0),
+     (50, 256, 3, 0.2)],
+)  # fmt: skip
+def test_the_ari_from_the_contingency_table_is_scikit_learns_from_the_labels_bit_for_bit(
+    n: int, k_a: int, k_b: int, kept: float
+) -> None:
+    """The same value without scikit-learn's sorted copies of every label (large images),
+    also for unused labels (empty rows of the table) and full agreement."""
+    rng = np.random.default_rng(n)
+    a = rng.integers(0, k_a, n)
+    b = rng.integers(0, k_b, n)
+    same = rng.random(n) < kept
+    b[same] = a[same] % k_b
+    table = contingency(a, b, (k_a + 3, k_b))
+    assert adjusted_rand_index(table) == adjusted_rand_score(a, b)
 
 
 def test_identical_verdict_for_a_relabelled_but_equal_fit() -> None:
