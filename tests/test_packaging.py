@@ -128,7 +128,7 @@ def _imports(path: Path) -> set[str]:
 
 def test_every_library_the_study_imports_is_declared() -> None:
     sources = [
-        *(ROOT / "python" / "kmquant").glob("*.py"),
+        *(ROOT / "python" / "kmquant").rglob("*.py"),
         ROOT / "Snakefile",
         *(ROOT / "workflow" / "rules").glob("*.smk"),
     ]
