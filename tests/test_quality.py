@@ -104,6 +104,11 @@ def test_ssim_holds_one_float_map_and_the_copies_of_one_tile(
     assert peak < 16 * 600 * 600
 
 
+def test_ssim_refuses_images_of_different_shapes() -> None:
+    with pytest.raises(ValueError, match="SSIM of an image"):
+        metrics.ssim_8bit(np.zeros((20, 20, 3)), np.zeros((30, 25, 3)))
+
+
 def test_ssim_is_undefined_for_an_image_smaller_than_its_window() -> None:
     small = np.zeros((10, 40, 3))
     assert math.isnan(ssim_8bit(small, small))

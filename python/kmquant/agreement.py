@@ -53,7 +53,8 @@ def contingency(a: np.ndarray, b: np.ndarray, shape: tuple[int, int] | None = No
 def adjusted_rand_index(table: np.ndarray) -> float:
     """The adjusted Rand index (Hubert and Arabie 1985) of two labelings from their contingency
     table, computed as `sklearn.metrics.adjusted_rand_score` computes it from the labels (the
-    same integers, the same final division), without its sorted copies of every label."""
+    same integers, the same final division), without its sorted copies of every label. Exact
+    below 3e9 pixels, where the pair counts fit int64, as in scikit-learn."""
     table = table.astype(np.int64, copy=False)
     n = int(table.sum())
     sum_squares = int((table**2).sum())

@@ -66,6 +66,8 @@ def ssim_8bit(original: np.ndarray, shown: np.ndarray, original_max: int = 255) 
     pixel from its window alone, so a tile with a margin of the window's radius gives the
     pixels inside the margin exactly; they fill one float64 map, averaged as scikit-image
     averages it."""
+    if original.shape != shown.shape or original.shape[2:] != (3,):
+        raise ValueError(f"SSIM of an image {original.shape} against one {shown.shape}")
     height, width = original.shape[:2]
     if min(height, width) < SSIM_WINDOW:
         return math.nan
