@@ -6,7 +6,7 @@ its jobs, from Snakemake's benchmark files) per image, in MB and in bytes per pi
 
     python benchmarks/extreme_shapes.py [--cores 2] [--without-largest]
 
-The largest image needs about 16 GB per job that scores it (benchmarks/README.md).
+The largest image needs about 3 GB per job (benchmarks/README.md).
 """
 
 from __future__ import annotations
