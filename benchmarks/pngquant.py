@@ -4,7 +4,7 @@ sample, label every pixel, write the indexed PNG), per implementation, against
 ratios measured in this one run.
 
     python benchmarks/pngquant.py [--megapixels 12] [--k 256] [--fit-max-pixels 300000 100000]
-                                  [--impl python faiss ...]
+                                  [--impl python faiss ...] [--compress-level smallest 6 3]
 """
 
 from __future__ import annotations
@@ -31,11 +31,16 @@ def psnr_db(original: Path, compressed: Path) -> float:
     return metrics.psnr_db(float(np.mean((x - y) ** 2)))
 
 
-def ours(photo: Path, png: Path, impl: str, k: int, sample: int) -> float:
+#: The PNG the study writes (the smallest), not a zlib level.
+SMALLEST = "smallest"
+
+
+def ours(photo: Path, png: Path, impl: str, k: int, sample: int, level: str) -> float:
     """Seconds of one `kmquant compress`: load, fit on the sample, label every pixel, write."""
     command = kmquant("compress", str(photo), str(png), "--impl", impl, "--k", str(k),
                       "--fit-max-pixels", str(sample))  # fmt: skip
-    return measure(command).seconds
+    packing = [] if level == SMALLEST else ["--compress-level", level]
+    return measure([*command, *packing]).seconds
 
 
 def main() -> None:
@@ -46,6 +51,9 @@ def main() -> None:
                         help="fit sample sizes (300 000 is the study's default)")  # fmt: skip
     names = list(IMPLEMENTATIONS)
     parser.add_argument("--impl", nargs="+", choices=names, default=names, help="(all)")
+    parser.add_argument("--compress-level", nargs="+", default=[SMALLEST],
+                        choices=[SMALLEST, *map(str, range(10))],
+                        help="the study's smallest PNG, or a zlib level")  # fmt: skip
     args = parser.parse_args()
     if shutil.which("pngquant") is None:
         raise SystemExit("pngquant is missing: apt-get install pngquant")
@@ -61,13 +69,14 @@ def main() -> None:
         print(f"{args.megapixels:g} MP, K = {args.k}")
         print(f"pngquant --nofs {args.k}: {baseline:.1f} s, PSNR {baseline_psnr:.2f} dB, "
               f"{quant.stat().st_size / 1e6:.2f} MB")  # fmt: skip
-        for impl, sample in itertools.product(args.impl, args.fit_max_pixels):
-            png = work / f"{impl}_{sample}.png"
-            seconds = ours(photo, png, impl, args.k, sample)
+        runs = itertools.product(args.impl, args.fit_max_pixels, args.compress_level)
+        for impl, sample, level in runs:
+            png = work / f"{impl}_{sample}_{level}.png"
+            seconds = ours(photo, png, impl, args.k, sample, level)
             psnr = psnr_db(photo, png)
             ratio, gain = seconds / baseline, psnr - baseline_psnr
             size = png.stat().st_size / 1e6
-            print(f"{impl}, fit sample {sample}: {seconds:.1f} s, PSNR {psnr:.2f} dB, "
+            print(f"{impl}, fit sample {sample}, PNG {level}: {seconds:.1f} s, PSNR {psnr:.2f} dB, "
                   f"{size:.2f} MB; time ratio to pngquant {ratio:.2f}, "
                   f"PSNR difference {gain:+.2f} dB")  # fmt: skip
 

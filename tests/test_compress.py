@@ -46,6 +46,24 @@ def test_compress_writes_the_native_png_the_study_writes(
     assert reported is not None and float(reported.group(1)) == pytest.approx(psnr, abs=0.005)
 
 
+def test_a_faster_compress_level_writes_the_same_pixels_in_a_larger_file(
+    tiny_run: Path, tmp_path: Path
+) -> None:
+    """--compress-level trades file size for time; the image stays the study's."""
+    study = tiny_run / "results" / "images" / "python" / "native" / "photo" / "k8_s0.png"
+    out = tmp_path / "fast.png"
+    options = ("--k", "8", "--seed", "0", "--fit-max-pixels", "1000", "--threads", "1")
+    done = compress(tiny_run / "data" / "photo.png", out, *options, "--compress-level", "0")
+    assert done.returncode == 0, done.stderr
+    with Image.open(out) as fast, Image.open(study) as smallest:
+        assert fast.mode == smallest.mode == "P"
+        np.testing.assert_array_equal(np.asarray(fast.convert("RGB")),
+                                      np.asarray(smallest.convert("RGB")))  # fmt: skip
+    assert out.stat().st_size > study.stat().st_size  # level 0 stores the rows uncompressed
+    refused = compress(tiny_run / "data" / "photo.png", out, "--compress-level", "10")
+    assert refused.returncode == 2 and "--compress-level" in refused.stderr
+
+
 def test_compress_refuses_a_palette_of_no_colours(tmp_path: Path) -> None:
     done = compress(tmp_path / "any.png", tmp_path / "out.png", "--k", "0")
     assert done.returncode == 2

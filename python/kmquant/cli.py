@@ -89,6 +89,13 @@ def _fit(args: argparse.Namespace) -> None:
     arg("--sample-seed", type=int, default=0),
     arg("--background", default="#ffffff", help="for transparent pixels"),
     arg("--threads", type=int, default=None, help="default: all cores"),
+    arg(
+        "--compress-level",
+        type=int,
+        choices=range(10),
+        metavar="0-9",
+        help="zlib level of the PNG, for speed (default: the smallest file, as the study)",
+    ),
     description="Fit K colours to the image's fit sample with the implementation's own seeded "
     "default (scikit-learn's k-means++ and Lloyd unless --impl names another), give every "
     "pixel its nearest colour and write the indexed PNG.",
@@ -99,8 +106,9 @@ def _compress(args: argparse.Namespace) -> None:
     settings = (args.max_iter, args.fit_max_pixels, args.sample_seed, args.background)
     try:
         result, psnr, size = compressed.compress(
-            args.image, args.out, args.k, args.impl, args.seed, *settings, args.threads
-        )
+            args.image, args.out, args.k, args.impl, args.seed, *settings, args.threads,
+            compress_level=args.compress_level,
+        )  # fmt: skip
     except compressed.FitFailed as error:
         raise SystemExit(f"kmquant compress: {error}") from None
     meta = result.meta

@@ -59,15 +59,19 @@ def write_differences(a: str | Path, b: str | Path, out: str | Path) -> None:
 def compress(
     image: str | Path, out: str | Path, k: int, impl: str, seed: int, max_iter: int,
     fit_max_pixels: int, sample_seed: int, background: str, threads: int | None,
+    compress_level: int | None = None,
 ) -> tuple[FitResult, float, int]:  # fmt: skip
     """Fit K colours to the image's fit sample with `impl`'s own seeded defaults, give every
-    pixel its nearest colour and write the indexed PNG to `out`: the fit, the PSNR of the
-    written image and the PNG's size in bytes."""
+    pixel its nearest colour and write the indexed PNG to `out` (the study's smallest file, or
+    at a zlib `compress_level`): the fit, the PSNR of the written image and the PNG's size in
+    bytes."""
     loaded = prepare(image, fit_max_pixels, sample_seed, background)
     task = Task(Path(image).stem, impl, USER_MODE, k, seed)
     result = fit_image(loaded, task, max_iter, threads)
     if not result.ok:
         raise FitFailed(f"the {impl} fit failed: {result.meta['message']}")
-    png = encode_png(result.labels.reshape(loaded.shape), palette_8bit(result.centres))
+    png = encode_png(
+        result.labels.reshape(loaded.shape), palette_8bit(result.centres), compress_level
+    )
     write_bytes(out, png)
     return result, image_psnr(loaded, result.centres, result.labels), len(png)

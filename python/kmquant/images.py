@@ -114,11 +114,14 @@ def _to_rgb(im: Image.Image, path: str | Path, background: str) -> tuple[np.ndar
     return np.asarray(Image.alpha_composite(base, rgba).convert("RGB"), dtype=np.uint8), 255
 
 
-def encode_png(labels: np.ndarray, palette8: np.ndarray) -> bytes:
+def encode_png(
+    labels: np.ndarray, palette8: np.ndarray, compress_level: int | None = None
+) -> bytes:
     """The quantized image as PNG bytes: indexed (mode P) when the palette allows it.
 
     `labels` is H x W; `palette8` is K x 3 uint8. Pillow picks 1, 2, 4 or 8 bits per index
-    from the palette length.
+    from the palette length. The smallest file Pillow writes (the study's: file size is one of
+    its results) unless `compress_level` (zlib, 0 to 9) trades size for time.
     """
     buffer = io.BytesIO()
     if len(palette8) <= MAX_PALETTE:
@@ -126,7 +129,8 @@ def encode_png(labels: np.ndarray, palette8: np.ndarray) -> bytes:
         image.putpalette(palette8.astype(np.uint8).ravel().tolist())
     else:
         image = Image.fromarray(palette8[labels].astype(np.uint8))
-    image.save(buffer, format="PNG", optimize=True)
+    packing = {"optimize": True} if compress_level is None else {"compress_level": compress_level}
+    image.save(buffer, format="PNG", **packing)
     return buffer.getvalue()
 
 
