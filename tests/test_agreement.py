@@ -287,3 +287,31 @@ def test_runs_that_never_part_or_cannot_go_on_have_no_parting() -> None:
     assert partings(px, init, [("python", "r"), ("elkan", "scipy")], 300) == {}
     duplicated = np.vstack([init[:3], init[:1]])
     assert partings(px, duplicated, [("python", "r")], 300) == {}
+
+
+def test_runs_stepped_to_find_a_parting_run_on_their_fit_s_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each step of every run is taken with its library's threads held to the fits' count:
+    scikit-learn's Elkan, on both cores of a loaded machine, takes six times as long a step and
+    sums its centres in another order than its fit did."""
+    from threadpoolctl import threadpool_info
+
+    from conftest import small_photo
+    from kmquant import divergence, initial, pixels
+    from kmquant.implementations import THREADS
+
+    seen: list[int] = []
+
+    def counted(name: str, function: str, *args: Any) -> Any:
+        for step in divergence_call(name, function, *args):
+            seen.extend(pool["num_threads"] for pool in threadpool_info()
+                        if pool["user_api"] == "openmp")  # fmt: skip
+            yield step
+
+    divergence_call = divergence.call
+    monkeypatch.setattr(divergence, "call", counted)
+    px = pixels.Pixels(np.asarray(small_photo(30, 20)), 255, np.arange(600))
+    init = initial.initial_centres(px, 4, 0, off_lattice=True)
+    partings(px, init, [("elkan", "faiss")], 300)
+    assert seen and set(seen) == {THREADS}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from conftest import small_photo
 from kmquant import initial, pixels
 from kmquant.convergence import step_through
-from kmquant.implementations import HEADLINE, call
+from kmquant.implementations import HEADLINE, THREADS, call
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +30,20 @@ def test_stepped_run_ends_where_the_full_run_ends(photo: pixels.Pixels, impl: st
     # one entry for the start and one per iteration that moved the centres
     assert len(trace.centres) == full.n_iter
     assert np.all(np.diff(trace.sse) <= 1e-9 * trace.sse[0])  # Lloyd never increases the SSE
+
+
+def test_a_stepped_run_is_its_fit_s_run_whatever_the_machine_s_cores(
+    photo: pixels.Pixels,
+) -> None:
+    """scikit-learn's centres depend on how many threads sum them (about 1e-13 between one and
+    two): the trace is stepped on the fit's threads, not on every core of the machine."""
+    init = initial.initial_centres(photo, 6, seed=0, off_lattice=True)
+    trace = step_through("python", photo, init, 300)
+    moved = len(trace.centres) - 1
+    with threadpool_limits(limits=THREADS):
+        steps = call("python", "steps", photo.fit_features(), init, 300, THREADS)
+        alone = [step.centres for step in islice(steps, moved)]
+    assert np.array_equal(trace.centres[1:], np.stack(alone))
 
 
 def test_both_languages_agree_at_every_iteration(photo: pixels.Pixels) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kmquant.images import ImageError
-from kmquant.implementations import HEADLINE, IMPLEMENTATIONS
+from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, THREADS
 from kmquant.modes import FIGURE_MODES, MODES, USER_MODE
 from kmquant.paths import Inputs, NotGiven, Results
 from kmquant.reference import QUANTIZERS
@@ -66,7 +66,7 @@ def _same_length(**lists: Sequence[Any]) -> None:
     arg("--seed", type=int, nargs="+", required=True),
     arg("--max-iter", type=int, required=True),
     arg("--init", nargs="*", default=[], help="initial centres CSV per seed (shared starts)"),
-    arg("--threads", type=int, default=1),
+    arg("--threads", type=int, default=THREADS),
 )
 def _fit(args: argparse.Namespace) -> None:
     from kmquant import fitting

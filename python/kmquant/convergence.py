@@ -18,7 +18,7 @@ import numpy as np
 from kmquant.agreement import CENTRE_TOLERANCE
 from kmquant.atomic import atomic_path
 from kmquant.fitting import FitResult, load
-from kmquant.implementations import call
+from kmquant.implementations import THREADS, call, limited_threads
 from kmquant.labelling import nearest_centres
 from kmquant.metrics import sse_8bit
 from kmquant.pixels import Pixels
@@ -38,19 +38,22 @@ class Trajectory:
     error: str | None = None
 
 
-def step_through(impl: str, pixels: Pixels, init: np.ndarray, max_iter: int) -> Trajectory:
+def step_through(
+    impl: str, pixels: Pixels, init: np.ndarray, max_iter: int, threads: int | None = THREADS
+) -> Trajectory:
     """A run of `impl` one iteration at a time (its backend's `steps`) until the centres stop
-    moving or max_iter.
+    moving or max_iter, on as many threads as its fit.
 
     An error (R's Lloyd on an emptied cluster, say) ends the trajectory where it happened.
     """
     centres = [init]
-    for step in call(impl, "steps", pixels.fit_features(), init, max_iter, None):
-        if step.centres is None:
-            return _finish(pixels, centres, converged=False, error=step.error)
-        if np.array_equal(step.centres, centres[-1], equal_nan=True):
-            return _finish(pixels, centres, converged=True)
-        centres.append(step.centres)
+    with limited_threads([impl], threads):
+        for step in call(impl, "steps", pixels.fit_features(), init, max_iter, threads):
+            if step.centres is None:
+                return _finish(pixels, centres, converged=False, error=step.error)
+            if np.array_equal(step.centres, centres[-1], equal_nan=True):
+                return _finish(pixels, centres, converged=True)
+            centres.append(step.centres)
     return _finish(pixels, centres, converged=False)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from kmquant.backends import Step
-from kmquant.implementations import call, ordered
+from kmquant.implementations import THREADS, call, limited_threads, ordered
 from kmquant.labelling import nearest_centres
 from kmquant.pixels import Pixels, distinct_colours
 
@@ -51,23 +51,11 @@ class _Run:
         return None
 
 
-def partings(
-    pixels: Pixels, init: np.ndarray, pairs: Sequence[tuple[str, str]], max_iter: int,
-    threads: int | None = 1,
-) -> dict[tuple[str, str], tuple[int, int]]:  # fmt: skip
-    """For each pair of implementations, run from `init` on the fit sample: the first
-    iteration after which the two runs label some fit-sample pixel differently, and how many
-    pixels differ there. A pair whose runs never part (or one of which ends with an error
-    first) is left out. Each run is stepped only until all its pairs have parted."""
-    if not pairs:
-        return {}
-    features = pixels.fit_features()
-    distinct, _, counts = distinct_colours(pixels.fit_colours(), pixels.max_value)
-    colours = distinct.astype(np.float64) / pixels.max_value
-    runs = {
-        impl: _Run(call(impl, "steps", features, init, max_iter, threads), colours)
-        for impl in ordered([impl for pair in pairs for impl in pair])
-    }
+def _part(
+    runs: dict[str, _Run], counts: np.ndarray, pairs: Sequence[tuple[str, str]], max_iter: int
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """The runs stepped together until each pair has parted or come to rest: where each
+    parted pair parts and how many pixels it labels differently there."""
     found: dict[tuple[str, str], tuple[int, int]] = {}
     left = list(pairs)
     for iteration in range(1, max_iter + 1):
@@ -86,3 +74,24 @@ def partings(
         if not left:
             break
     return found
+
+
+def partings(
+    pixels: Pixels, init: np.ndarray, pairs: Sequence[tuple[str, str]], max_iter: int,
+    threads: int | None = THREADS,
+) -> dict[tuple[str, str], tuple[int, int]]:  # fmt: skip
+    """For each pair of implementations, run from `init` on the fit sample: the first
+    iteration after which the two runs label some fit-sample pixel differently, and how many
+    pixels differ there. A pair whose runs never part (or one of which ends with an error
+    first) is left out. Each run is stepped only until all its pairs have parted."""
+    if not pairs:
+        return {}
+    features = pixels.fit_features()
+    distinct, _, counts = distinct_colours(pixels.fit_colours(), pixels.max_value)
+    colours = distinct.astype(np.float64) / pixels.max_value
+    runs = {
+        impl: _Run(call(impl, "steps", features, init, max_iter, threads), colours)
+        for impl in ordered([impl for pair in pairs for impl in pair])
+    }
+    with limited_threads(runs, threads):
+        return _part(runs, counts, pairs, max_iter)

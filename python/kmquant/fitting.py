@@ -14,7 +14,7 @@ import numpy as np
 
 from kmquant.atomic import atomic_path
 from kmquant.backends import RawFit
-from kmquant.implementations import IMPLEMENTATIONS, backend, call
+from kmquant.implementations import IMPLEMENTATIONS, call, limited_threads
 from kmquant.initial import read_centres
 from kmquant.labelling import nearest_labels
 from kmquant.metrics import sse_8bit
@@ -104,14 +104,11 @@ def fit_image(
 ) -> FitResult:  # fmt: skip
     """One fit of an image's fit sample, completed for every pixel: from the given initial
     centres (a shared-start mode), or the implementation's own seeded default."""
-    from threadpoolctl import threadpool_limits
-
     from kmquant.initial import effective_k
 
     entry = IMPLEMENTATIONS[task.impl]
     features = pixels.fit_features()
-    backend(task.impl)  # its library loads before its threads are limited
-    with threadpool_limits(limits=threads):
+    with limited_threads([task.impl], threads):
         if init is not None:
             raw = call(task.impl, "fit_shared", features, init, max_iter, threads)
             k_eff = len(init)

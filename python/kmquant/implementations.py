@@ -10,11 +10,17 @@ fit never starts R and an R fit never imports OpenCV.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+#: Threads of every run the study makes of an implementation, each fit and the re-runs that
+#: step it: a library's sums can depend on how many threads add them (scikit-learn's centres
+#: move by about 1e-13 between one thread and two), so one count, not the machine's cores,
+#: keeps every run's numbers the same on every machine and each stepped run on its fit's path.
+THREADS = 1
 #: How implementations count the iterations they report (`Implementation.counts`).
 ITERATION_COUNTS = ("labels", "objective", "fixed")
 #: What an implementation does with a cluster that loses all its points: its centre becomes
@@ -248,6 +254,18 @@ HEADLINE = ("python", "r")
 def backend(name: str) -> ModuleType:
     """The module of kmquant.backends that fits with implementation `name`, imported now."""
     return importlib.import_module(f"kmquant.backends.{IMPLEMENTATIONS[name].backend}")
+
+
+@contextmanager
+def limited_threads(names: Iterable[str], threads: int | None) -> Iterator[None]:
+    """Within the block, the native thread pools (OpenMP, BLAS) of the backends of `names`
+    held to `threads` (None: no limit)."""
+    from threadpoolctl import threadpool_limits
+
+    for name in names:
+        backend(name)  # a library's pools are limited only once it is loaded
+    with threadpool_limits(limits=threads):
+        yield
 
 
 def call(name: str, function: str, *args: Any) -> Any:

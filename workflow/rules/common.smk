@@ -12,7 +12,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from kmquant.figures import FIGURES, METRIC_FIGURES
-from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
+from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, THREADS, ordered
 from kmquant.implementations import implementation_ks, run_seeds
 from kmquant.modes import MODES as MODE_REGISTRY
 from kmquant.modes import TRACED_MODE, figure_mode, mode_seeds, rate_mode

@@ -50,7 +50,7 @@ for mode in MODES:
                 impl=impl,
             conda:
                 ENV
-            threads: 1
+            threads: THREADS
             resources:
                 mem_mb=lambda wildcards, attempt: 2000 * attempt,
                 runtime=lambda wildcards, attempt: 60 * attempt,
