@@ -122,6 +122,17 @@ def test_grouping_matches_numpy_unique(n_keys: int | None) -> None:
     assert inverse.dtype == np.int32
 
 
+@pytest.mark.parametrize(("max_value", "dtype"), [(255, np.int32), (65535, np.int64)])
+def test_packed_keys_are_as_small_as_the_colours_allow(max_value: int, dtype: type) -> None:
+    """An 8-bit photo's keys take 4 bytes per pixel (a 12-megapixel photo: 48 MB less), each
+    colour's key is its lexicographic rank among all colours of its depth."""
+    colours = np.array([[0, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0], [max_value] * 3])
+    keys = pixels.pack(colours, max_value)
+    assert keys.dtype == dtype
+    side = max_value + 1
+    assert keys.tolist() == [0, 1, side, side**2, side**3 - 1]
+
+
 @pytest.mark.parametrize("max_value", [15, 255, 65535])  # 16**3 keys < 8 x 3000: counted
 def test_distinct_colours_match_numpy_unique_over_rows(max_value: int) -> None:
     colours = np.random.default_rng(3).integers(0, 4, (3000, 3)) * (max_value // 3)

@@ -139,9 +139,10 @@ def is_rejected(path: str | Path) -> bool:
 
 
 def pack(colours: np.ndarray, max_value: int) -> np.ndarray:
-    """One int64 per N x 3 colour, ordered as the colours are lexicographically. Built channel
-    by channel, so that no N x 3 int64 copy of a large image is ever made."""
-    keys = colours[:, 0].astype(np.int64)
+    """One integer per N x 3 colour, ordered as the colours are lexicographically: int32 for
+    8-bit colours, int64 for 16-bit ones. Built channel by channel, so that no N x 3 integer
+    copy of a large image is ever made."""
+    keys = colours[:, 0].astype(np.int32 if (max_value + 1) ** 3 < 2**31 else np.int64)
     for channel in (1, 2):
         keys *= max_value + 1
         keys += colours[:, channel]
