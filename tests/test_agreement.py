@@ -3,6 +3,7 @@ causes, and where two runs from one start part."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from kmquant.agreement import (
 )
 from kmquant.divergence import partings
 from kmquant.fitting import FitResult
+from kmquant.implementations import THREADS
 
 
 def _fit(
@@ -229,7 +231,7 @@ def test_a_pair_record_counts_the_pixels_tied_at_a_shared_start(tmp_path) -> Non
     px = pixels.prepare(tmp_path / "line.png", 1000, 0, "#ffffff")
     init = np.array([[0.0, 0, 0], [2.0, 0, 0]]) / 255
     fits = [
-        fitting.fit_image(px, fitting.Task("line", impl, "tied", 2, 0), 10, 1, init)
+        fitting.fit_image(px, fitting.Task("line", impl, "tied", 2, 0), 10, THREADS, init)
         for impl in ("r", "python")
     ]
     (record,) = task_records(fits, (px, init), 10)
@@ -256,7 +258,7 @@ def test_two_runs_that_part_are_located_where_they_part() -> None:
     px = pixels.Pixels(np.asarray(small_photo(96, 64)), 255, np.arange(96 * 64))
     init = initial.initial_centres(px, 16, 0, off_lattice=True)
     fits = [
-        fitting.fit_image(px, fitting.Task("photo", impl, "matched", 16, 0), 300, 1, init)
+        fitting.fit_image(px, fitting.Task("photo", impl, "matched", 16, 0), 300, THREADS, init)
         for impl in ("python", "r", "scipy", "opencv", "faiss")
     ]
     records = {(r["impl_a"], r["impl_b"]): r for r in task_records(fits, (px, init), 300)}
@@ -292,26 +294,27 @@ def test_runs_that_never_part_or_cannot_go_on_have_no_parting() -> None:
 def test_runs_stepped_to_find_a_parting_run_on_their_fit_s_threads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Each step of every run is taken with its library's threads held to the fits' count:
-    scikit-learn's Elkan, on both cores of a loaded machine, takes six times as long a step and
-    sums its centres in another order than its fit did."""
-    from threadpoolctl import threadpool_info
+    """Each step of every run is taken with its library's threads held to the fits' count,
+    however many the caller allows: scikit-learn's Elkan on two threads sums its centres in
+    another order than its fit did (and on two busy cores takes six times as long a step)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     from conftest import small_photo
     from kmquant import divergence, initial, pixels
-    from kmquant.implementations import THREADS
+    from kmquant.backends import Step
 
     seen: list[int] = []
+    library_call = divergence.call
 
-    def counted(name: str, function: str, *args: Any) -> Any:
-        for step in divergence_call(name, function, *args):
+    def counted(name: str, function: str, *args: Any) -> Iterator[Step]:
+        for step in library_call(name, function, *args):
             seen.extend(pool["num_threads"] for pool in threadpool_info()
                         if pool["user_api"] == "openmp")  # fmt: skip
             yield step
 
-    divergence_call = divergence.call
     monkeypatch.setattr(divergence, "call", counted)
     px = pixels.Pixels(np.asarray(small_photo(30, 20)), 255, np.arange(600))
     init = initial.initial_centres(px, 4, 0, off_lattice=True)
-    partings(px, init, [("elkan", "faiss")], 300)
+    with threadpool_limits(limits=THREADS + 1):
+        partings(px, init, [("elkan", "faiss")], 300)
     assert seen and set(seen) == {THREADS}

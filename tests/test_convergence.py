@@ -23,7 +23,7 @@ def photo() -> pixels.Pixels:
 @pytest.mark.parametrize("impl", HEADLINE)
 def test_stepped_run_ends_where_the_full_run_ends(photo: pixels.Pixels, impl: str) -> None:
     init = initial.initial_centres(photo, 6, seed=0, off_lattice=True)
-    full = call(impl, "fit_shared", photo.fit_features(), init, 300, 1)
+    full = call(impl, "fit_shared", photo.fit_features(), init, 300, THREADS)
     trace = step_through(impl, photo, init, 300)
     assert trace.converged and full.converged
     np.testing.assert_allclose(trace.centres[-1], full.centres, atol=1e-12, rtol=0)
@@ -36,9 +36,10 @@ def test_a_stepped_run_is_its_fit_s_run_whatever_the_machine_s_cores(
     photo: pixels.Pixels,
 ) -> None:
     """scikit-learn's centres depend on how many threads sum them (about 1e-13 between one and
-    two): the trace is stepped on the fit's threads, not on every core of the machine."""
+    two): the trace is stepped on the fit's threads, not on as many as the caller allows."""
     init = initial.initial_centres(photo, 6, seed=0, off_lattice=True)
-    trace = step_through("python", photo, init, 300)
+    with threadpool_limits(limits=THREADS + 1):
+        trace = step_through("python", photo, init, 300)
     moved = len(trace.centres) - 1
     with threadpool_limits(limits=THREADS):
         steps = call("python", "steps", photo.fit_features(), init, 300, THREADS)
@@ -76,7 +77,9 @@ def test_a_traced_pair_is_checked_against_each_language_s_full_run(photo: pixels
 
     init = initial.initial_centres(photo, 4, 0, off_lattice=True)
     fulls = {
-        impl: fitting.fit_image(photo, fitting.Task("photo", impl, "matched", 4, 0), 300, 1, init)
+        impl: fitting.fit_image(
+            photo, fitting.Task("photo", impl, "matched", 4, 0), 300, THREADS, init
+        )
         for impl in HEADLINE
     }
     ident, trajectories, checks = convergence.trace_pair(photo, init, fulls, 300)

@@ -42,7 +42,7 @@ def step_through(
     impl: str, pixels: Pixels, init: np.ndarray, max_iter: int, threads: int | None = THREADS
 ) -> Trajectory:
     """A run of `impl` one iteration at a time (its backend's `steps`) until the centres stop
-    moving or max_iter, on as many threads as its fit.
+    moving or max_iter, on the study's fit threads (THREADS) unless told otherwise.
 
     An error (R's Lloyd on an emptied cluster, say) ends the trajectory where it happened.
     """

@@ -139,9 +139,9 @@ def is_rejected(path: str | Path) -> bool:
 
 
 def pack(colours: np.ndarray, max_value: int) -> np.ndarray:
-    """One integer per N x 3 colour, ordered as the colours are lexicographically: int32 for
-    8-bit colours, int64 for 16-bit ones. Built channel by channel, so that no N x 3 integer
-    copy of a large image is ever made."""
+    """One integer per N x 3 colour, ordered as the colours are lexicographically: int32 where
+    every key fits (8-bit colours), else int64. Built channel by channel, so that no N x 3
+    integer copy of a large image is ever made."""
     keys = colours[:, 0].astype(np.int32 if (max_value + 1) ** 3 < 2**31 else np.int64)
     for channel in (1, 2):
         keys *= max_value + 1
@@ -193,8 +193,8 @@ def _group_by_counting(
     found = np.flatnonzero(present)
     del present
     n_groups = len(found)
-    # Only the keys present are looked up; numbering them directly is some fifty times
-    # faster than a running sum of the table (numpy's cumsum from bool is slow).
+    # Only the keys present are looked up: numbering them directly avoids a running sum over
+    # the whole table (numpy's cumsum of a bool table took up to 2 s for 2^24 keys here).
     group_of_key = np.empty(n_keys, dtype=index)
     group_of_key[found] = np.arange(n_groups, dtype=index)
     del found

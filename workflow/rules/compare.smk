@@ -19,7 +19,7 @@ for mode in MODES:
             RESULTS.benchmark_of(RESULTS.agreement_batch(mode))
         conda:
             ENV
-        threads: 1
+        threads: THREADS
         params:
             seeds=words(mode_seeds_run(mode)),
             max_iter=config["max_iter"],
@@ -58,7 +58,7 @@ rule convergence:
         RESULTS.benchmark_of(RESULTS.convergence())
     conda:
         ENV
-    threads: 1
+    threads: THREADS
     params:
         max_iter=config["max_iter"],
     shell:
