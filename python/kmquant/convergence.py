@@ -38,17 +38,15 @@ class Trajectory:
     error: str | None = None
 
 
-def step_through(
-    impl: str, pixels: Pixels, init: np.ndarray, max_iter: int, threads: int | None = THREADS
-) -> Trajectory:
+def step_through(impl: str, pixels: Pixels, init: np.ndarray, max_iter: int) -> Trajectory:
     """A run of `impl` one iteration at a time (its backend's `steps`) until the centres stop
-    moving or max_iter, on the study's fit threads (THREADS) unless told otherwise.
+    moving or max_iter, on the fits' threads (THREADS).
 
     An error (R's Lloyd on an emptied cluster, say) ends the trajectory where it happened.
     """
     centres = [init]
-    with limited_threads([impl], threads):
-        for step in call(impl, "steps", pixels.fit_features(), init, max_iter, threads):
+    with limited_threads([impl], THREADS):
+        for step in call(impl, "steps", pixels.fit_features(), init, max_iter, THREADS):
             if step.centres is None:
                 return _finish(pixels, centres, converged=False, error=step.error)
             if np.array_equal(step.centres, centres[-1], equal_nan=True):

@@ -77,21 +77,21 @@ def _part(
 
 
 def partings(
-    pixels: Pixels, init: np.ndarray, pairs: Sequence[tuple[str, str]], max_iter: int,
-    threads: int | None = THREADS,
-) -> dict[tuple[str, str], tuple[int, int]]:  # fmt: skip
-    """For each pair of implementations, run from `init` on the fit sample: the first
-    iteration after which the two runs label some fit-sample pixel differently, and how many
-    pixels differ there. A pair whose runs never part (or one of which ends with an error
-    first) is left out. Each run is stepped only until all its pairs have parted."""
+    pixels: Pixels, init: np.ndarray, pairs: Sequence[tuple[str, str]], max_iter: int
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """For each pair of implementations, run from `init` on the fit sample on the fits' threads
+    (THREADS): the first iteration after which the two runs label some fit-sample pixel
+    differently, and how many pixels differ there. A pair whose runs never part (or one of
+    which ends with an error first) is left out. Each run is stepped only until all its pairs
+    have parted."""
     if not pairs:
         return {}
     features = pixels.fit_features()
     distinct, _, counts = distinct_colours(pixels.fit_colours(), pixels.max_value)
     colours = distinct.astype(np.float64) / pixels.max_value
     runs = {
-        impl: _Run(call(impl, "steps", features, init, max_iter, threads), colours)
+        impl: _Run(call(impl, "steps", features, init, max_iter, THREADS), colours)
         for impl in ordered([impl for pair in pairs for impl in pair])
     }
-    with limited_threads(runs, threads):
+    with limited_threads(runs, THREADS):
         return _part(runs, counts, pairs, max_iter)
