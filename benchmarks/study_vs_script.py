@@ -55,11 +55,12 @@ def same_fits(study: Path, plain: Path) -> tuple[int, dict[str, float]]:
 
 
 def job_seconds(results: Path) -> dict[str, float]:
-    """Seconds of every benchmarked job, summed per rule output folder."""
+    """Seconds of every benchmarked job, summed per rule output folder (per implementation
+    for the fits)."""
     totals: dict[str, float] = collections.defaultdict(float)
     for path in (results / "benchmarks").rglob("*.tsv"):
         parts = path.relative_to(results / "benchmarks").parts
-        name = "/".join(parts[:3]) if parts[0] == "fits" else parts[0]
+        name = "/".join(parts[:2]) if parts[0] == "fits" else parts[0]
         totals[name] += read_benchmark(path)["job_wall_seconds"]
     return dict(totals)
 

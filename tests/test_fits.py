@@ -242,41 +242,56 @@ def test_metrics_summed_over_distinct_colours_equal_the_per_pixel_sums(sampled: 
 
 
 @pytest.mark.parametrize("impl", ["python", "r", pytest.param("opencv", marks=pytest.mark.slow)])
-@pytest.mark.parametrize("mode", ["matched", "native"])
-def test_a_batch_of_seeds_is_the_same_fits_as_one_job_each(
-    tmp_path: Path, impl: str, mode: str
+def test_a_batch_of_modes_and_seeds_is_the_same_fits_as_one_job_each(
+    tmp_path: Path, impl: str
 ) -> None:
-    """One process fitting seeds 0, 1 and 2 writes what three processes of one seed write
-    (for the libraries whose generator is process-wide: R's set.seed, OpenCV's theRNG)."""
+    """One process fitting every mode's seeds writes what one process per fit writes (for the
+    libraries whose generator is process-wide: R's set.seed, OpenCV's theRNG), each shared
+    start read from its own file."""
     small_photo().save(tmp_path / "photo.png")
     cli = [sys.executable, "-m", "kmquant"]
     run = {"check": True, "capture_output": True, "cwd": ROOT}
     subprocess.run([*cli, "pixels", tmp_path / "photo.png", tmp_path / "p.npz",
                     "--fit-max-pixels", "1000"], **run)  # fmt: skip
-    seeds = ["0", "1", "2"]
-    inits = [tmp_path / f"i{seed}.csv" for seed in seeds]
-    if MODES[mode].shared_start:
-        subprocess.run([*cli, "init", tmp_path / "p.npz", "--out", *inits, "--mode", mode,
-                        "--k", "8", "--seed", *seeds], **run)  # fmt: skip
+    runs = [("matched", "0"), ("matched", "1"), ("tied", "1"), ("native", "0"), ("native", "2")]
+    inits = {}
+    for mode, seed in runs:
+        if MODES[mode].shared_start:
+            inits[mode, seed] = tmp_path / f"i_{mode}{seed}.csv"
+            subprocess.run([*cli, "init", tmp_path / "p.npz", "--out", inits[mode, seed],
+                            "--mode", mode, "--k", "8", "--seed", seed], **run)  # fmt: skip
 
-    def fit(seed_list: list[str], outs: list[Path]) -> None:
-        start = [inits[int(s)] for s in seed_list] if MODES[mode].shared_start else []
+    def fit(batch: list[tuple[str, str]], outs: list[Path]) -> None:
+        modes, seeds = zip(*batch, strict=True)
+        starts = [inits[pair] for pair in batch if pair in inits]
         subprocess.run([*cli, "fit", tmp_path / "p.npz", "--out", *outs, "--impl", impl,
-                        "--mode", mode, "--image", "photo", "--k", "8", "--seed", *seed_list,
-                        "--max-iter", "300", "--init", *start], **run)  # fmt: skip
+                        "--mode", *modes, "--image", "photo", "--k", "8", "--seed", *seeds,
+                        "--max-iter", "300", "--init", *starts], **run)  # fmt: skip
 
-    batch = [tmp_path / f"batch{seed}.npz" for seed in seeds]
-    fit(seeds, batch)
-    for seed, batched in zip(seeds, batch, strict=True):
-        alone = tmp_path / f"alone{seed}.npz"
-        fit([seed], [alone])
-        a, b = fitting.load(batched), fitting.load(alone)
-        assert a.meta["seed"] == int(seed)
+    batched = [tmp_path / f"batch_{mode}{seed}.npz" for mode, seed in runs]
+    fit(runs, batched)
+    for (mode, seed), path in zip(runs, batched, strict=True):
+        alone = tmp_path / f"alone_{mode}{seed}.npz"
+        fit([(mode, seed)], [alone])
+        a, b = fitting.load(path), fitting.load(alone)
+        assert (a.meta["mode"], a.meta["seed"]) == (mode, int(seed))
         assert np.array_equal(a.centres, b.centres) and np.array_equal(a.labels, b.labels)
         timing = {"fit_seconds"}
         assert {k: v for k, v in a.meta.items() if k not in timing} == {
             k: v for k, v in b.meta.items() if k not in timing
         }
+    # Seeds 0 and 1 start from other centres and end elsewhere, so a start given to the
+    # wrong fit would show.
+    first, second = (fitting.load(batched[i]).centres for i in (0, 1))
+    assert not np.array_equal(first, second)
+
+
+def test_each_shared_start_goes_to_its_own_fit(tmp_path: Path) -> None:
+    """Initial centres are given for the matched and tied fits only, in their order."""
+    runs = ["native", "matched", "native", "tied"]
+    assert fitting.starts_of(runs, ["m.csv", "t.csv"]) == [None, "m.csv", None, "t.csv"]
+    with pytest.raises(ValueError, match="2 of the fits start from initial centres but 1"):
+        fitting.starts_of(runs, ["m.csv"])
 
 
 def test_per_seed_arguments_must_match_the_seeds(tmp_path: Path) -> None:
@@ -286,7 +301,7 @@ def test_per_seed_arguments_must_match_the_seeds(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert done.returncode != 0
-    assert "give as many seed, out as seeds, in the same order" in done.stderr
+    assert "give as many seed, out, mode as seeds, in the same order" in done.stderr
 
 
 @pytest.mark.slow

@@ -12,7 +12,6 @@ import yaml
 
 from conftest import ROOT, run_snakemake, small_photo, write_config
 from kmquant.implementations import IMPLEMENTATIONS
-from kmquant.modes import MODES
 
 PROFILE = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
 
@@ -30,9 +29,8 @@ def test_every_rule_the_profile_sizes_exists() -> None:
     rules = workflow_rules()
     assert set(PROFILE["set-resources"]) <= rules
     assert "convergence" in PROFILE["set-resources"]
-    # The fits are sized in their rules (one per mode and implementation), not in the profile.
-    fit_rules = {f"fit_{mode}_{impl}" for mode in MODES for impl in IMPLEMENTATIONS}
-    assert fit_rules <= rules
+    # The fits are sized in their rules (one per implementation), not in the profile.
+    assert {f"fit_{impl}" for impl in IMPLEMENTATIONS} <= rules
 
 
 def test_every_fit_job_asks_for_memory_and_time(tmp_path: Path) -> None:
@@ -42,7 +40,7 @@ def test_every_fit_job_asks_for_memory_and_time(tmp_path: Path) -> None:
     write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"])
     target = "results/fits/amap/matched/photo/k2_s0.npz"
     planned = run_snakemake(tmp_path, "-n", target).stdout
-    (resources,) = re.findall(r"rule fit_matched_amap:.*?resources: ([^\n]+)", planned, re.S)
+    (resources,) = re.findall(r"rule fit_amap:.*?resources: ([^\n]+)", planned, re.S)
     assert "mem_mb=2000" in resources and "runtime=60" in resources, resources
 
 

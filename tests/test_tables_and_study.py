@@ -57,24 +57,27 @@ def test_read_benchmark(tmp_path: Path) -> None:
     }
 
 
-def test_each_fit_gets_the_time_of_the_job_that_fitted_its_seeds(tmp_path: Path) -> None:
+def test_each_fit_gets_the_time_of_the_job_that_fitted_its_k(tmp_path: Path) -> None:
+    """One job fits every mode and seed of one (implementation, image, K)."""
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
     jobs = {"k8": "9.0\t0:00:09\t300\t0\t0\t0\t0\t0\t90\t8.5\n",
             "k16": "4.0\t0:00:04\t200\t0\t0\t0\t0\t0\t90\t3.5\n"}  # fmt: skip
-    folder = tmp_path / "results" / "benchmarks" / "fits" / "r" / "matched" / "a"
+    folder = tmp_path / "results" / "benchmarks" / "fits" / "r" / "a"
     folder.mkdir(parents=True)
     for name, line in jobs.items():
         (folder / f"{name}.tsv").write_text(header + line)
     fit = {"image": "a", "impl": "r", "mode": "matched", "fit_seconds": 1.0}
     fits = [fit | {"k_requested": 8, "seed": 0}, fit | {"k_requested": 8, "seed": 1},
+            fit | {"k_requested": 8, "seed": 0, "mode": "tied"},
             fit | {"k_requested": 16, "seed": 0}]  # fmt: skip
     reference = {"image": "a", "method": "pngquant", "k_requested": 8, "fit_seconds": 0.1}
     rows = tables.timing_rows(fits, [reference], whole_run(tmp_path / "results"))
-    assert [(r["seed"], r["job_fits"], r["job_wall_seconds"], r["job_cpu_seconds"],
-             r["job_max_rss_mb"]) for r in rows[:3]] == [
-        (0, 2, 9.0, 8.5, 300.0), (1, 2, 9.0, 8.5, 300.0), (0, 1, 4.0, 3.5, 200.0)
+    assert [(r["mode"], r["seed"], r["job_fits"], r["job_wall_seconds"], r["job_cpu_seconds"],
+             r["job_max_rss_mb"]) for r in rows[:4]] == [
+        ("matched", 0, 3, 9.0, 8.5, 300.0), ("matched", 1, 3, 9.0, 8.5, 300.0),
+        ("tied", 0, 3, 9.0, 8.5, 300.0), ("matched", 0, 1, 4.0, 3.5, 200.0)
     ]  # fmt: skip
-    assert rows[3] == reference | {"impl": "pngquant", "mode": "reference"}
+    assert rows[4] == reference | {"impl": "pngquant", "mode": "reference"}
 
 
 def test_image_names_are_wildcard_safe() -> None:

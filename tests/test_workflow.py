@@ -27,7 +27,6 @@ from kmquant.environment import installed_lock
 from kmquant.figures import FIGURES
 from kmquant.implementations import IMPLEMENTATIONS, pairs
 from kmquant.manifest import SNAKEMAKE_MARK
-from kmquant.modes import MODES
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -198,18 +197,14 @@ def test_second_run_has_nothing_to_do(tiny_run: Path) -> None:
 
 
 def planned_fits(workdir: Path, **change: object) -> dict[str, int]:
-    """The fit jobs a dry run plans after `change` to the config: count per mode (each
-    (mode, implementation) has its fit rule, `fit_{mode}_{impl}`)."""
+    """The fit jobs a dry run plans after `change` to the config: count per implementation
+    (each implementation has its fit rule, `fit_{impl}`, one job per image and K)."""
     config = yaml.safe_load((workdir / "config.yaml").read_text()) | change
     write_config(workdir, **config)
     stats = run_snakemake(workdir, "--cores", "2", "-n").stdout
     # Snakemake prints its table of jobs per rule more than once: count each rule once.
-    per_rule = dict(re.findall(r"^fit_([a-z]+_\w+)\s+(\d+)$", stats, re.MULTILINE))
-    planned: dict[str, int] = {}
-    for rule, n in per_rule.items():
-        mode, impl = rule.split("_", 1)
-        assert impl in IMPLEMENTATIONS
-        planned[mode] = planned.get(mode, 0) + int(n)
+    planned = {impl: int(n) for impl, n in re.findall(r"^fit_(\w+)\s+(\d+)$", stats, re.M)}
+    assert set(planned) <= set(IMPLEMENTATIONS), planned
     return planned
 
 
@@ -218,15 +213,12 @@ def test_adding_a_k_or_a_seed_refits_only_what_it_adds_and_its_batch(
 ) -> None:
     work = tmp_path / "copy"
     shutil.copytree(tiny_run, work, symlinks=True)  # keeps the times that tell what is done
-    # A new K: one job per (implementation, image) and mode, fitting that K only.
-    per_k = 2 * len(IMPLEMENTATIONS)
-    assert planned_fits(work, k_values=[2, 4, 8]) == dict.fromkeys(MODES, per_k)
-    # A new seed: its K's jobs refit their other seeds (one job per K); the tied experiment,
-    # which runs the first seed only, is not touched.
-    refit = {"matched": 2 * per_k, "native": 2 * per_k}
-    assert planned_fits(work, k_values=[2, 8], seeds=[0, 1]) == refit
+    # A new K: one job per (implementation, image), fitting that K only, in every mode.
+    assert planned_fits(work, k_values=[2, 4, 8]) == dict.fromkeys(IMPLEMENTATIONS, 2)
+    # A new seed: every (image, K) job of each implementation refits its other fits.
+    assert planned_fits(work, k_values=[2, 8], seeds=[0, 1]) == dict.fromkeys(IMPLEMENTATIONS, 4)
     # Only the headline pair runs the new seed: the other implementations are not refitted.
-    headline = {"matched": 2 * 2 * 2, "native": 2 * 2 * 2}
+    headline = {"python": 4, "r": 4}
     assert planned_fits(work, k_values=[2, 8], seeds=[0, 1], cross_seeds=[0]) == headline
 
 

@@ -56,24 +56,30 @@ def _same_length(**lists: Sequence[Any]) -> None:
 
 @command(
     "fit",
-    "K-means fits of one implementation: one image, mode and K, one fit per seed",
+    "K-means fits of one implementation: one image and K, one fit per (mode, seed)",
     arg("pixels"),
     arg("--out", nargs="+", required=True, help="one fit file per seed"),
     arg("--impl", choices=list(IMPLEMENTATIONS), required=True),
-    arg("--mode", choices=list(MODES), required=True),
+    arg("--mode", choices=list(MODES), nargs="+", required=True, help="one, or one per seed"),
     arg("--image", required=True),
     arg("--k", type=int, required=True),
     arg("--seed", type=int, nargs="+", required=True),
     arg("--max-iter", type=int, required=True),
-    arg("--init", nargs="*", default=[], help="initial centres CSV per seed (shared starts)"),
+    arg("--init", nargs="*", default=[], help="initial centres CSV per shared-start fit"),
     arg("--threads", type=int, default=THREADS),
 )
 def _fit(args: argparse.Namespace) -> None:
     from kmquant import fitting
 
-    _same_length(seed=args.seed, out=args.out, init=args.init)
-    fitting.fit_files(args.pixels, args.image, args.impl, args.mode, args.k, args.seed,
-                      args.init, args.out, args.max_iter, args.threads)  # fmt: skip
+    modes = args.mode * len(args.seed) if len(args.mode) == 1 else args.mode
+    _same_length(seed=args.seed, out=args.out, mode=modes)
+    try:
+        starts = fitting.starts_of(modes, args.init)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    runs = list(zip(modes, args.seed, strict=True))
+    fitting.fit_files(args.pixels, args.image, args.impl, args.k, runs, starts, args.out,
+                      args.max_iter, args.threads)  # fmt: skip
 
 
 @command(

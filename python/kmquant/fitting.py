@@ -145,17 +145,29 @@ def fit_batch(
         save(result, out)
 
 
+def starts_of(modes: Sequence[str], inits: Sequence[str | Path]) -> list[str | Path | None]:
+    """Each fit's file of initial centres: the `inits` in order, one per fit of a mode with a
+    shared start (matched, tied); none for the others."""
+    shared = [MODES[mode].shared_start for mode in modes]
+    if sum(shared) != len(inits):
+        raise ValueError(
+            f"{sum(shared)} of the fits start from initial centres but {len(inits)} CSVs of "
+            "them were given: give one per such fit, in their order"
+        )
+    given = iter(inits)
+    return [next(given) if is_shared else None for is_shared in shared]
+
+
 def fit_files(
-    pixels: str | Path, image: str, impl: str, mode: str, k: int, seeds: Sequence[int],
-    inits: Sequence[str | Path], outs: Sequence[str | Path], max_iter: int, threads: int | None,
+    pixels: str | Path, image: str, impl: str, k: int, runs: Sequence[tuple[str, int]],
+    starts: Sequence[str | Path | None], outs: Sequence[str | Path], max_iter: int,
+    threads: int | None,
 ) -> None:  # fmt: skip
-    """`fit_batch` of one task per seed, from the image's saved pixels and, in a mode with a
-    shared start, one CSV of initial centres per seed."""
-    if MODES[mode].shared_start and len(inits) != len(seeds):
-        raise ValueError(f"{mode} mode starts from initial centres: give one CSV per seed")
-    starts = [read_centres(path) for path in inits] if MODES[mode].shared_start else []
-    tasks = [Task(image, impl, mode, k, seed) for seed in seeds]
-    fit_batch(load_pixels(pixels), tasks, starts or [None] * len(seeds), outs, max_iter, threads)
+    """`fit_batch` of one task per (mode, seed) of `runs`, from the image's saved pixels and
+    each run's CSV of initial centres (`starts_of`)."""
+    tasks = [Task(image, impl, mode, k, seed) for mode, seed in runs]
+    inits = [None if path is None else read_centres(path) for path in starts]
+    fit_batch(load_pixels(pixels), tasks, inits, outs, max_iter, threads)
 
 
 def save(result: FitResult, path: str | Path) -> None:

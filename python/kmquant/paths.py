@@ -48,7 +48,8 @@ def run_name(k: Part = "{k}", seed: Part = "{seed}") -> str:
 
 
 def batch_name(k: Part = "{k}") -> str:
-    """What the one job that writes every seed of one K is named by, in its log and benchmark."""
+    """What the one job of one K (a fit job, a pairs job) is named by, in its log and
+    benchmark."""
     return f"k{k}"
 
 
@@ -84,11 +85,9 @@ class Results:
     ) -> Path:  # fmt: skip
         return self.root / "fits" / impl / mode / image / f"{run_name(k, seed)}.npz"
 
-    def fit_batch(
-        self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}", k: Part = "{k}"
-    ) -> Path:
-        """The fits of every seed of one (implementation, mode, image, K), one job's work."""
-        return self.root / "fits" / impl / mode / image / batch_name(k)
+    def fit_batch(self, impl: str = "{impl}", image: str = "{image}", k: Part = "{k}") -> Path:
+        """The fits of every mode and seed of one (implementation, image, K), one job's work."""
+        return self.root / "fits" / impl / image / batch_name(k)
 
     def images(self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}") -> Path:
         """The folder of one (implementation, mode, image)'s indexed PNGs, one per fit."""

@@ -170,13 +170,13 @@ def timing_rows(
     fits: Sequence[Mapping[str, Any]], references: Sequence[Mapping[str, Any]], given: Inputs
 ) -> list[dict[str, Any]]:
     """Per fit: its own seconds, and the wall and CPU seconds and peak memory of its job (from
-    the job's benchmark, which must be among the `given` files), which fitted every seed of its
-    (implementation, mode, image, K): `job_fits` fits. Per reference output (`impl` the tool,
+    the job's benchmark, which must be among the `given` files), which fitted every mode and
+    seed of its (implementation, image, K): `job_fits` fits. Per reference output (`impl` the tool,
     `mode` "reference"): the tool's own seconds."""
     results = given.results
 
     def job(meta: Mapping[str, Any]) -> Path:
-        key = ("impl", "mode", "image", "k_requested")
+        key = ("impl", "image", "k_requested")
         return given(results.benchmark_of(results.fit_batch(*(meta[field] for field in key))))
 
     jobs = [job(meta) for meta in fits]

@@ -162,6 +162,11 @@ def runs(impl, mode):
     return implementation_ks(impl, config), run_seeds(impl, mode, config)
 
 
+def fit_runs(impl):
+    """The seeds that `impl` runs in each mode where it runs any, in the order of MODES."""
+    return {mode: runs(impl, mode)[1] for mode in MODES if runs(impl, mode)[1]}
+
+
 def mode_seeds_run(mode):
     """The seeds of `mode` that some implementation runs."""
     return sorted({seed for impl in IMPLS for seed in runs(impl, mode)[1]})

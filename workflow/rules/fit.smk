@@ -1,9 +1,9 @@
 # Fit: the shared initial centres of the matched and tied modes (one job each: an added seed
 # leaves the others' files and the fits that read them alone), the K-means fits and the indexed
-# PNGs they give. One job fits every seed of one (implementation, mode, image, K), so that each
-# library is imported (and R started) once for them; adding a seed refits only the other seeds
-# of its K. Each (mode, implementation) has a rule of its own, as each may run other seeds and
-# K values.
+# PNGs they give. One job fits every mode and seed of one (implementation, image, K), so that
+# each library is imported (and R started) once for them; adding a seed or a mode refits only
+# the other fits of its implementation and K. Each implementation has a rule of its own, as each
+# may run other seeds and K values.
 
 for mode in MODES:
 
@@ -29,40 +29,49 @@ for mode in MODES:
                 "python -m kmquant init {input:q} --out {output:q} --mode {params.mode}"
                 " --k {wildcards.k} --seed {wildcards.seed} > {log:q} 2>&1"
 
-    for impl in IMPLS:
-        seeds = runs(impl, mode)[1]
-        if not seeds:
-            continue
 
-        rule:
-            name:
-                f"fit_{mode}_{impl}"
-            input:
-                pixels=RESULTS.pixels(),
-                init=shared_starts(mode, seeds),
-            output:
-                per_seed(RESULTS.fit(mode=mode), seeds),
-            log:
-                RESULTS.log_of(RESULTS.fit_batch(mode=mode)),
-            benchmark:
-                RESULTS.benchmark_of(RESULTS.fit_batch(mode=mode))
-            wildcard_constraints:
-                impl=impl,
-            conda:
-                ENV
-            threads: THREADS
-            resources:
-                mem_mb=lambda wildcards, attempt: 2000 * attempt,
-                runtime=lambda wildcards, attempt: 60 * attempt,
-            params:
-                mode=mode,
-                seeds=words(seeds),
-                max_iter=config["max_iter"],
-            shell:
-                "python -m kmquant fit {input.pixels:q} --out {output:q} --impl {wildcards.impl}"
-                " --mode {params.mode} --image {wildcards.image} --k {wildcards.k}"
-                " --seed {params.seeds} --init {input.init:q} --max-iter {params.max_iter}"
-                " --threads {threads} > {log:q} 2>&1"
+for impl in IMPLS:
+    batch = fit_runs(impl)
+    if not batch:
+        continue
+
+    rule:
+        name:
+            f"fit_{impl}"
+        input:
+            pixels=RESULTS.pixels(),
+            init=[
+                path
+                for mode, seeds in batch.items()
+                for path in shared_starts(mode, seeds)
+            ],
+        output:
+            [
+                path
+                for mode, seeds in batch.items()
+                for path in per_seed(RESULTS.fit(mode=mode), seeds)
+            ],
+        log:
+            RESULTS.log_of(RESULTS.fit_batch()),
+        benchmark:
+            RESULTS.benchmark_of(RESULTS.fit_batch())
+        wildcard_constraints:
+            impl=impl,
+        conda:
+            ENV
+        threads: THREADS
+        resources:
+            mem_mb=lambda wildcards, attempt: 2000 * attempt,
+            runtime=lambda wildcards, attempt: 60 * attempt,
+        params:
+            modes=words(mode for mode, seeds in batch.items() for _ in seeds),
+            seeds=words(seed for seeds in batch.values() for seed in seeds),
+            max_iter=config["max_iter"],
+        shell:
+            "python -m kmquant fit {input.pixels:q} --out {output:q} --impl {wildcards.impl}"
+            " --mode {params.modes} --image {wildcards.image} --k {wildcards.k}"
+            " --seed {params.seeds} --init {input.init:q} --max-iter {params.max_iter}"
+            " --threads {threads} > {log:q} 2>&1"
 
 
 rule images:
