@@ -286,7 +286,7 @@ def test_a_batch_of_modes_and_seeds_is_the_same_fits_as_one_job_each(
     assert not np.array_equal(first, second)
 
 
-def test_each_shared_start_goes_to_its_own_fit(tmp_path: Path) -> None:
+def test_each_shared_start_goes_to_its_own_fit() -> None:
     """Initial centres are given for the matched and tied fits only, in their order."""
     runs = ["native", "matched", "native", "tied"]
     assert fitting.starts_of(runs, ["m.csv", "t.csv"]) == [None, "m.csv", None, "t.csv"]
@@ -302,6 +302,17 @@ def test_per_seed_arguments_must_match_the_seeds(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode != 0
     assert "give as many seed, out, mode as seeds, in the same order" in done.stderr
+
+
+def test_a_fit_job_needs_one_start_per_shared_start_fit(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kmquant", "fit", "p.npz", "--out", "a.npz", "b.npz", "--impl",
+         "python", "--mode", "matched", "native", "--image", "x", "--k", "2", "--seed", "0",
+         "0", "--max-iter", "5", "--init", "a.csv", "b.csv"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "1 of the fits start from initial centres but 2 CSVs" in done.stderr
 
 
 @pytest.mark.slow

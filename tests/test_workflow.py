@@ -25,7 +25,7 @@ from conftest import REPRODUCIBLE, ROOT, run_snakemake, small_photo, whole_run, 
 from kmquant import explorer, fitting, initial
 from kmquant.environment import installed_lock
 from kmquant.figures import FIGURES
-from kmquant.implementations import IMPLEMENTATIONS, pairs
+from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, pairs
 from kmquant.manifest import SNAKEMAKE_MARK
 
 
@@ -218,7 +218,7 @@ def test_adding_a_k_or_a_seed_refits_only_what_it_adds_and_its_batch(
     # A new seed: every (image, K) job of each implementation refits its other fits.
     assert planned_fits(work, k_values=[2, 8], seeds=[0, 1]) == dict.fromkeys(IMPLEMENTATIONS, 4)
     # Only the headline pair runs the new seed: the other implementations are not refitted.
-    headline = {"python": 4, "r": 4}
+    headline = dict.fromkeys(HEADLINE, 4)
     assert planned_fits(work, k_values=[2, 8], seeds=[0, 1], cross_seeds=[0]) == headline
 
 

@@ -58,7 +58,7 @@ def _same_length(**lists: Sequence[Any]) -> None:
     "fit",
     "K-means fits of one implementation: one image and K, one fit per (mode, seed)",
     arg("pixels"),
-    arg("--out", nargs="+", required=True, help="one fit file per seed"),
+    arg("--out", nargs="+", required=True, help="one fit file per (mode, seed)"),
     arg("--impl", choices=list(IMPLEMENTATIONS), required=True),
     arg("--mode", choices=list(MODES), nargs="+", required=True, help="one, or one per seed"),
     arg("--image", required=True),

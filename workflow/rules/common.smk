@@ -163,8 +163,21 @@ def runs(impl, mode):
 
 
 def fit_runs(impl):
-    """The seeds that `impl` runs in each mode where it runs any, in the order of MODES."""
-    return {mode: runs(impl, mode)[1] for mode in MODES if runs(impl, mode)[1]}
+    """The (mode, seed) of every fit that `impl` runs at each K, in the order of MODES: what
+    its one job per (image, K) fits."""
+    return [(mode, seed) for mode in MODES for seed in run_seeds(impl, mode, config)]
+
+
+def fit_jobs(pattern):
+    """`pattern` for every fit job: one per (implementation, image, K) with fits to run."""
+    return [
+        path
+        for impl in IMPLS
+        if fit_runs(impl)
+        for path in expand(
+            pattern, impl=impl, image=accepted(), k=implementation_ks(impl, config)
+        )
+    ]
 
 
 def mode_seeds_run(mode):
@@ -217,13 +230,13 @@ def per_seed(pattern, seeds):
 
 
 def words(values):
-    """Numbers as the command line takes them."""
+    """Values (numbers, names) as the command line takes them."""
     return " ".join(map(str, values))
 
 
 def shared_starts(mode, seeds):
-    """The initial centres of `seeds` that the fits of a shared-start mode, and their pairs,
-    read."""
+    """The initial centres of `seeds` that a shared-start mode's fits and pairs read (none in
+    another mode)."""
     shared = MODE_REGISTRY[mode].shared_start
     return per_seed(RESULTS.init(mode=mode), seeds) if shared else []
 

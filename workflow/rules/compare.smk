@@ -164,7 +164,7 @@ rule timings_table:
     input:
         fits=lambda wc: fits(),
         # Each fit's job's time and memory.
-        benchmarks=lambda wc: fits(pattern=RESULTS.benchmark_of(RESULTS.fit_batch())),
+        benchmarks=lambda wc: fit_jobs(RESULTS.benchmark_of(RESULTS.fit_batch())),
         reference_seconds=lambda wc: expand(
             RESULTS.reference_seconds(),
             method=REFERENCES,

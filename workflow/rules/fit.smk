@@ -1,9 +1,8 @@
 # Fit: the shared initial centres of the matched and tied modes (one job each: an added seed
-# leaves the others' files and the fits that read them alone), the K-means fits and the indexed
-# PNGs they give. One job fits every mode and seed of one (implementation, image, K), so that
-# each library is imported (and R started) once for them; adding a seed or a mode refits only
-# the other fits of its implementation and K. Each implementation has a rule of its own, as each
-# may run other seeds and K values.
+# leaves the other seeds' files alone), the K-means fits and the indexed PNGs they give. One job
+# fits every mode and seed of one (implementation, image, K), so that each library is imported
+# (and R started) once for them; adding a seed or a mode reruns every such job that gains a
+# fit. Each implementation has a rule of its own, as each may run other seeds and K values.
 
 for mode in MODES:
 
@@ -40,17 +39,9 @@ for impl in IMPLS:
             f"fit_{impl}"
         input:
             pixels=RESULTS.pixels(),
-            init=[
-                path
-                for mode, seeds in batch.items()
-                for path in shared_starts(mode, seeds)
-            ],
+            init=[path for mode, seed in batch for path in shared_starts(mode, [seed])],
         output:
-            [
-                path
-                for mode, seeds in batch.items()
-                for path in per_seed(RESULTS.fit(mode=mode), seeds)
-            ],
+            [RESULTS.fit(mode=mode, seed=seed) for mode, seed in batch],
         log:
             RESULTS.log_of(RESULTS.fit_batch()),
         benchmark:
@@ -64,8 +55,8 @@ for impl in IMPLS:
             mem_mb=lambda wildcards, attempt: 2000 * attempt,
             runtime=lambda wildcards, attempt: 60 * attempt,
         params:
-            modes=words(mode for mode, seeds in batch.items() for _ in seeds),
-            seeds=words(seed for seeds in batch.values() for seed in seeds),
+            modes=words(mode for mode, _ in batch),
+            seeds=words(seed for _, seed in batch),
             max_iter=config["max_iter"],
         shell:
             "python -m kmquant fit {input.pixels:q} --out {output:q} --impl {wildcards.impl}"
