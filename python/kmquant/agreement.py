@@ -263,16 +263,16 @@ def task_records(
 
 
 def write_pair_records(
-    fits: Sequence[str | Path], seeds: Sequence[int], outs: Sequence[str | Path],
-    max_iter: int, pixels: Pixels | None = None, inits: Sequence[str | Path] = (),
+    fits: Sequence[str | Path], runs: Sequence[tuple[str, int]],
+    starts: Sequence[str | Path | None], outs: Sequence[str | Path], max_iter: int,
+    pixels: Pixels | None,
 ) -> None:  # fmt: skip
-    """The pair records of the fits of one image, mode and K: for each seed, every pair of
-    the implementations that ran it, as one JSON list per seed; pairs of a shared start are
-    given the pixels and each seed's start."""
+    """The pair records of the fits of one image and K: for each (mode, seed) of `runs`, every
+    pair of the implementations that ran it, as one JSON list; the pairs of a run with a file
+    of initial centres in `starts` (`fitting.starts_of`) are given `pixels` and that start."""
     loaded = [load(path) for path in fits]
-    starts = [read_centres(path) for path in inits] if inits else [None] * len(seeds)
-    for seed, init, out in zip(seeds, starts, outs, strict=True):
-        own = [fit for fit in loaded if fit.meta["seed"] == seed]
-        start = None if init is None or pixels is None else (pixels, init)
+    for (mode, seed), init, out in zip(runs, starts, outs, strict=True):
+        own = [fit for fit in loaded if (fit.meta["mode"], fit.meta["seed"]) == (mode, seed)]
+        start = None if init is None or pixels is None else (pixels, read_centres(init))
         records = task_records(own, start, max_iter)
         write_text(out, json.dumps(records, sort_keys=True, indent=1) + "\n")

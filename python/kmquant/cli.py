@@ -54,6 +54,20 @@ def _same_length(**lists: Sequence[Any]) -> None:
         raise SystemExit(f"give as many {', '.join(given)} as seeds, in the same order")
 
 
+def _runs(args: argparse.Namespace) -> tuple[list[tuple[str, int]], list[str | None]]:
+    """The (mode, seed) of each run of `--mode` (one, or one per seed) and `--seed`, and each
+    run's file of initial centres of `--init` (`fitting.starts_of`)."""
+    from kmquant import fitting
+
+    modes = args.mode * len(args.seed) if len(args.mode) == 1 else args.mode
+    _same_length(seed=args.seed, out=args.out, mode=modes)
+    try:
+        starts = fitting.starts_of(modes, args.init)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    return list(zip(modes, args.seed, strict=True)), starts
+
+
 @command(
     "fit",
     "K-means fits of one implementation: one image and K, one fit per (mode, seed)",
@@ -71,13 +85,7 @@ def _same_length(**lists: Sequence[Any]) -> None:
 def _fit(args: argparse.Namespace) -> None:
     from kmquant import fitting
 
-    modes = args.mode * len(args.seed) if len(args.mode) == 1 else args.mode
-    _same_length(seed=args.seed, out=args.out, mode=modes)
-    try:
-        starts = fitting.starts_of(modes, args.init)
-    except ValueError as error:
-        raise SystemExit(str(error)) from None
-    runs = list(zip(modes, args.seed, strict=True))
+    runs, starts = _runs(args)
     fitting.fit_files(args.pixels, args.image, args.impl, args.k, runs, starts, args.out,
                       args.max_iter, args.threads)  # fmt: skip
 
@@ -173,20 +181,21 @@ def _init(args: argparse.Namespace) -> None:
 
 @command(
     "agree",
-    "compare every pair of implementations' fits of one image, mode and K, seed by seed",
-    arg("--fits", nargs="+", required=True, help="every implementation's fit of every seed"),
+    "compare every pair of implementations' fits of one image and K, per (mode, seed)",
+    arg("--fits", nargs="+", required=True, help="every implementation's fit of every run"),
+    arg("--mode", choices=list(MODES), nargs="+", required=True, help="one, or one per seed"),
     arg("--seed", type=int, nargs="+", required=True),
-    arg("--out", nargs="+", required=True, help="one file of pair records per seed"),
-    arg("--init", nargs="*", default=[], help="each seed's shared start, to explain differences"),
+    arg("--out", nargs="+", required=True, help="one file of pair records per (mode, seed)"),
+    arg("--init", nargs="*", default=[], help="the shared start of each shared-start run"),
     arg("--pixels", help="the image's pixels (with --init)"),
     arg("--max-iter", type=int, required=True, help="how far runs are stepped to find a parting"),
 )
 def _agree(args: argparse.Namespace) -> None:
     from kmquant import agreement, pixels
 
-    _same_length(seed=args.seed, out=args.out, init=args.init)
+    runs, starts = _runs(args)
     loaded = pixels.load(args.pixels) if args.init else None
-    agreement.write_pair_records(args.fits, args.seed, args.out, args.max_iter, loaded, args.init)
+    agreement.write_pair_records(args.fits, runs, starts, args.out, args.max_iter, loaded)
 
 
 @command(

@@ -121,10 +121,9 @@ class Results:
     ) -> Path:
         return self.root / "agreement" / mode / image / f"{run_name(k, seed)}.json"
 
-    def agreement_batch(
-        self, mode: str = "{mode}", image: str = "{image}", k: Part = "{k}"
-    ) -> Path:
-        return self.root / "agreement" / mode / image / batch_name(k)
+    def agreement_batch(self, image: str = "{image}", k: Part = "{k}") -> Path:
+        """One job's pairs: every mode and seed of one image and K (its log and benchmark)."""
+        return self.root / "agreement" / image / batch_name(k)
 
     def convergence(self, image: str = "{image}", k: Part = "{k}", seed: Part = "{seed}") -> Path:
         return self.root / "convergence" / image / f"{run_name(k, seed)}.npz"

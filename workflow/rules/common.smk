@@ -185,6 +185,10 @@ def mode_seeds_run(mode):
     return sorted({seed for impl in IMPLS for seed in runs(impl, mode)[1]})
 
 
+#: The (mode, seed) of every task some implementation runs at each image and K.
+PAIR_RUNS = [(mode, seed) for mode in MODES for seed in mode_seeds_run(mode)]
+
+
 def fits(impls=IMPLS, modes=MODES, images=None, pattern=RESULTS.fit()):
     """`pattern` for every fit of the given implementations, modes and images."""
     images = accepted() if images is None else images
@@ -261,20 +265,15 @@ def pairs(*_):
     return per_mode(RESULTS.agreement(), image=accepted())
 
 
-def task_fits(mode):
-    """An input function: every fit of one image and K in `mode`, of every implementation
-    that runs that K, for each seed it runs."""
-
-    def inputs(wildcards):
-        return [
-            path
-            for impl in IMPLS
-            if int(wildcards.k) in runs(impl, mode)[0]
-            for path in expand(RESULTS.fit(impl, mode, wildcards.image, wildcards.k),
-                               seed=runs(impl, mode)[1])  # fmt: skip
-        ]
-
-    return inputs
+def task_fits(wildcards):
+    """Every fit of one image and K, of every implementation that runs that K, in the order
+    of PAIR_RUNS: what its one agreement job compares."""
+    return [
+        RESULTS.fit(impl, mode, wildcards.image, wildcards.k, seed)
+        for mode, seed in PAIR_RUNS
+        for impl in IMPLS
+        if int(wildcards.k) in runs(impl, mode)[0] and seed in runs(impl, mode)[1]
+    ]
 
 
 def traces(*_):

@@ -1,32 +1,31 @@
 # Compare and tabulate: every pair of implementations, the difference images and convergence
 # traces of the headline pair (Python and R), and the tidy tables of fits, pairs, seeds and
-# timings.
+# timings. One job per image and K compares the pairs of every mode and seed there, so that
+# the backends that step pairs apart are imported once per K.
 
-for mode in MODES:
 
-    rule:
-        name:
-            f"agreement_{mode}"
-        input:
-            fits=task_fits(mode),
-            pixels=RESULTS.pixels(),
-            init=shared_starts(mode, mode_seeds_run(mode)),
-        output:
-            per_seed(RESULTS.agreement(mode), mode_seeds_run(mode)),
-        log:
-            RESULTS.log_of(RESULTS.agreement_batch(mode)),
-        benchmark:
-            RESULTS.benchmark_of(RESULTS.agreement_batch(mode))
-        conda:
-            ENV
-        threads: THREADS
-        params:
-            seeds=words(mode_seeds_run(mode)),
-            max_iter=config["max_iter"],
-        shell:
-            "python -m kmquant agree --fits {input.fits:q} --seed {params.seeds}"
-            " --out {output:q} --init {input.init:q} --pixels {input.pixels:q}"
-            " --max-iter {params.max_iter} > {log:q} 2>&1"
+rule agreement:
+    input:
+        fits=task_fits,
+        pixels=RESULTS.pixels(),
+        init=[path for mode, seed in PAIR_RUNS for path in shared_starts(mode, [seed])],
+    output:
+        [RESULTS.agreement(mode=mode, seed=seed) for mode, seed in PAIR_RUNS],
+    log:
+        RESULTS.log_of(RESULTS.agreement_batch()),
+    benchmark:
+        RESULTS.benchmark_of(RESULTS.agreement_batch())
+    conda:
+        ENV
+    threads: THREADS
+    params:
+        modes=words(mode for mode, _ in PAIR_RUNS),
+        seeds=words(seed for _, seed in PAIR_RUNS),
+        max_iter=config["max_iter"],
+    shell:
+        "python -m kmquant agree --fits {input.fits:q} --mode {params.modes}"
+        " --seed {params.seeds} --out {output:q} --init {input.init:q}"
+        " --pixels {input.pixels:q} --max-iter {params.max_iter} > {log:q} 2>&1"
 
 
 rule differences:
