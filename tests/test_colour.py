@@ -66,4 +66,6 @@ def test_srgb_to_lab_reference_colours() -> None:
 
 def test_mean_ciede2000_is_zero_for_a_lossless_palette() -> None:
     colours = np.random.default_rng(0).random((10, 3))
-    assert mean_ciede2000(colours, colours, np.arange(10)) == pytest.approx(0.0, abs=1e-9)
+    assert mean_ciede2000(srgb_to_lab(colours), colours, np.arange(10)) == pytest.approx(
+        0.0, abs=1e-9
+    )

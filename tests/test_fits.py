@@ -241,6 +241,19 @@ def test_metrics_summed_over_distinct_colours_equal_the_per_pixel_sums(sampled: 
         assert scored[name] == pytest.approx(value, rel=1e-12), name
 
 
+def test_colours_split_between_labels_are_scored_as_every_pixel_is() -> None:
+    """Labels that give one colour several palette entries (not nearest-centre labels) are
+    scored from the CIELAB of the image's distinct colours as the plain per-pixel sums."""
+    rgb = RNG.integers(0, 6, (20, 30, 3), dtype=np.uint8) * 51
+    px = pixels.Pixels(rgb, 255, np.arange(600))
+    centres, labels = RNG.random((5, 3)), RNG.integers(0, 5, 600)
+    assert len(pixels.colour_label_counts(px.grouping, labels)[0]) > len(px.grouping[0])
+    expected = per_pixel_metrics(rgb, centres, labels)
+    scored = score_image(px, centres, labels)
+    for name in ("sse", "variance_explained", "mean_ciede2000"):
+        assert scored[name] == pytest.approx(expected[name], rel=1e-12), name
+
+
 @pytest.mark.parametrize("impl", ["python", "r", pytest.param("opencv", marks=pytest.mark.slow)])
 def test_a_batch_of_modes_and_seeds_is_the_same_fits_as_one_job_each(
     tmp_path: Path, impl: str

@@ -149,8 +149,9 @@ def test_colour_label_pairs_keep_a_colour_split_between_labels() -> None:
     colours = np.array([[9, 9, 9], [1, 1, 1], [9, 9, 9], [9, 9, 9], [1, 1, 1]])
     grouping = pixels.distinct_colours(colours, 255)
     rows, labels, counts = pixels.colour_label_counts(grouping, np.array([0, 1, 2, 0, 1]))
-    pairs = sorted(zip(map(tuple, rows.tolist()), labels.tolist(), counts.tolist(), strict=True))
+    colours = grouping[0][rows]
+    pairs = sorted(zip(map(tuple, colours.tolist()), labels.tolist(), counts.tolist(), strict=True))
     assert pairs == [((1, 1, 1), 1, 2), ((9, 9, 9), 0, 2), ((9, 9, 9), 2, 1)]
     rows, labels, counts = pixels.colour_label_counts(grouping, np.array([0, 1, 0, 0, 1]))
-    assert rows.tolist() == [[1, 1, 1], [9, 9, 9]]
+    assert grouping[0][rows].tolist() == [[1, 1, 1], [9, 9, 9]]
     assert labels.tolist() == [1, 0] and counts.tolist() == [2, 3]

@@ -23,14 +23,15 @@ def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
 
 
 def mean_ciede2000(
-    original: np.ndarray,
+    original_lab: np.ndarray,
     palette: np.ndarray,
     labels: np.ndarray,
     weights: np.ndarray | None = None,
 ) -> float:
-    """Mean CIEDE2000 between N x 3 original colours and their palette colours, all in [0, 1];
+    """Mean CIEDE2000 between N x 3 original colours, in CIELAB (`srgb_to_lab`: an image's
+    colours are converted once for all its palettes), and their palette colours in [0, 1];
     `weights` counts the pixels each row stands for (default one)."""
-    difference = ciede2000(srgb_to_lab(original), srgb_to_lab(palette)[labels])
+    difference = ciede2000(original_lab, srgb_to_lab(palette)[labels])
     return float(np.average(difference, weights=weights))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from kmquant.atomic import atomic_path
+from kmquant.colour import srgb_to_lab
 from kmquant.images import ImageError, load_rgb
 
 
@@ -56,6 +57,12 @@ class Pixels:
         """`distinct_colours` of every pixel: the one sort of the whole image, made once and
         shared by labelling, every metric and the images table."""
         return distinct_colours(self.colours, self.max_value)
+
+    @cached_property
+    def distinct_lab(self) -> np.ndarray:
+        """CIELAB of the `grouping`'s distinct colours, converted once for every image of this
+        original that is scored."""
+        return srgb_to_lab(self.grouping[0] / self.max_value)
 
 
 def fit_sample(n: int, fit_max_pixels: int, seed: int) -> np.ndarray:
@@ -218,8 +225,9 @@ def colour_label_counts(
     grouping: tuple[np.ndarray, np.ndarray, np.ndarray], labels: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct (colour, label) pairs of a labelled image and their pixel counts, from the
-    image's `distinct_colours` grouping: every metric of the image is a weighted sum over these
-    few rows instead of over all pixels.
+    image's `distinct_colours` grouping, each colour as its row of the grouping's distinct
+    colours: every metric of the image is a weighted sum over these few rows instead of over
+    all pixels.
 
     With nearest-centre labels each colour has one label and no sort is needed; the labels an
     implementation returns for its own fit on all pixels may differ within a colour.
@@ -228,7 +236,7 @@ def colour_label_counts(
     per_colour = np.zeros(len(distinct), dtype=labels.dtype)
     per_colour[inverse] = labels
     if np.array_equal(per_colour[inverse], labels):
-        return distinct, per_colour, counts
+        return np.arange(len(distinct)), per_colour, counts
     n_labels = int(labels.max()) + 1
     first, _, counts = group(inverse.astype(np.int64) * n_labels + labels, len(distinct) * n_labels)
-    return distinct[inverse[first]], labels[first], counts
+    return inverse[first], labels[first], counts

@@ -39,12 +39,18 @@ class Shown:
     labels: np.ndarray
 
     @cached_property
+    def counted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(each distinct colour's row in the image's `grouping`, the palette index it shows,
+        pixel counts): a metric of single pixels is a sum over pixels, summed once per distinct
+        (colour, label) pair with the pair's pixel count as weight, so that it needs no float
+        copy of the whole image."""
+        return colour_label_counts(self.pixels.grouping, self.labels)
+
+    @cached_property
     def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(distinct colours in [0, 1], the palette index each shows, pixel counts): a metric of
-        single pixels is a sum over pixels, summed once per distinct (colour, label) pair with
-        the pair's pixel count as weight, so that it needs no float copy of the whole image."""
-        colours, row_labels, weights = colour_label_counts(self.pixels.grouping, self.labels)
-        return colours / self.pixels.max_value, row_labels, weights
+        """`counted` with each colour in [0, 1]."""
+        rows, row_labels, weights = self.counted
+        return self.pixels.grouping[0][rows] / self.pixels.max_value, row_labels, weights
 
     @cached_property
     def sse(self) -> float:
@@ -66,8 +72,9 @@ def _variance_explained(shown: Shown) -> float:
 
 
 def _ciede2000(shown: Shown) -> float:
-    colours, row_labels, weights = shown.rows
-    return mean_ciede2000(colours, shown.palette / 255.0, row_labels, weights)
+    rows, row_labels, weights = shown.counted
+    original = shown.pixels.distinct_lab[rows]
+    return mean_ciede2000(original, shown.palette / 255.0, row_labels, weights)
 
 
 def _mae(shown: Shown) -> float:
