@@ -21,10 +21,11 @@ def steps(photo: Path, work: Path, k: int) -> dict[str, list[str]]:
     for impl in ("python", "r"):
         fit = work / "fits" / impl / f"k{k}_s0.npz"
         commands[f"fit+label {impl}"] = kmquant(
-            "fit", str(px), str(fit), "--impl", impl, "--mode", "native", "--image", "photo",
-            "--k", str(k), "--seed", "0", "--max-iter", "300",
+            "fit", str(px), "--out", str(fit), "--impl", impl, "--mode", "native", "--image",
+            "photo", "--k", str(k), "--seed", "0", "--max-iter", "300",
         )  # fmt: skip
-        commands[f"png {impl}"] = kmquant("images", str(px), str(work / "png" / impl), str(fit))
+        commands[f"png {impl}"] = kmquant("images", str(px), "--out", str(work / "png" / impl),
+                                          "--mode", "native", "--fits", str(fit))  # fmt: skip
     return commands
 
 

@@ -7,6 +7,8 @@ import csv
 import json
 import math
 import re
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -256,6 +258,16 @@ def test_a_target_of_an_unknown_metric_is_refused_by_the_schema(tmp_path: Path) 
     assert "psnr" in result.stdout + result.stderr
 
 
+def test_the_images_step_needs_one_folder_per_mode(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kmquant", "images", "p.npz", "--out", "a", "b", "--mode",
+         "matched", "--fits", "f.npz"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "give one --out folder per --mode" in done.stderr
+
+
 def test_each_written_image_has_its_scored_record_beside_it(tmp_path: Path) -> None:
     """The images step writes a successful fit's PNG and the record of what that PNG shows
     (scored from the decoded PNG itself here, as a reader of the file would); a failed fit
@@ -271,7 +283,9 @@ def test_each_written_image_has_its_scored_record_beside_it(tmp_path: Path) -> N
                               {"image": "p", "k_requested": 3, "seed": 1})  # fmt: skip
     for result, name in ((good, "good.npz"), (failed, "failed.npz")):
         fitting.save(result, tmp_path / name)
-    compressed.write_images(px, [tmp_path / "good.npz", tmp_path / "failed.npz"], tmp_path / "out")
+    outs = {"matched": tmp_path / "out", "native": tmp_path / "none"}
+    compressed.write_images(px, [tmp_path / "good.npz", tmp_path / "failed.npz"], outs)
+    assert list((tmp_path / "none").iterdir()) == []
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["k3_s0.json", "k3_s0.png"]
     shown = decode_png((tmp_path / "out" / "k3_s0.png").read_bytes())
     palette, labels, _ = distinct_colours(shown.reshape(-1, 3), 255)

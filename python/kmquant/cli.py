@@ -200,15 +200,19 @@ def _agree(args: argparse.Namespace) -> None:
 
 @command(
     "images",
-    "the indexed PNGs of successful fits and the scored record of each",
+    "the indexed PNGs of successful fits and the scored record of each, a folder per mode",
     arg("pixels"),
-    arg("out"),
-    arg("fits", nargs="*"),
+    arg("--out", nargs="+", required=True, help="one folder per mode"),
+    arg("--mode", choices=list(MODES), nargs="+", required=True),
+    arg("--fits", nargs="*", default=[], help="fits of those modes, each to its mode's folder"),
 )
 def _images(args: argparse.Namespace) -> None:
     from kmquant import compressed, pixels
 
-    compressed.write_images(pixels.load(args.pixels), args.fits, args.out)
+    if len(args.out) != len(args.mode):
+        raise SystemExit("give one --out folder per --mode, in the same order")
+    outs = dict(zip(args.mode, args.out, strict=True))
+    compressed.write_images(pixels.load(args.pixels), args.fits, outs)
 
 
 @command(

@@ -5,8 +5,9 @@ the amplified differences of two implementations' PNGs, and one image compressed
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kmquant.atomic import atomic_path, write_bytes
@@ -23,14 +24,22 @@ class FitFailed(RuntimeError):
     """The fit of `kmquant compress` ended without centres."""
 
 
-def write_images(pixels: Pixels, fits: Sequence[str | Path], out: str | Path) -> None:
-    """Into the folder `out`: every successful fit's indexed PNG and its scored record (a
-    failed fit has neither)."""
-    with atomic_path(out, directory=True) as folder:
+def write_images(
+    pixels: Pixels, fits: Sequence[str | Path], outs: Mapping[str, str | Path]
+) -> None:
+    """Into the folder `outs` names for each fit's mode: every successful fit's indexed PNG
+    and its scored record (a failed fit has neither). The image's colours are converted to
+    CIELAB once for every fit."""
+    with contextlib.ExitStack() as stack:
+        folders = {
+            mode: stack.enter_context(atomic_path(out, directory=True))
+            for mode, out in outs.items()
+        }
         for path in fits:
             result = load(path)
             if not result.ok:
                 continue
+            folder = folders[result.meta["mode"]]
             name = run_name(result.meta["k_requested"], result.meta["seed"])
             png = encode_png(result.labels.reshape(pixels.shape), palette_8bit(result.centres))
             (folder / f"{name}.png").write_bytes(png)

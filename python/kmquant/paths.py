@@ -89,6 +89,10 @@ class Results:
         """The fits of every mode and seed of one (implementation, image, K), one job's work."""
         return self.root / "fits" / impl / image / batch_name(k)
 
+    def images_batch(self, impl: str = "{impl}", image: str = "{image}") -> Path:
+        """The images of every mode of one (implementation, image), one job's work."""
+        return self.root / "images" / impl / image
+
     def images(self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}") -> Path:
         """The folder of one (implementation, mode, image)'s indexed PNGs, one per fit."""
         return self.root / "images" / impl / mode / image

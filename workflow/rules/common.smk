@@ -202,12 +202,16 @@ def fits(impls=IMPLS, modes=MODES, images=None, pattern=RESULTS.fit()):
     ]
 
 
+def image_modes(impl):
+    """The modes in which `impl` writes images: those it runs at some K and seed."""
+    return [mode for mode in MODES if all(runs(impl, mode))]
+
+
 def image_dirs(*_):
     return [
         path
         for impl in IMPLS
-        for mode in MODES
-        if all(runs(impl, mode))
+        for mode in image_modes(impl)
         for path in expand(RESULTS.images(impl=impl, mode=mode), image=accepted())
     ]
 

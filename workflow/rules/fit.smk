@@ -3,6 +3,8 @@
 # fits every mode and seed of one (implementation, image, K), so that each library is imported
 # (and R started) once for them; adding a seed or a mode reruns every such job that gains a
 # fit. Each implementation has a rule of its own, as each may run other seeds and K values.
+# One job per (implementation, image) writes the PNGs of every mode, converting the image's
+# colours to CIELAB once for all of them.
 
 for mode in MODES:
 
@@ -65,18 +67,30 @@ for impl in IMPLS:
             " --threads {threads} > {log:q} 2>&1"
 
 
-rule images:
-    input:
-        pixels=RESULTS.pixels(),
-        fits=lambda wc: fits([wc.impl], [wc.mode], [wc.image]),
-    output:
-        directory(RESULTS.images()),
-    log:
-        RESULTS.log_of(RESULTS.images()),
-    benchmark:
-        RESULTS.benchmark_of(RESULTS.images())
-    conda:
-        ENV
-    threads: 1
-    shell:
-        "python -m kmquant images {input.pixels:q} {output:q} {input.fits:q} > {log:q} 2>&1"
+for impl in IMPLS:
+    shown_modes = image_modes(impl)
+    if not shown_modes:
+        continue
+
+    rule:
+        name:
+            f"images_{impl}"
+        input:
+            pixels=RESULTS.pixels(),
+            fits=lambda wc: fits([wc.impl], images=[wc.image]),
+        output:
+            [directory(RESULTS.images(mode=mode)) for mode in shown_modes],
+        log:
+            RESULTS.log_of(RESULTS.images_batch()),
+        benchmark:
+            RESULTS.benchmark_of(RESULTS.images_batch())
+        wildcard_constraints:
+            impl=impl,
+        conda:
+            ENV
+        threads: 1
+        params:
+            modes=words(shown_modes),
+        shell:
+            "python -m kmquant images {input.pixels:q} --out {output:q} --mode {params.modes}"
+            " --fits {input.fits:q} > {log:q} 2>&1"
