@@ -29,19 +29,21 @@ def test_every_rule_the_profile_sizes_exists() -> None:
     rules = workflow_rules()
     assert set(PROFILE["set-resources"]) <= rules
     assert "convergence" in PROFILE["set-resources"]
-    # The fits are sized in their rules (one per implementation), not in the profile.
-    assert {f"fit_{impl}" for impl in IMPLEMENTATIONS} <= rules
+    # The fits and images are sized in their rules (one per implementation), not in the profile.
+    assert {f"{kind}_{impl}" for kind in ("fit", "images") for impl in IMPLEMENTATIONS} <= rules
 
 
-def test_every_fit_job_asks_for_memory_and_time(tmp_path: Path) -> None:
-    """What a fit rule asks of SLURM, as Snakemake itself plans the job (a dry run)."""
+def test_every_fit_and_images_job_asks_for_memory_and_time(tmp_path: Path) -> None:
+    """What the fit and images rules ask of SLURM, as Snakemake itself plans their jobs (a dry
+    run): a job of each runs every mode and seed of its implementation, one after the other."""
     (tmp_path / "data").mkdir()
     small_photo(8, 6).save(tmp_path / "data" / "photo.png")
     write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"])
-    target = "results/fits/amap/matched/photo/k2_s0.npz"
+    target = "results/images/amap/matched/photo"
     planned = run_snakemake(tmp_path, "-n", target).stdout
-    (resources,) = re.findall(r"rule fit_amap:.*?resources: ([^\n]+)", planned, re.S)
-    assert "mem_mb=2000" in resources and "runtime=60" in resources, resources
+    for rule in ("fit_amap", "images_amap"):
+        (resources,) = re.findall(rf"rule {rule}:.*?resources: ([^\n]+)", planned, re.S)
+        assert "mem_mb=2000" in resources and "runtime=60" in resources, (rule, resources)
 
 
 @pytest.mark.parametrize("attempt", [1, 2])

@@ -258,34 +258,48 @@ def test_a_target_of_an_unknown_metric_is_refused_by_the_schema(tmp_path: Path) 
     assert "psnr" in result.stdout + result.stderr
 
 
-def test_the_images_step_needs_one_folder_per_mode(tmp_path: Path) -> None:
+@pytest.mark.parametrize("modes", [["matched"], ["matched", "matched"]])
+def test_the_images_step_needs_one_folder_per_mode(tmp_path: Path, modes: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "kmquant", "images", "p.npz", "--out", "a", "b", "--mode",
-         "matched", "--fits", "f.npz"],
+         *modes, "--fits", "f.npz"],
         capture_output=True, text=True, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert done.returncode != 0 and "Traceback" not in done.stderr
-    assert "give one --out folder per --mode" in done.stderr
+    assert "give one --out folder per --mode, each mode once" in done.stderr
 
 
-def test_each_written_image_has_its_scored_record_beside_it(tmp_path: Path) -> None:
-    """The images step writes a successful fit's PNG and the record of what that PNG shows
-    (scored from the decoded PNG itself here, as a reader of the file would); a failed fit
-    has neither."""
+def test_each_written_image_has_its_scored_record_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The images step writes a successful fit's PNG, in its mode's folder, and the record of
+    what that PNG shows (scored from the decoded PNG itself here, as a reader of the file
+    would), converting the original's colours to CIELAB once for all fits; a failed fit has
+    neither, and a fit of a mode given no folder is refused."""
     from kmquant import compressed, fitting
+    from kmquant import pixels as pixels_module
     from kmquant.images import decode_png
 
     rgb = np.asarray(small_photo(23, 17))
     px = Pixels(rgb, 255, np.arange(23 * 17))
     init = px.fit_features()[[0, 100, 200]].copy()
     good = fitting.fit_image(px, fitting.Task("p", "python", "matched", 3, 0), 300, 1, init)
+    native = fitting.fit_image(px, fitting.Task("p", "python", "native", 3, 1), 300, 1)
     failed = fitting.complete(fitting.RawFit(None, None, error="e"), px,
                               {"image": "p", "k_requested": 3, "seed": 1})  # fmt: skip
-    for result, name in ((good, "good.npz"), (failed, "failed.npz")):
-        fitting.save(result, tmp_path / name)
-    outs = {"matched": tmp_path / "out", "native": tmp_path / "none"}
-    compressed.write_images(px, [tmp_path / "good.npz", tmp_path / "failed.npz"], outs)
+    fits = [tmp_path / name for name in ("good.npz", "native.npz", "failed.npz")]
+    for result, path in zip((good, native, failed), fits, strict=True):
+        fitting.save(result, path)
+    converted = []
+    convert = pixels_module.srgb_to_lab
+    monkeypatch.setattr(
+        pixels_module, "srgb_to_lab", lambda rgb: converted.append(1) or convert(rgb)
+    )
+    outs = {"matched": tmp_path / "out", "native": tmp_path / "own", "tied": tmp_path / "none"}
+    compressed.write_images(px, fits, outs)
+    assert converted == [1]
     assert list((tmp_path / "none").iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / "own").iterdir()) == ["k3_s1.json", "k3_s1.png"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["k3_s0.json", "k3_s0.png"]
     shown = decode_png((tmp_path / "out" / "k3_s0.png").read_bytes())
     palette, labels, _ = distinct_colours(shown.reshape(-1, 3), 255)
@@ -294,3 +308,6 @@ def test_each_written_image_has_its_scored_record_beside_it(tmp_path: Path) -> N
     assert set(record) == set(from_file)
     for name, value in from_file.items():
         assert record[name] == pytest.approx(value, rel=1e-12), name
+    with pytest.raises(compressed.NoFolder, match=r"native\.npz: a fit of mode native"):
+        compressed.write_images(px, fits, {"matched": tmp_path / "again"})
+    assert not (tmp_path / "again").exists()

@@ -196,30 +196,42 @@ def test_second_run_has_nothing_to_do(tiny_run: Path) -> None:
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
-def planned_fits(workdir: Path, **change: object) -> dict[str, int]:
-    """The fit jobs a dry run plans after `change` to the config: count per implementation
-    (each implementation has its fit rule, `fit_{impl}`, one job per image and K)."""
+def planned_jobs(workdir: Path, **change: object) -> dict[str, int]:
+    """The jobs a dry run plans after `change` to the config, counted per rule."""
     config = yaml.safe_load((workdir / "config.yaml").read_text()) | change
     write_config(workdir, **config)
     stats = run_snakemake(workdir, "--cores", "2", "-n").stdout
     # Snakemake prints its table of jobs per rule more than once: count each rule once.
-    planned = {impl: int(n) for impl, n in re.findall(r"^fit_(\w+)\s+(\d+)$", stats, re.M)}
-    assert set(planned) <= set(IMPLEMENTATIONS), planned
-    return planned
+    return {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)$", stats, re.M)}
 
 
-def test_adding_a_k_or_a_seed_refits_only_what_it_adds_and_its_batch(
+def per_impl(planned: dict[str, int], kind: str) -> dict[str, int]:
+    """The planned jobs of the rules `{kind}_{impl}`, one per implementation."""
+    counted = {rule.removeprefix(f"{kind}_"): n for rule, n in planned.items()
+               if rule.startswith(f"{kind}_")}  # fmt: skip
+    assert set(counted) <= set(IMPLEMENTATIONS), counted
+    return counted
+
+
+def test_adding_a_k_or_a_seed_reruns_only_what_it_adds_and_its_batch(
     tiny_run: Path, tmp_path: Path
 ) -> None:
+    """Fit jobs are one per (implementation, image, K), pairs one per (image, K) and PNGs one
+    per (implementation, image), each for every mode and seed."""
     work = tmp_path / "copy"
     shutil.copytree(tiny_run, work, symlinks=True)  # keeps the times that tell what is done
-    # A new K: one job per (implementation, image), fitting that K only, in every mode.
-    assert planned_fits(work, k_values=[2, 4, 8]) == dict.fromkeys(IMPLEMENTATIONS, 2)
+    every = dict.fromkeys(IMPLEMENTATIONS, 2)
+    # A new K: fit jobs of that K only, its pairs, and every PNG of each (implementation, image).
+    jobs = planned_jobs(work, k_values=[2, 4, 8])
+    assert per_impl(jobs, "fit") == every and per_impl(jobs, "images") == every
+    assert jobs["agreement"] == 2
     # A new seed: every (image, K) job of each implementation refits its other fits.
-    assert planned_fits(work, k_values=[2, 8], seeds=[0, 1]) == dict.fromkeys(IMPLEMENTATIONS, 4)
+    jobs = planned_jobs(work, k_values=[2, 8], seeds=[0, 1])
+    assert per_impl(jobs, "fit") == dict.fromkeys(IMPLEMENTATIONS, 4) and jobs["agreement"] == 4
     # Only the headline pair runs the new seed: the other implementations are not refitted.
-    headline = dict.fromkeys(HEADLINE, 4)
-    assert planned_fits(work, k_values=[2, 8], seeds=[0, 1], cross_seeds=[0]) == headline
+    jobs = planned_jobs(work, k_values=[2, 8], seeds=[0, 1], cross_seeds=[0])
+    assert per_impl(jobs, "fit") == dict.fromkeys(HEADLINE, 4)
+    assert per_impl(jobs, "images") == dict.fromkeys(HEADLINE, 2)
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from kmquant.atomic import write_text
-from kmquant.fitting import FitResult, load
+from kmquant.fitting import FitResult, load, load_meta
 from kmquant.implementations import IMPLEMENTATIONS, pairs
 from kmquant.initial import read_centres
 from kmquant.labelling import count_tied_pixels
@@ -269,10 +269,12 @@ def write_pair_records(
 ) -> None:  # fmt: skip
     """The pair records of the fits of one image and K: for each (mode, seed) of `runs`, every
     pair of the implementations that ran it, as one JSON list; the pairs of a run with a file
-    of initial centres in `starts` (`fitting.starts_of`) are given `pixels` and that start."""
-    loaded = [load(path) for path in fits]
+    of initial centres in `starts` (`fitting.starts_of`) are given `pixels` and that start.
+    One run's label maps are held at a time."""
+    metas = [load_meta(path) for path in fits]
     for (mode, seed), init, out in zip(runs, starts, outs, strict=True):
-        own = [fit for fit in loaded if (fit.meta["mode"], fit.meta["seed"]) == (mode, seed)]
+        own = [load(path) for path, meta in zip(fits, metas, strict=True)
+               if (meta["mode"], meta["seed"]) == (mode, seed)]  # fmt: skip
         start = None if init is None or pixels is None else (pixels, read_centres(init))
         records = task_records(own, start, max_iter)
         write_text(out, json.dumps(records, sort_keys=True, indent=1) + "\n")

@@ -54,7 +54,7 @@ def _same_length(**lists: Sequence[Any]) -> None:
         raise SystemExit(f"give as many {', '.join(given)} as seeds, in the same order")
 
 
-def _runs(args: argparse.Namespace) -> tuple[list[tuple[str, int]], list[str | None]]:
+def _runs(args: argparse.Namespace) -> tuple[list[tuple[str, int]], list[str | Path | None]]:
     """The (mode, seed) of each run of `--mode` (one, or one per seed) and `--seed`, and each
     run's file of initial centres of `--init` (`fitting.starts_of`)."""
     from kmquant import fitting
@@ -209,10 +209,13 @@ def _agree(args: argparse.Namespace) -> None:
 def _images(args: argparse.Namespace) -> None:
     from kmquant import compressed, pixels
 
-    if len(args.out) != len(args.mode):
-        raise SystemExit("give one --out folder per --mode, in the same order")
+    if len(args.out) != len(set(args.mode)) or len(args.out) != len(args.mode):
+        raise SystemExit("give one --out folder per --mode, each mode once, in the same order")
     outs = dict(zip(args.mode, args.out, strict=True))
-    compressed.write_images(pixels.load(args.pixels), args.fits, outs)
+    try:
+        compressed.write_images(pixels.load(args.pixels), args.fits, outs)
+    except compressed.NoFolder as error:
+        raise SystemExit(str(error)) from None
 
 
 @command(

@@ -24,6 +24,10 @@ class FitFailed(RuntimeError):
     """The fit of `kmquant compress` ended without centres."""
 
 
+class NoFolder(ValueError):
+    """A fit of a mode that `write_images` was given no folder for."""
+
+
 def write_images(
     pixels: Pixels, fits: Sequence[str | Path], outs: Mapping[str, str | Path]
 ) -> None:
@@ -39,6 +43,8 @@ def write_images(
             result = load(path)
             if not result.ok:
                 continue
+            if result.meta["mode"] not in folders:
+                raise NoFolder(f"{path}: a fit of mode {result.meta['mode']}, given no folder")
             folder = folders[result.meta["mode"]]
             name = run_name(result.meta["k_requested"], result.meta["seed"])
             png = encode_png(result.labels.reshape(pixels.shape), palette_8bit(result.centres))

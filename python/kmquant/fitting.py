@@ -89,12 +89,11 @@ def complete(
     own = own_labels and pixels.samples_all and raw.converged
     labels = raw.labels.astype(nearest.dtype) if own else nearest
     rows, row_labels, weights = colour_label_counts(pixels.grouping, labels)
-    colours = pixels.grouping[0][rows]
     counts = np.bincount(row_labels, weights=weights, minlength=len(centres))
     meta |= {
         "n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum()),
         "n_empty_clusters": int((counts == 0).sum()),
-        "fit_sse": sse_8bit(colours / pixels.max_value, centres, row_labels, weights),
+        "fit_sse": sse_8bit(pixels.distinct_features(rows), centres, row_labels, weights),
     }
     return FitResult(centres, labels, meta)
 

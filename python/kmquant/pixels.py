@@ -58,6 +58,10 @@ class Pixels:
         shared by labelling, every metric and the images table."""
         return distinct_colours(self.colours, self.max_value)
 
+    def distinct_features(self, rows: np.ndarray) -> np.ndarray:
+        """The `grouping`'s distinct colours at `rows`, in [0, 1] as `features` holds them."""
+        return self.grouping[0][rows] / self.max_value
+
     @cached_property
     def distinct_lab(self) -> np.ndarray:
         """CIELAB of the `grouping`'s distinct colours, converted once for every image of this

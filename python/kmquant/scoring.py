@@ -50,7 +50,7 @@ class Shown:
     def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`counted` with each colour in [0, 1]."""
         rows, row_labels, weights = self.counted
-        return self.pixels.grouping[0][rows] / self.pixels.max_value, row_labels, weights
+        return self.pixels.distinct_features(rows), row_labels, weights
 
     @cached_property
     def sse(self) -> float:

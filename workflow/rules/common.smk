@@ -232,21 +232,19 @@ def reference_dirs(*_):
     return expand(RESULTS.reference(), method=REFERENCES, image=accepted())
 
 
-def per_seed(pattern, seeds):
-    """`pattern` for every seed of `seeds`, its other wildcards left to the rule."""
-    return expand(pattern, seed=seeds, allow_missing=True)
-
-
 def words(values):
     """Values (numbers, names) as the command line takes them."""
     return " ".join(map(str, values))
 
 
-def shared_starts(mode, seeds):
-    """The initial centres of `seeds` that a shared-start mode's fits and pairs read (none in
-    another mode)."""
-    shared = MODE_REGISTRY[mode].shared_start
-    return per_seed(RESULTS.init(mode=mode), seeds) if shared else []
+def shared_starts(runs):
+    """The initial centres of the shared-start runs (matched, tied) of `runs`, (mode, seed)
+    pairs, in their order: what a fit or pairs job of those runs reads besides the fits."""
+    return [
+        RESULTS.init(mode=mode, seed=seed)
+        for mode, seed in runs
+        if MODE_REGISTRY[mode].shared_start
+    ]
 
 
 def per_mode(pattern, modes=MODES, **wildcards):

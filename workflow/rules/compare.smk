@@ -8,7 +8,7 @@ rule agreement:
     input:
         fits=task_fits,
         pixels=RESULTS.pixels(),
-        init=[path for mode, seed in PAIR_RUNS for path in shared_starts(mode, [seed])],
+        init=shared_starts(PAIR_RUNS),
     output:
         [RESULTS.agreement(mode=mode, seed=seed) for mode, seed in PAIR_RUNS],
     log:

@@ -41,7 +41,7 @@ for impl in IMPLS:
             f"fit_{impl}"
         input:
             pixels=RESULTS.pixels(),
-            init=[path for mode, seed in batch for path in shared_starts(mode, [seed])],
+            init=shared_starts(batch),
         output:
             [RESULTS.fit(mode=mode, seed=seed) for mode, seed in batch],
         log:
@@ -89,6 +89,9 @@ for impl in IMPLS:
         conda:
             ENV
         threads: 1
+        resources:
+            mem_mb=lambda wildcards, attempt: 2000 * attempt,
+            runtime=lambda wildcards, attempt: 60 * attempt,
         params:
             modes=words(shown_modes),
         shell:
