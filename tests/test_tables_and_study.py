@@ -147,6 +147,9 @@ def test_files_that_cannot_be_images_are_refused_without_being_opened(tmp_path: 
          "config key 'tied_seeds': 5 is not among 'seeds' [0, 1]: add it to 'seeds' or change "
          "'tied_seeds'"),
         ({"cross_seeds": [2]}, "config key 'cross_seeds': 2 is not among 'seeds'"),
+        ({"implementations": ["amap"], "implementation_k_values": {"amap": [2]}},
+         "config key 'k_values': 4 is run by no implementation of 'implementations' ['amap']: "
+         "let one run it in 'implementation_k_values' or remove it"),
         ({"implementation_k_values": {"amap": [3]}},
          "config key 'implementation_k_values: amap': 3 is not among 'k_values' [2, 4]: add it "
          "to 'k_values' or change 'implementation_k_values'"),

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kmquant.implementations import implementation_ks
 from kmquant.modes import MODES, TRACED_MODE
 from kmquant.paths import RESULT_SUFFIXES
 
@@ -62,8 +63,9 @@ def _subsets(config: Mapping[str, Any]) -> list[tuple[str, list[Any], str]]:
 
 def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
     """What the schema cannot say: a whole number written as a float (300.0, which JSON
-    Schema counts as an integer but a command line does not) and a key whose values must be
-    among another key's. One message names the key and the value."""
+    Schema counts as an integer but a command line does not), a key whose values must be
+    among another key's, and a K that no implementation runs (its pairs would compare
+    nothing). One message names the key and the value."""
     for key, spec in schema["properties"].items():
         for value in _integers(config.get(key), spec):
             if isinstance(value, float):
@@ -75,6 +77,13 @@ def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
                 raise ConfigError(f"config key '{key}': {value} is not among '{among}' "
                                   f"{config[among]}: add it to '{among}' or change "
                                   f"'{key.split(':')[0]}'")  # fmt: skip
+    names = config.get("implementations", schema["properties"]["implementations"]["default"])
+    run = {k for name in names for k in implementation_ks(name, config)}
+    for k in config["k_values"]:
+        if k not in run:
+            raise ConfigError(f"config key 'k_values': {k} is run by no implementation of "
+                              f"'implementations' {names}: let one run it in "
+                              "'implementation_k_values' or remove it")  # fmt: skip
 
 
 def _integers(value: Any, spec: Mapping[str, Any]) -> list[Any]:
