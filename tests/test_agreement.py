@@ -3,6 +3,9 @@ causes, and where two runs from one start part."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -324,10 +327,6 @@ def test_one_agreement_job_writes_each_runs_pairs_as_if_alone(tmp_path) -> None:
     """`kmquant agree` given the fits of several modes and seeds of one image and K writes, for
     each (mode, seed), the records `task_records` gives that run's fits alone, each shared-start
     run from its own start; a wrong count of starts is refused in one sentence."""
-    import json
-    import subprocess
-    import sys
-
     from conftest import small_photo
     from kmquant import fitting, pixels
     from kmquant.agreement import task_records
