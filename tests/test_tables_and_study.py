@@ -13,15 +13,10 @@ import yaml
 
 from conftest import ROOT, small_photo, whole_run
 from kmquant import tables
-from kmquant.study import (
-    ConfigError,
-    check_config,
-    discover_images,
-    image_name,
-    refusal,
-    shown_path,
-    with_integer_lists,
-)
+from kmquant.config_checks import ConfigError, check_config, narrowed, with_integer_lists
+from kmquant.study import discover_images, image_name, refusal, shown_path
+
+SCHEMA = yaml.safe_load((ROOT / "workflow" / "config.schema.yaml").read_text())
 
 
 def test_format_value_is_stable_and_exact() -> None:
@@ -82,8 +77,12 @@ def test_each_fit_gets_the_time_of_the_job_that_fitted_its_k(tmp_path: Path) -> 
 
 def test_image_names_are_wildcard_safe() -> None:
     assert image_name("data/My Photo (1).JPG") == "My_Photo_1"
-    assert image_name("Ärger über Straße.png") == "Arger_uber_Strae"
+    # The README's rule: an accent is dropped, any other character becomes '_' (a run of them
+    # one '_'), and a name with none of the allowed characters left is 'image'.
+    assert image_name("Ärger über Straße.png") == "Arger_uber_Stra_e"
+    assert image_name("café №5 ½.png") == "cafe_No5_1_2"
     assert image_name("日本.png") == "image"
+    assert image_name("日本-photo.png") == "photo"
 
 
 def test_discover_images_from_folder_and_list(tmp_path: Path) -> None:
@@ -142,33 +141,67 @@ def test_files_that_cannot_be_images_are_refused_without_being_opened(tmp_path: 
         ({"max_iter": 300.0}, "config key 'max_iter': 300.0 is not a whole number: write 300"),
         ({"k_values": [2.0, 4]}, "config key 'k_values': 2.0 is not a whole number"),
         ({"implementation_k_values": {"amap": [4.0]}}, "'implementation_k_values': 4.0 is not"),
-        ({"convergence_seeds": [3]}, "config key 'convergence_seeds': 3 is not among 'seeds'"),
-        ({"tied_seeds": [1, 5]},
-         "config key 'tied_seeds': 5 is not among 'seeds' [0, 1]: add it to 'seeds' or change "
-         "'tied_seeds'"),
-        ({"cross_seeds": [2]}, "config key 'cross_seeds': 2 is not among 'seeds'"),
         ({"implementations": ["amap"], "implementation_k_values": {"amap": [2]}},
          "config key 'k_values': 4 is run by no implementation of 'implementations' ['amap']: "
          "let one run it in 'implementation_k_values' or remove it"),
-        ({"implementation_k_values": {"amap": [3]}},
-         "config key 'implementation_k_values: amap': 3 is not among 'k_values' [2, 4]: add it "
-         "to 'k_values' or change 'implementation_k_values'"),
     ],
 )  # fmt: skip
 def test_a_config_is_checked_beyond_its_schema(change: dict, expected: str) -> None:
-    schema = yaml.safe_load((ROOT / "workflow" / "config.schema.yaml").read_text())
     config = {"k_values": [2, 4], "seeds": [0, 1], "modes": ["matched", "tied"],
               "convergence_k": [4]} | change  # fmt: skip
     with pytest.raises(ConfigError, match=re.escape(expected)):
-        check_config(config, schema)
+        check_config(narrowed(config)[0], SCHEMA)
+
+
+def test_narrowing_k_values_or_seeds_narrows_every_list_drawn_from_them() -> None:
+    """The shipped config with `k_values` [2, 16] and `seeds` [0] (the README's override):
+    each implementation runs what remains of its own K values, and each value left out is
+    said once."""
+    shipped = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config, dropped = narrowed(shipped | {"k_values": [2, 16], "seeds": [0]})
+    assert config["implementation_k_values"] == {
+        "elkan": [16], "scipy": [16], "opencv": [16], "faiss": [16], "amap": [16]
+    }  # fmt: skip
+    assert dropped == [
+        f"config key 'implementation_k_values: {name}': {gone} not among 'k_values' [2, 16], "
+        "left out"
+        for name, gone in [("amap", [4]), ("elkan", [4, 64]), ("faiss", [4, 64]),
+                           ("opencv", [4, 64]), ("scipy", [4, 64])]
+    ]  # fmt: skip
+    check_config(config, SCHEMA)
+    assert shipped["implementation_k_values"]["amap"] == [4, 16]  # the given config untouched
+    seeds = {"k_values": [2], "seeds": [0, 1], "modes": ["matched", "tied"], "convergence_k": [2]}
+    config, dropped = narrowed(seeds | {"tied_seeds": [1, 5], "convergence_seeds": [0, 1]})
+    assert (config["tied_seeds"], config["convergence_seeds"]) == ([1], [0, 1])
+    assert dropped == ["config key 'tied_seeds': [5] not among 'seeds' [0, 1], left out"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"cross_seeds": [2]},
+         "config key 'cross_seeds': none of [2] is among 'seeds' [0, 1]: add one to 'seeds' or "
+         "change 'cross_seeds'"),
+        ({"convergence_seeds": [3]}, "config key 'convergence_seeds': none of [3] is among"),
+        ({"implementation_k_values": {"amap": [3, 8]}},
+         "config key 'implementation_k_values: amap': none of [3, 8] is among 'k_values' [2, 4]: "
+         "add one to 'k_values' or change 'implementation_k_values'"),
+    ],
+)  # fmt: skip
+def test_a_list_narrowed_to_nothing_is_an_error(change: dict, expected: str) -> None:
+    config = {"k_values": [2, 4], "seeds": [0, 1], "modes": ["matched", "tied"],
+              "convergence_k": [4]} | change  # fmt: skip
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        narrowed(config)
 
 
 def test_a_seed_list_the_study_does_not_use_need_not_be_among_the_seeds() -> None:
-    schema = yaml.safe_load((ROOT / "workflow" / "config.schema.yaml").read_text())
     unused = {"tied_seeds": [0], "convergence_k": [4], "convergence_seeds": [0]}
-    check_config({"k_values": [2, 4], "seeds": [5], "modes": ["native"]} | unused, schema)
+    config = {"k_values": [2, 4], "seeds": [5], "modes": ["native"]} | unused
+    assert narrowed(config) == (config | {"implementation_k_values": {}}, [])
     traced = {"k_values": [2], "seeds": [5], "modes": ["matched"], "convergence_k": []}
-    check_config(traced | {"convergence_seeds": [0]}, schema)
+    config = traced | {"convergence_seeds": [0]}
+    assert narrowed(config) == (config | {"implementation_k_values": {}}, [])
 
 
 def test_missing_listed_image_names_the_key(tmp_path: Path) -> None:

@@ -11,98 +11,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kmquant.implementations import implementation_ks
-from kmquant.modes import MODES, TRACED_MODE
+from kmquant.config_checks import ConfigError
 from kmquant.paths import RESULT_SUFFIXES
 
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
 )
-
-
-class ConfigError(ValueError):
-    """A config that names something that is not there, or a key by an old name."""
-
-
-#: Keys renamed since an earlier version of the study: old name, new name. One-letter keys
-#: cannot be set with `snakemake --config` (Snakemake 8.17 and later reject them).
-RENAMED_KEYS = {"k": "k_values"}
-
-
-def with_integer_lists(config: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
-    """The config with the whole numbers of every integer list as integers.
-
-    Snakemake's `--config k_values='[2,16]'` gives the list ['2', '16'] (it infers types only
-    for top-level values); every other value is left for the schema to judge.
-    """
-    fixed = dict(config)
-    for key, spec in schema["properties"].items():
-        if spec.get("items", {}).get("type") == "integer" and isinstance(fixed.get(key), list):
-            fixed[key] = [
-                int(v) if isinstance(v, str) and re.fullmatch(r"[+-]?\d+", v.strip()) else v
-                for v in fixed[key]
-            ]
-    return fixed
-
-
-def _subsets(config: Mapping[str, Any]) -> list[tuple[str, list[Any], str]]:
-    """(key, its values, the key they must be among) for every list the study will use that
-    must lie within another: a mode's own seeds, the seeds of the implementations beyond the
-    headline pair and of the convergence traces (where they are drawn) within `seeds`, each
-    implementation's K values within `k_values`. (A `convergence_k` beyond `k_values` is
-    fitted for its trace alone.)"""
-    modes = [mode for mode in config.get("modes") or [] if mode in MODES]
-    keys = {MODES[mode].seeds_key for mode in modes} | {"cross_seeds"}
-    if TRACED_MODE in modes and config.get("convergence_k"):
-        keys.add("convergence_seeds")
-    lists = [(key, config.get(key) or [], "seeds") for key in sorted(keys - {"seeds"})]
-    lists += [(f"implementation_k_values: {name}", ks, "k_values")
-              for name, ks in (config.get("implementation_k_values") or {}).items()]  # fmt: skip
-    return lists
-
-
-def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
-    """What the schema cannot say: a whole number written as a float (300.0, which JSON
-    Schema counts as an integer but a command line does not), a key whose values must be
-    among another key's, and a K that no implementation runs (its pairs would compare
-    nothing). One message names the key and the value."""
-    for key, spec in schema["properties"].items():
-        for value in _integers(config.get(key), spec):
-            if isinstance(value, float):
-                raise ConfigError(f"config key '{key}': {value} is not a whole number: write "
-                                  f"{int(value)}")  # fmt: skip
-    for key, values, among in _subsets(config):
-        for value in values:
-            if value not in config[among]:
-                raise ConfigError(f"config key '{key}': {value} is not among '{among}' "
-                                  f"{config[among]}: add it to '{among}' or change "
-                                  f"'{key.split(':')[0]}'")  # fmt: skip
-    names = config.get("implementations", schema["properties"]["implementations"]["default"])
-    run = {k for name in names for k in implementation_ks(name, config)}
-    for k in config["k_values"]:
-        if k not in run:
-            raise ConfigError(f"config key 'k_values': {k} is run by no implementation of "
-                              f"'implementations' {names}: let one run it in "
-                              "'implementation_k_values' or remove it")  # fmt: skip
-
-
-def _integers(value: Any, spec: Mapping[str, Any]) -> list[Any]:
-    """The values of `value` that `spec` (of the schema) types as integers."""
-    types = spec.get("type")
-    if types == "integer" or (isinstance(types, list) and "integer" in types):
-        return [value]
-    if isinstance(value, list):
-        return [v for item in value for v in _integers(item, spec.get("items", {}))]
-    if isinstance(value, dict) and isinstance(spec.get("additionalProperties"), dict):
-        return [v for item in value.values() for v in _integers(item, spec["additionalProperties"])]
-    return []
-
-
-def check_renamed_keys(config: Mapping[str, Any]) -> None:
-    """One clear message for a config that still uses a key's old name."""
-    for old, new in RENAMED_KEYS.items():
-        if old in config:
-            raise ConfigError(f"config key '{old}' is now called '{new}': rename it")
 
 
 #: The longest image name: every path of a result (with the temporary suffixes of atomic
@@ -120,8 +34,11 @@ def image_name(path: str | Path) -> str:
 
 
 def _name(text: str, source: Path) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_text).strip("_.-") or "image"
+    # An accented letter keeps its letter (NFKD splits off the accent); any other character
+    # becomes '_', as the README says.
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", plain).strip("_.-") or "image"
     stem, dot, suffix = name.rpartition(".")
     if dot and f".{suffix.lower()}" in RESULT_SUFFIXES:  # `photo.png` would share the logs
         name = f"{stem}_{suffix}"  # of the folder `photo`, whose suffix they drop

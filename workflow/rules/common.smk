@@ -19,16 +19,14 @@ from kmquant.modes import TRACED_MODE, figure_mode, mode_seeds, rate_mode
 from kmquant.paths import Results
 from kmquant.pixels import is_rejected
 from kmquant.reference import QUANTIZERS
-from kmquant.study import (
+from kmquant.config_checks import (
     ConfigError,
     check_config,
     check_renamed_keys,
-    discover_images,
-    job_environment,
-    refusal,
-    shown_path,
+    narrowed,
     with_integer_lists,
 )
+from kmquant.study import discover_images, job_environment, refusal, shown_path
 
 try:
     check_renamed_keys(config)
@@ -41,9 +39,14 @@ with open(workflow.source_path(SCHEMA), encoding="utf-8") as schema:
 config.update(with_integer_lists(config, SCHEMA_RULES))
 validate(config, SCHEMA)
 try:
+    NARROWED, DROPPED = narrowed(config)
+    config.update(NARROWED)
     check_config(config, SCHEMA_RULES)
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
+# What narrowing `k_values` or `seeds` left out of the lists drawn from them.
+for message in DROPPED:
+    logger.warning(message)
 
 
 # Every result path of the study, as a pattern of wildcards or for given values.
@@ -239,7 +242,8 @@ def words(values):
 
 def shared_starts(runs):
     """The initial centres of the shared-start runs (matched, tied) of `runs`, (mode, seed)
-    pairs, in their order: what a fit or pairs job of those runs reads besides the fits."""
+    pairs, in their order: what a fit or pairs job of those runs reads besides the fits.
+    """
     return [
         RESULTS.init(mode=mode, seed=seed)
         for mode, seed in runs
