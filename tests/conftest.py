@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -125,14 +126,58 @@ def tiny_study(tmp_path: Path) -> Path:
     return make_tiny_study(tmp_path)
 
 
+def readme_commands() -> list[str]:
+    """Every command of the README's shell blocks, in order, as a user would type it: its
+    comment left out, a line ending in a backslash joined to the next."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", readme, flags=re.DOTALL):
+        text = re.sub(r"\\\n\s*", "", block)
+        commands += [re.sub(r"\s+#.*$", "", line).strip() for line in text.splitlines()]
+    return [command for command in commands if command]
+
+
+def readme_command(command: str) -> str:
+    """`command`, which a test runs because the README shows it: a test fails here once the
+    README no longer does."""
+    assert command in readme_commands(), f"the README no longer shows {command!r}"
+    return command
+
+
+def fresh_copy(folder: Path) -> Path:
+    """The repository as a fresh clone of it would hold it: every file git tracks, or would
+    track (new files not yet committed), as the working tree has it; links stay links."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.exists() or source.is_symlink():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / name, follow_symlinks=False)
+    return folder
+
+
+def shell(command: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command line as the README shows it, in bash, inside the project's environment
+    (as after `source .venv/bin/activate`: its bin folder first on PATH)."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = os.environ | {"PATH": path, "PYTHONHASHSEED": "0"}
+    result = subprocess.run(["bash", "-c", command], cwd=cwd, capture_output=True, text=True,
+                            env=env, check=False)  # fmt: skip
+    if check and result.returncode != 0:
+        raise AssertionError(f"{command} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
 @pytest.fixture(scope="session")
 def default_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One run of the default study (config.yaml, the shipped photos), shared by every slow
-    test that reads it."""
-    workdir = tmp_path_factory.mktemp("default")
-    shutil.copy(ROOT / "config.yaml", workdir / "config.yaml")
-    (workdir / "data").symlink_to(ROOT / "data")
-    run_snakemake(workdir, "--cores", "2")
+    """One run of the default study, shared by every slow test that reads it: the README's
+    `snakemake --cores all`, as written, in a fresh copy of the repository (its config.yaml
+    and photographs)."""
+    workdir = fresh_copy(tmp_path_factory.mktemp("default"))
+    shell(readme_command("snakemake --cores all"), workdir)
     return workdir
 
 

@@ -29,7 +29,8 @@ def compress(image: Path, out: Path, *options: str) -> subprocess.CompletedProce
 def test_compress_writes_the_native_png_the_study_writes(
     tiny_run: Path, tmp_path: Path, impl: str
 ) -> None:
-    """The tiny study's settings (K 8, seed 0, 1000-pixel fit sample) give its very PNG."""
+    """The tiny study's settings (K 8, seed 0, 1000-pixel fit sample) and its one thread a fit
+    (`--threads 1`, as the README says) give its very PNG."""
     out = tmp_path / "photo.png"
     options = ("--impl", impl, "--k", "8", "--seed", "0", "--fit-max-pixels", "1000")
     done = compress(tiny_run / "data" / "photo.png", out, *options, "--threads", "1")
