@@ -37,9 +37,34 @@ kmquant_stats <- function(x, centers, iter_max, algorithm, seed = NULL) {
   })
 }
 
+# Centres as R's Lloyd takes them back as a start, so that a run restarted from where one
+# stopped (the study's stepped runs: iter.max = 1 from the previous call's centres) goes on
+# as the single run does.
+#
+# stats::kmeans's C kmeans_Lloyd, and amap::Kmeans's kmeans_Lloyd2 (a copy of it with its
+# own distance), write an emptied cluster's centre as its zero sum over its zero count,
+# 0 / 0 = NaN, and go on with it: a point takes centre j only if its distance d_j < best, best
+# starting at +Inf, and d_j is NaN for a NaN centre (amap skips non-finite coordinates and,
+# left with none, returns NA), so no point takes it, the cluster stays empty, and every update
+# writes 0 / 0 over it again. A restart cannot be handed those NaN rows: .C() refuses them
+# ("NA/NaN/Inf in foreign function call"), and two would be "not distinct". So each all-NaN
+# row j becomes the finite row (double.xmax / j, 0, ...), distinct for every j: a point's
+# squared difference to it overflows to +Inf (for any point below double.xmax / K - 1e154 in
+# magnitude), so d_j = +Inf (amap: sqrt(+Inf)), and +Inf < best is false as NaN < best is.
+# Every point then takes the centre it takes in the single run, R reports the same labels,
+# and the update writes 0 / 0 = NaN over the placeholder, as the single run's writes it over
+# the NaN. Any other centre, finite or partly NaN, is passed on as it is.
+kmquant_restartable <- function(centers) {
+  centers <- as.matrix(centers)
+  emptied <- which(rowSums(is.nan(centers)) == ncol(centers))
+  centers[emptied, ] <- 0
+  centers[emptied, 1L] <- .Machine$double.xmax / emptied
+  centers
+}
+
 # Lloyd from given centres; R reports iter.max + 1 iterations when it did not converge.
 kmquant_stats_shared <- function(x, centers, iter_max) {
-  kmquant_stats(x, centers, iter_max, "Lloyd")
+  kmquant_stats(x, kmquant_restartable(centers), iter_max, "Lloyd")
 }
 
 # R's defaults: Hartigan-Wong from k random rows after set.seed(seed).
@@ -61,7 +86,7 @@ kmquant_amap <- function(x, centers, iter_max, seed = NULL) {
 }
 
 kmquant_amap_shared <- function(x, centers, iter_max) {
-  kmquant_amap(x, centers, iter_max)
+  kmquant_amap(x, kmquant_restartable(centers), iter_max)
 }
 
 # amap's own start: k random rows (distinct rows where the draw repeats one).

@@ -23,7 +23,7 @@ from kmquant.agreement import (
 )
 from kmquant.divergence import partings
 from kmquant.fitting import FitResult
-from kmquant.implementations import THREADS
+from kmquant.implementations import IMPLEMENTATIONS, THREADS
 
 
 def _fit(
@@ -251,12 +251,20 @@ def test_a_pair_record_counts_the_pixels_tied_at_a_shared_start(tmp_path) -> Non
 def test_two_runs_that_part_are_located_where_they_part() -> None:
     """The float32 divergence, reproduced on a small photo (96 x 64, K = 16, seed 0): OpenCV and
     faiss converge 5 pixels away from scikit-learn's labels. Stepped again from the shared
-    start, each parts from the double-precision runs after iteration 3, where one pixel flips
-    (a regression pin, measured when this test was written), while the double-precision
-    implementations never part."""
+    start, each parts from the double-precision runs after iteration 3, where one pixel flips,
+    while the double-precision implementations never part.
+
+    The 5 pixels, iteration 3 and one pixel are a regression pin: where float32 rounding
+    moves a label is not derived here but measured, when this test was written and again
+    with the libraries of requirements/lock-*.txt. A new library version or a change to the
+    study's code may move them; then measure again and update the pin. The parting is also
+    checked apart from the stepped runs: each float32 implementation's single run stopped
+    after 2 and after 3 iterations, labelled here by the nearest centre, agrees with
+    scikit-learn's on every pixel after 2 and on all but one after 3."""
     from conftest import small_photo
     from kmquant import fitting, initial, pixels
     from kmquant.agreement import task_records
+    from kmquant.implementations import call, limited_threads
 
     px = pixels.Pixels(np.asarray(small_photo(96, 64)), 255, np.arange(96 * 64))
     init = initial.initial_centres(px, 16, 0, off_lattice=True)
@@ -271,13 +279,24 @@ def test_two_runs_that_part_are_located_where_they_part() -> None:
     for single in ("opencv", "faiss"):
         record = records["python", single]
         assert record["verdict"] == "different"
-        assert 1 - record["share_equal_labels"] == pytest.approx(5 / (96 * 64), abs=3 / 6144)
+        assert round((1 - record["share_equal_labels"]) * 96 * 64) == 5  # the pin
         assert record["causes"] == "float32"
-        assert 1 <= record["parting_iteration"] <= 61 and record["parting_pixels"] > 0
-        assert (
-            f"their labels first differ after iteration {record['parting_iteration']}"
-            in (record["message"])
+        assert (record["parting_iteration"], record["parting_pixels"]) == (3, 1)  # the pin
+        assert record["message"].endswith(
+            "their labels first differ after iteration 3, where 1 pixels flip"
         )
+
+    x = px.fit_features()  # every pixel: the fit sample here is the whole image
+
+    def labels_after(impl: str, iterations: int) -> np.ndarray:
+        centres = call(impl, "fit_shared", x, init, iterations, THREADS).centres
+        return np.argmin(((x[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
+
+    with limited_threads(["python", "opencv", "faiss"], THREADS):
+        python = {n: labels_after("python", n) for n in (2, 3)}
+        for single in ("opencv", "faiss"):
+            flipped = [int((labels_after(single, n) != python[n]).sum()) for n in (2, 3)]
+            assert flipped == [0, 1], single
 
 
 def test_runs_that_never_part_or_cannot_go_on_have_no_parting() -> None:
@@ -292,6 +311,37 @@ def test_runs_that_never_part_or_cannot_go_on_have_no_parting() -> None:
     assert partings(px, init, [("python", "r"), ("elkan", "scipy")], 300) == {}
     duplicated = np.vstack([init[:3], init[:1]])
     assert partings(px, duplicated, [("python", "r")], 300) == {}
+
+
+@pytest.mark.parametrize("name", list(IMPLEMENTATIONS))
+def test_a_run_is_compared_after_every_iteration_where_its_single_run_would_stop(
+    name: str,
+) -> None:
+    """A parting iteration rests on every step before it: the labels a stepped run gives for
+    iteration n (divergence's `_Run`, which stops stepping once the centres stop moving) are
+    those of its single run from the same start stopped by max_iter = n, for every n up to
+    and past convergence; OpenCV, started from labels, has none for iteration 1."""
+    from conftest import INIT, X, reference_lloyd
+    from kmquant.divergence import _Run
+    from kmquant.implementations import call, limited_threads
+    from kmquant.labelling import nearest_centres
+
+    _, textbook = reference_lloyd(X, INIT, 300)  # the pass that changed no label
+    first = 2 if IMPLEMENTATIONS[name].start == "labels" else 1
+    with limited_threads([name], THREADS):
+        run = _Run(call(name, "steps", X, INIT, 300, THREADS), X)
+        for n in range(1, textbook + 3):
+            labels = run.labels_at(n)
+            if n < first:
+                assert labels is None
+                continue
+            single = call(name, "fit_shared", X, INIT, n, THREADS)
+            assert labels is not None, n
+            np.testing.assert_array_equal(
+                labels, nearest_centres(X, single.centres), err_msg=f"after iteration {n}"
+            )
+    # and it stopped stepping where textbook Lloyd's centres last move
+    assert run.converged and run.iteration == textbook - 1
 
 
 def test_runs_stepped_to_find_a_parting_run_on_their_fit_s_threads(

@@ -32,7 +32,11 @@ from kmquant.tables import (
 
 @dataclass(frozen=True)
 class Trajectory:
-    centres: np.ndarray  # (iterations + 1) x K x 3: the start, then after every iteration
+    centres: np.ndarray  # the start, then after every iteration stepped: entries x K x 3
+    #: The iteration after which each entry stands: 0 for the start, then each step's own
+    #: number, which is consecutive from 1, or from 2 for an implementation that takes the
+    #: start as labels (OpenCV: its first step ends iteration 2, iteration 1 has no centres).
+    iterations: np.ndarray
     sse: np.ndarray  # objective at each of those centres (nearest-centre labels), 8-bit units
     converged: bool
     error: str | None = None
@@ -42,33 +46,39 @@ def step_through(impl: str, pixels: Pixels, init: np.ndarray, max_iter: int) -> 
     """A run of `impl` one iteration at a time (its backend's `steps`) until the centres stop
     moving or max_iter, on the fits' threads (THREADS).
 
-    An error (R's Lloyd on an emptied cluster, say) ends the trajectory where it happened.
+    An error (R's kmeans given centres that are not distinct, say) ends the trajectory where it
+    happened.
     """
-    centres = [init]
+    centres, iterations = [init], [0]
     with limited_threads([impl], THREADS):
         for step in call(impl, "steps", pixels.fit_features(), init, max_iter, THREADS):
             if step.centres is None:
-                return _finish(pixels, centres, converged=False, error=step.error)
+                return _finish(pixels, centres, iterations, converged=False, error=step.error)
             if np.array_equal(step.centres, centres[-1], equal_nan=True):
-                return _finish(pixels, centres, converged=True)
+                return _finish(pixels, centres, iterations, converged=True)
             centres.append(step.centres)
-    return _finish(pixels, centres, converged=False)
+            iterations.append(step.iteration)
+    return _finish(pixels, centres, iterations, converged=False)
 
 
 def _finish(
-    pixels: Pixels, centres: list[np.ndarray], converged: bool, error: str | None = None
+    pixels: Pixels,
+    centres: list[np.ndarray],
+    iterations: list[int],
+    converged: bool,
+    error: str | None = None,
 ) -> Trajectory:
     # Each pixel's nearest centre depends only on its colour: sum over distinct colours.
     distinct, _, counts = pixels.grouping
     features = distinct / pixels.max_value
     sse = [sse_8bit(features, c, nearest_centres(features, c), counts) for c in centres]
-    return Trajectory(np.stack(centres), np.array(sse), converged, error)
+    return Trajectory(np.stack(centres), np.array(iterations), np.array(sse), converged, error)
 
 
 def compare_with_full_run(trace: Trajectory, full: FitResult) -> dict[str, Any]:
     """Does the stepped run end where the single full run ended?"""
     record: dict[str, Any] = {
-        "stepped_iterations": len(trace.centres) - 1,
+        "stepped_iterations": int(trace.iterations[-1]),
         "stepped_converged": trace.converged,
         "stepped_error": trace.error or "",
         "full_iterations": full.meta["n_iter"],
@@ -102,10 +112,20 @@ def save(path: str | Path, ident: dict[str, Any], trajectories: dict[str, Trajec
     arrays = {}
     for impl, trace in trajectories.items():
         arrays[f"{impl}_centres"] = trace.centres
+        arrays[f"{impl}_iterations"] = trace.iterations
         arrays[f"{impl}_sse"] = trace.sse
     meta = json.dumps({"ident": ident, "checks": checks}, sort_keys=True)
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(handle, meta=np.array(meta), **arrays)
+
+
+def _by_iteration(arrays: dict[str, np.ndarray], impl: str) -> dict[int, np.ndarray]:
+    """A traced run's centres by the iteration they follow. A trace saved before traces held
+    their iterations numbers its entries 0, 1, 2, ..., as they were for every implementation
+    traced then (only OpenCV, never traced by the workflow, skips iteration 1)."""
+    centres = arrays[f"{impl}_centres"]
+    iterations = arrays.get(f"{impl}_iterations", np.arange(len(centres)))
+    return {int(i): c for i, c in zip(iterations, centres, strict=True)}
 
 
 def table_rows(path: str | Path) -> tuple[list[dict], list[dict], list[dict]]:
@@ -115,19 +135,21 @@ def table_rows(path: str | Path) -> tuple[list[dict], list[dict], list[dict]]:
         arrays = {key: data[key] for key in data.files if key != "meta"}
     ident = meta["ident"]
     impls = sorted(meta["checks"])
+    runs = {impl: _by_iteration(arrays, impl) for impl in impls}
     iterations, centres = [], []
     for impl in impls:
-        own = arrays[f"{impl}_centres"]
-        others = [arrays[f"{o}_centres"] for o in impls if o != impl]
-        for i, c in enumerate(own):
-            shift = np.abs(c - own[i - 1]).max() if i else None
-            gap = [np.abs(c - o[i]).max() for o in others if i < len(o)]
+        own = runs[impl]
+        others = [runs[o] for o in impls if o != impl]
+        for n, (i, c) in enumerate(own.items()):
+            # the shift of one iteration, from the centres after the one before
+            shift = np.abs(c - own[i - 1]).max() if i - 1 in own else None
+            gap = [np.abs(c - o[i]).max() for o in others if i in o]
             iterations.append(
                 ident
                 | {
                     "impl": impl,
                     "iteration": i,
-                    "sse": float(arrays[f"{impl}_sse"][i]),
+                    "sse": float(arrays[f"{impl}_sse"][n]),
                     "max_centre_shift_8bit": None if shift is None else 255.0 * float(shift),
                     "max_difference_to_other_8bit": 255.0 * float(gap[0]) if gap else None,
                 }

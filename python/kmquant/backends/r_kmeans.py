@@ -62,7 +62,8 @@ def fit_shared(
     features: np.ndarray, init: np.ndarray, max_iter: int, threads: int | None, package: str
 ) -> RawFit:
     """Lloyd from the given centres: kmeans(x, centers = C0, iter.max = M, algorithm =
-    "Lloyd"), or amap::Kmeans(x, centers = C0, iter.max = M)."""
+    "Lloyd"), or amap::Kmeans(x, centers = C0, iter.max = M). A NaN centre (a cluster R
+    emptied) is taken as R's own run takes it (kmquant_restartable in r/kmquant.R)."""
     return _call(f"kmquant_{package}_shared", features, init, max_iter, iter_max=max_iter)
 
 
@@ -76,4 +77,7 @@ def fit_native(
 def steps(
     features: np.ndarray, init: np.ndarray, max_iter: int, threads: int | None, package: str
 ) -> Iterator[Step]:
+    """The run one iteration at a time, bit for bit the single run cut after every iteration,
+    past an emptied cluster too: each step starts from the previous one's centres, NaN ones
+    included."""
     return stepped(fit_shared, features, init, max_iter, threads, package=package)

@@ -66,3 +66,26 @@ test_that("amap's native mode is set.seed(seed) followed by amap::Kmeans from K 
   expect_equal(fit$centers, unname(expected$centers))
   expect_equal(fit$cluster, unname(expected$cluster))
 })
+
+test_that("a run restarted after every iteration goes on past emptied clusters as one run does", {
+  # By hand: the centre at 50.25 loses every point in iteration 1; the one at 6.25 takes 4
+  # and 9 in iteration 1 (mean 6.5), then loses 4 to (0 + 2 + 3) / 3 and 9 to 11 in
+  # iteration 2; the run has converged after iteration 3, with two NaN centres. (No point is
+  # ever equidistant from two centres.)
+  y <- cbind(c(0, 2, 3, 4, 9, 11), 0, 0)
+  start <- cbind(c(0.25, 6.25, 12.25, 50.25), 0, 0)
+  for (shared in list(kmquant_stats_shared, kmquant_amap_shared)) {
+    centres <- start
+    for (n in 1:5) {
+      step <- shared(y, centres, 1L)
+      single <- shared(y, start, n)
+      expect_equal(step$status, "ok")
+      # identical(): bit for bit, NaN for NaN
+      expect_identical(step$centers, single$centers)
+      expect_identical(step$cluster, single$cluster)
+      centres <- step$centers
+    }
+    expect_identical(centres[, 1], c(2.25, NaN, 10, NaN))
+    expect_identical(single$cluster, c(1L, 1L, 1L, 1L, 3L, 3L))
+  }
+})
