@@ -37,6 +37,8 @@ rule all:
             RESULTS.report("explorer.html"),
             RESULTS.report("workflow.rst"),
         ),
+    # Jobs that take a second or two run where snakemake runs, not as cluster jobs.
+    localrule: True
 
 
 include: "workflow/rules/load.smk"

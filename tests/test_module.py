@@ -1,29 +1,57 @@
-"""The study used from another workflow, the way catalogue workflows are deployed: a Snakefile
-of the user's own declares it as a module (what `snakedeploy deploy-workflow` writes), with
-and without a prefix, and its rules renamed."""
+"""The study used from another workflow, the way catalogue workflows are deployed: the README's
+own Snakefile for that (section "Use it from your own workflow", read from README.md at test
+time), which declares the study as a module with its rules renamed, run as the README says,
+with its optional prefix and without."""
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 import pytest
 
-from conftest import REPRODUCIBLE, ROOT, run_snakemake, small_photo, write_config
+from conftest import (
+    REPRODUCIBLE,
+    ROOT,
+    readme_command,
+    run_snakemake,
+    shell,
+    small_photo,
+    write_config,
+)
 
 pytestmark = pytest.mark.slow  # about a minute and a half: three small studies
 
-OUTER = """configfile: "config.yaml"
+SECTION = "## Use it from your own workflow"
+#: Where the README's Snakefile names the study's Snakefile; the test names the checkout's.
+PLACEHOLDER = "/path/to/kmquant/Snakefile"
+#: The module's `prefix:` lines in the README's Snakefile (the README calls them optional).
+PREFIX_LINES = re.compile(r'^    prefix:\n        "([^"]+)".*\n', flags=re.MULTILINE)
+#: What Snakemake says where a `localrules:` list names rules it does not know: under a module
+#: the rules are renamed and such a list misses every one of them.
+UNKNOWN_LOCALRULES = "localrules directive specifies rules that are not present"
+#: The rules whose jobs (a second or two each) run where snakemake runs, not as cluster jobs,
+#: in two groups of which neither is upstream of the other's jobs: forced together, each group
+#: runs only its own jobs.
+LOCAL_RULES = (
+    ("manifest", "report_description"),
+    ("image_tables", "agreement_table", "timings_table"),
+)
 
 
-module kmquant:
-    snakefile:
-        "{snakefile}"
-    config:
-        config{prefix}
-
-
-use rule * from kmquant as kmquant_*
-"""
+def readme_snakefile() -> tuple[str, str]:
+    """The README's Snakefile for a workflow that uses the study, naming the checkout's
+    Snakefile, and the prefix it gives the module."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"\n{SECTION}\n" in readme, f"the README has no section {SECTION!r}"
+    section = readme.split(f"\n{SECTION}\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert len(blocks) == 1, f"the README shows {len(blocks)} Snakefiles under {SECTION!r}"
+    assert blocks[0].count(PLACEHOLDER) == 1, f"the README's Snakefile lacks {PLACEHOLDER!r}"
+    prefix = PREFIX_LINES.findall(blocks[0])
+    assert len(prefix) == 1, "the README's Snakefile gives its module no prefix"
+    return blocks[0].replace(PLACEHOLDER, str(ROOT / "Snakefile")), prefix[0]
 
 
 def small_study(folder: Path) -> Path:
@@ -36,13 +64,6 @@ def small_study(folder: Path) -> Path:
     return folder
 
 
-def outer_workflow(folder: Path, prefix: str | None = None) -> Path:
-    study = small_study(folder)
-    line = "" if prefix is None else f'\n    prefix:\n        "{prefix}"'
-    (study / "Snakefile").write_text(OUTER.format(snakefile=ROOT / "Snakefile", prefix=line))
-    return study
-
-
 @pytest.fixture(scope="module")
 def direct(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same study run as the study itself (the checkout's Snakefile)."""
@@ -51,31 +72,49 @@ def direct(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def run_outer(folder: Path, *args: str) -> None:
-    import subprocess
-    import sys
+def run_on_slurm(folder: Path, rules: tuple[str, ...], bin_dir: Path) -> str:
+    """Rerun the jobs of `rules` (the study's names, renamed as the README's Snakefile renames
+    them) through the SLURM executor plugin, and its log: a local job runs here; a cluster job
+    fails (without SLURM, at the plugin's first call; with it, at a stand-in `sbatch` that
+    refuses it, so that no test job reaches a real cluster)."""
+    sbatch = bin_dir / "sbatch"
+    if not sbatch.exists():
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        sbatch.write_text('#!/bin/sh\necho "a cluster job: $*" >&2\nexit 1\n')
+        sbatch.chmod(0o755)
+    names = " ".join(f"kmquant_{rule}" for rule in rules)
+    done = shell(
+        f'PATH={shlex.quote(str(bin_dir))}:"$PATH" snakemake --executor slurm --jobs 1'
+        f" --slurm-init-seconds-before-status-checks 1 --forcerun {names} -- {names}",
+        folder,
+    )
+    return done.stdout + done.stderr
 
-    done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(folder / "Snakefile"), "-d", str(folder),
-         "--cores", "2", *args],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
 
-
-@pytest.mark.parametrize("prefix", [None, "kmquant-study/"], ids=["module", "prefix"])
-def test_the_study_runs_as_a_module_and_writes_the_same_results(
-    direct: Path, tmp_path: Path, prefix: str | None
+@pytest.mark.parametrize("with_prefix", [False, True], ids=["module", "prefix"])
+def test_the_readme_snakefile_runs_the_study_as_a_module_and_writes_the_same_results(
+    direct: Path, tmp_path: Path, with_prefix: bool
 ) -> None:
-    outer = outer_workflow(tmp_path / "outer", prefix)
-    run_outer(outer, "kmquant_all")
-    results = outer / (prefix or "") / "results"
+    snakefile, prefix = readme_snakefile()
+    if not with_prefix:
+        snakefile, prefix = PREFIX_LINES.sub("", snakefile), ""
+    outer = small_study(tmp_path / "outer")
+    (outer / "Snakefile").write_text(snakefile, encoding="utf-8")
+    done = shell(readme_command("snakemake --cores all"), outer)
+    assert UNKNOWN_LOCALRULES not in done.stdout + done.stderr
+    results = outer / prefix / "results"
     for name in REPRODUCIBLE:
         expected = (direct / "results" / name).read_bytes()
         written = (results / name).read_bytes()
-        if name == "manifest.sha256":  # it names each file as seen from the outer workflow
-            written = written.replace((prefix or "").encode(), b"")
+        if name == "manifest.sha256" and prefix:  # it names each file as seen from outside
+            written = written.replace(f"  {prefix}/results/".encode(), b"  results/")
         assert written == expected, name
     # The report's front page is found under the prefix too.
-    run_outer(outer, "--report", str(tmp_path / "report.html"))
+    shell(f"snakemake --report {shlex.quote(str(tmp_path / 'report.html'))}", outer)
     assert "every implementation cross-validated" in (tmp_path / "report.html").read_text()
+    # The cheap aggregation steps stay local under the module's names: through the SLURM
+    # executor they run here. (A dry run does not say which jobs are local.)
+    for rules in LOCAL_RULES:
+        log = run_on_slurm(outer, rules, tmp_path / "bin")
+        for rule in rules:
+            assert f"localrule kmquant_{rule}:" in log, log

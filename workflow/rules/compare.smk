@@ -152,6 +152,8 @@ rule agreement_table:
         RESULTS.log_of(RESULTS.table("agreement")),
     benchmark:
         RESULTS.benchmark_of(RESULTS.table("agreement"))
+    # Jobs that take a second or two run where snakemake runs, not as cluster jobs.
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -179,6 +181,8 @@ rule timings_table:
         RESULTS.log_of(RESULTS.table("timings")),
     benchmark:
         RESULTS.benchmark_of(RESULTS.table("timings"))
+    # Jobs that take a second or two run where snakemake runs, not as cluster jobs.
+    localrule: True
     conda:
         ENV
     threads: 1

@@ -209,6 +209,8 @@ rule report_description:
         RESULTS.log_of(RESULTS.report("workflow.rst")),
     benchmark:
         RESULTS.benchmark_of(RESULTS.report("workflow.rst"))
+    # Jobs that take a second or two run where snakemake runs, not as cluster jobs.
+    localrule: True
     conda:
         ENV
     threads: 1

@@ -35,6 +35,8 @@ rule manifest:
         RESULTS.log_of(RESULTS.manifest()),
     benchmark:
         RESULTS.benchmark_of(RESULTS.manifest())
+    # Jobs that take a second or two run where snakemake runs, not as cluster jobs.
+    localrule: True
     conda:
         ENV
     threads: 1
