@@ -24,6 +24,9 @@ WHERE = {
     "snakemake --cores all": "conftest.py::default_study",
     "snakemake --cores all --config k_values='[2,16]' seeds='[0]'": "test_readme.py::"
     "test_the_override_plans_every_implementation_on_what_remains_of_its_list",
+    "snakemake --cores all --config datasets='[cq100]' -- results/tables/images.csv": (
+        "test_readme.py::test_the_cq100_command_plans_every_file_of_the_dataset"
+    ),
     **dict.fromkeys(
         [command for command in readme_commands() if command.startswith("python -m kmquant")],
         "test_readme.py::test_each_compress_command_writes_an_indexed_png",
@@ -44,6 +47,11 @@ WHERE = {
 }
 
 
+def dry(command: str) -> str:
+    """A snakemake command as a dry run, as the README says: with `-n`."""
+    return command.replace("snakemake ", "snakemake -n ", 1)
+
+
 def test_every_command_of_the_readme_is_run_by_a_test_or_says_why_not() -> None:
     assert set(readme_commands()) == set(WHERE)
     for where in WHERE.values():
@@ -61,13 +69,13 @@ def test_the_override_plans_every_implementation_on_what_remains_of_its_list(
     they are loaded first."""
     copy = fresh_copy(tmp_path)
     override = readme_command("snakemake --cores all --config k_values='[2,16]' seeds='[0]'")
-    planned = shell(f"{override} -n", copy)
+    planned = shell(dry(override), copy)
     log = planned.stdout + planned.stderr
     for name, gone in [("elkan", "[4, 64]"), ("amap", "[4]")]:
         assert f"'implementation_k_values: {name}': {gone} not among 'k_values' [2, 16]" in log
     results = Results(Path("results"))
     shell(f"snakemake --cores all {results.pixels('china')} {results.pixels('flower')}", copy)
-    log = shell(f"{override} -n", copy).stdout
+    log = shell(dry(override), copy).stdout
     jobs = set(re.findall(r"results/fits/(\w+)/matched/(\w+)/k(\d+)_s(\d+)\.npz", log))
     # Python and R also fit K = 4 in matched mode: the shipped `convergence_k` traces it.
     expected = {(impl, k) for impl in ("python", "r") for k in ("2", "4")} | {
@@ -140,3 +148,12 @@ def test_the_report_and_the_pictures_of_the_default_study(default_study: Path) -
     for name in pictures:
         with Image.open(default_study / "docs" / name) as picture:
             assert picture.width > 600
+
+
+def test_the_cq100_command_plans_every_file_of_the_dataset(tmp_path: Path) -> None:
+    """A dry run (the suite has no network): each of CQ100's 101 files it reads (100 photos and
+    their metadata) is one fetch job, and each photo is loaded and counted."""
+    command = "snakemake --cores all --config datasets='[cq100]' -- results/tables/images.csv"
+    planned = shell(dry(readme_command(command)), fresh_copy(tmp_path)).stdout
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", planned, flags=re.MULTILINE))
+    assert (counts["dataset_file"], counts["pixels"], counts["image_tables"]) == ("101", "102", "1")

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from kmquant.datasets import DATASETS, DatasetError, FetchError
 from kmquant.images import ImageError
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, THREADS
 from kmquant.modes import FIGURE_MODES, MODES, USER_MODE
@@ -148,16 +149,35 @@ def _pixels(args: argparse.Namespace) -> None:
 
 
 @command(
+    "fetch",
+    "one file of a dataset (kmquant.datasets), verified against its SHA-256",
+    arg("dataset", help=f"a registered dataset ({', '.join(DATASETS)}) or a YAML description"),
+    arg("path", help="the file's path in the dataset's list of files"),
+    arg("out"),
+    arg("--mirror", help="a folder or base URL that holds the dataset's files under the same "
+        "paths (default: the dataset's URL)"),
+)  # fmt: skip
+def _fetch(args: argparse.Namespace) -> None:
+    from kmquant import datasets
+
+    datasets.fetch(datasets.resolve(args.dataset), args.path, args.out, args.mirror)
+
+
+@command(
     "image-tables",
     "results/tables/images.csv and rejected_images.csv",
     arg("images", help="every image: name, file, size, distinct colours"),
     arg("rejected", help="the rejected images and why"),
     arg("pixels", nargs="*"),
-)
+    arg("--dataset", action="append", default=[], help="a dataset of the study (its name or "
+        "YAML description), whose images get their credit and colour count"),
+    arg("--metadata", nargs="*", default=[], help="each dataset's metadata table, as fetched"),
+)  # fmt: skip
 def _image_tables(args: argparse.Namespace) -> None:
-    from kmquant import tables
+    from kmquant import datasets, tables
 
-    tables.write_image_tables(args.images, args.rejected, args.pixels)
+    found = [datasets.resolve(spec) for spec in args.dataset]
+    tables.write_image_tables(args.images, args.rejected, args.pixels, found, args.metadata)
 
 
 @command(
@@ -573,6 +593,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.info("kmquant %s from %s", _version(), Path(__file__).resolve().parent)
     try:
         args.run(args)
-    except (ImageError, NotGiven) as error:  # bad input, or too little: one sentence
+    except (ImageError, NotGiven, DatasetError, FetchError) as error:  # bad input: one sentence
         logging.error("%s", error)
         sys.exit(1)

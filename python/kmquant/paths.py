@@ -143,6 +143,10 @@ class Results:
     def reference_seconds(self, method: str = "{method}", image: str = "{image}") -> Path:
         return self.root / "timings" / "reference" / method / f"{image}.json"
 
+    def fetch_log(self, dataset: str = "{dataset}", path: str = "{path}") -> Path:
+        """The log of the job that fetches a file of a dataset (kmquant.datasets)."""
+        return self.root / "logs" / "datasets" / dataset / f"{path}.log"
+
     def table(self, name: str = "{name}") -> Path:
         return self.root / "tables" / f"{name}.csv"
 

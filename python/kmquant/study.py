@@ -1,4 +1,5 @@
-"""The images of a study: the files in `image_dir` plus the paths listed under `images`."""
+"""The images of a study: the files in `image_dir`, the paths listed under `images` and the
+images of its `datasets`."""
 
 from __future__ import annotations
 
@@ -110,10 +111,14 @@ def shown_path(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
-def discover_images(config: Mapping[str, Any], root: str | Path = ".") -> dict[str, str]:
-    """Map image name to path for every image of the study, sorted by name."""
+def discover_images(
+    config: Mapping[str, Any], root: str | Path = ".", fetched: Sequence[Path] = ()
+) -> dict[str, str]:
+    """Map image name to path for every image of the study, sorted by name: those of
+    `image_dir` and `images`, and the `fetched` images of its datasets (relative to `root`,
+    where they are fetched to)."""
     root = Path(root)
-    paths: list[Path] = []
+    paths: list[Path] = [root / path for path in fetched]
     if config.get("image_dir"):
         folder = root / config["image_dir"]
         if not folder.is_dir():
@@ -125,7 +130,7 @@ def discover_images(config: Mapping[str, Any], root: str | Path = ".") -> dict[s
             raise ConfigError(f"config key 'images': {listed} does not exist")
         paths.append(path)
     if not paths:
-        raise ConfigError("config keys 'image_dir' and 'images': no images found")
+        raise ConfigError("config keys 'image_dir', 'images' and 'datasets': no images found")
     return {name: str(path) for name, path in sorted(image_names(paths).items())}
 
 

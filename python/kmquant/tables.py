@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kmquant.atomic import write_text
+from kmquant.datasets import CREDIT_COLUMNS, Dataset, image_credits
 from kmquant.fitting import load_meta
 from kmquant.metrics import STORAGE_COLUMNS
 from kmquant.paths import Inputs
@@ -51,6 +52,7 @@ IMAGE_COLUMNS = (
     "max_value",
     "n_distinct_colours",
     "rejected",
+    *CREDIT_COLUMNS,
 )
 AGREEMENT_COLUMNS = (
     "image",
@@ -262,11 +264,18 @@ def write_agreement_table(out: str | Path, records: Sequence[str | Path]) -> Non
 
 
 def write_image_tables(
-    images: str | Path, rejected: str | Path, pixels: Sequence[str | Path]
+    images: str | Path,
+    rejected: str | Path,
+    pixels: Sequence[str | Path],
+    datasets: Sequence[Dataset] = (),
+    metadata: Sequence[str | Path] = (),
 ) -> None:
-    """images.csv (every image: its file, size and distinct colours) and rejected_images.csv
-    (the rejected ones and why), from each image's loaded pixels."""
+    """images.csv (every image: its file, size and distinct colours, and a dataset's image
+    its credit and the colours the dataset counts) and rejected_images.csv (the rejected ones
+    and why), from each image's loaded pixels and each dataset's metadata table."""
+    credit = image_credits(datasets, metadata)
     rows = [describe(load_pixels(path), Path(path).stem) for path in pixels]
+    rows = [row | credit(str(row["file"])) for row in rows]
     write_table(images, IMAGE_COLUMNS, rows)
     refused = [{"image": r["image"], "message": r["rejected"]} for r in rows if r["rejected"]]
     write_table(rejected, ("image", "message"), refused)

@@ -11,6 +11,9 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from kmquant.datasets import LOCAL as LOCAL_DATASETS
+from kmquant.datasets import DatasetError
+from kmquant.datasets import resolve as resolve_dataset
 from kmquant.figures import FIGURES, METRIC_FIGURES
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, THREADS, ordered
 from kmquant.implementations import implementation_ks, run_seeds
@@ -62,11 +65,29 @@ report:
 
 
 try:
-    IMAGES = discover_images(config)
-except ConfigError as error:
+    # The datasets whose images the study adds, by name, each fetched into its own folder
+    # (LOCAL_DATASETS), and how the config names each (a registered name, or a description).
+    DATASET_SPECS = {resolve_dataset(spec).name: spec for spec in config["datasets"]}
+    DATASETS = {name: resolve_dataset(spec) for name, spec in DATASET_SPECS.items()}
+    FETCHED = {
+        str(dataset.local(path))
+        for dataset in DATASETS.values()
+        for path in dataset.images
+    }
+    IMAGES = discover_images(config, fetched=sorted(map(Path, FETCHED)))
+except (ConfigError, DatasetError) as error:
     raise WorkflowError(str(error)) from None
-# Files the study lists as rejected without opening them, and why.
-REFUSED = {name: why for name, path in IMAGES.items() if (why := refusal(Path(path)))}
+if len(DATASET_SPECS) < len(config["datasets"]):
+    raise WorkflowError(
+        f"config key 'datasets': two datasets of one name in {config['datasets']}"
+    )
+# Files the study lists as rejected without opening them, and why (a dataset's images are
+# fetched by the study itself).
+REFUSED = {
+    name: why
+    for name, path in IMAGES.items()
+    if path not in FETCHED and (why := refusal(Path(path)))
+}
 
 # Jobs run the `python -m kmquant` imported here: with the Python that runs snakemake (the
 # project's .venv) or, under --sdm conda, with the rules' conda environment.
@@ -97,15 +118,10 @@ CONVERGENCE = "4. Convergence"
 SPEED = "5. Speed"
 TABLES = "6. Tables and provenance"
 
-
-# Jobs that take a second or two run where snakemake runs, not as cluster jobs.
-localrules:
-    all,
-    image_tables,
-    agreement_table,
-    timings_table,
-    manifest,
-    report_description,
+# The cheap aggregation rules (all, image_tables, agreement_table, timings_table, manifest,
+# report_description) each say `localrule: True`: a `localrules:` list names rules as this
+# file knows them and misses them where a workflow renames them (`use rule * from kmquant as
+# kmquant_*`), which would send their jobs to the cluster.
 
 
 wildcard_constraints:
@@ -119,8 +135,11 @@ wildcard_constraints:
 
 def image_file(wildcards):
     """An image's file as a rule's input (none for a refused one): never under a module's
-    prefix."""
-    return [] if wildcards.image in REFUSED else local(IMAGES[wildcards.image])
+    prefix, but for a dataset's image, which the study fetches into its own folder."""
+    path = IMAGES[wildcards.image]
+    if wildcards.image in REFUSED:
+        return []
+    return path if path in FETCHED else local(path)
 
 
 def accepted():

@@ -3,6 +3,32 @@
 # original as an optimized RGB PNG, the reference of every file size.
 
 
+# Each file of a dataset, fetched once and checked against its SHA-256 (from the dataset's
+# URL, or the `dataset_mirror`). It reaches out of the machine: never a cluster job.
+rule dataset_file:
+    output:
+        str(LOCAL_DATASETS / "{dataset}" / "{path}"),
+    log:
+        RESULTS.fetch_log(),
+    wildcard_constraints:
+        dataset=r"[A-Za-z0-9_.-]+",
+        path=r"[A-Za-z0-9_./-]+",
+    localrule: True
+    conda:
+        ENV
+    threads: 1
+    params:
+        dataset=lambda wc: DATASET_SPECS[wc.dataset],
+        mirror=lambda wc: (
+            [f"--mirror={config['dataset_mirror']}"]
+            if config["dataset_mirror"]
+            else []
+        ),
+    shell:
+        "python -m kmquant fetch {params.mirror:q} -- {params.dataset:q} {wildcards.path:q}"
+        " {output:q} > {log:q} 2>&1"
+
+
 checkpoint pixels:
     input:
         image_file,
@@ -19,7 +45,8 @@ checkpoint pixels:
         fit_max_pixels=config["fit_max_pixels"],
         sample_seed=config["fit_sample_seed"],
         background=config["background"],
-        image=lambda wc: shown_path(IMAGES[wc.image]),
+        # The file as the job finds it: a dataset's image lies under a module's prefix.
+        image=lambda wc, input: shown_path(input[0] if input else IMAGES[wc.image]),
         refused=lambda wc: (
             [f"--refused={REFUSED[wc.image]}"] if wc.image in REFUSED else []
         ),
@@ -31,7 +58,9 @@ checkpoint pixels:
 
 rule image_tables:
     input:
-        expand(RESULTS.pixels(), image=IMAGES),
+        pixels=expand(RESULTS.pixels(), image=IMAGES),
+        # Each dataset's own table of its images: their credit and colour counts.
+        metadata=[str(d.local(d.metadata)) for d in DATASETS.values()],
     output:
         images=report(
             RESULTS.table("images"),
@@ -47,12 +76,16 @@ rule image_tables:
         RESULTS.log_of(RESULTS.table("images")),
     benchmark:
         RESULTS.benchmark_of(RESULTS.table("images"))
+    # Jobs that take a second or two run where snakemake runs, not as cluster jobs.
+    localrule: True
     conda:
         ENV
     threads: 1
+    params:
+        datasets=[f"--dataset={spec}" for spec in DATASET_SPECS.values()],
     shell:
-        "python -m kmquant image-tables {output.images:q} {output.rejected:q} {input:q}"
-        " > {log:q} 2>&1"
+        "python -m kmquant image-tables {params.datasets:q} --metadata {input.metadata:q}"
+        " -- {output.images:q} {output.rejected:q} {input.pixels:q} > {log:q} 2>&1"
 
 
 rule original_png:
