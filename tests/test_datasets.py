@@ -70,9 +70,11 @@ def small_dataset(folder: Path, url: str, name: str = "sample") -> Path:
     """A dataset description of two images, their metadata (credit and colour counts) and
     two files for the failures, as its YAML file; every file also in `folder/mirror`."""
     files = {"img/one.png": png_bytes(5, 1), "img/two.png": png_bytes(11, 2)}
-    metadata = [["Name", "Colours", "Licence", "By", "From"],
-                ["one", "5", "CC BY-SA 4.0", "A. Author", "https://example.org/one"],
-                ["two", "11", "CC0 1.0", "B. Author", "https://example.org/two"]]  # fmt: skip
+    metadata = [
+        ["Name", "Colours", "Licence", "By", "From"],
+        ["one", "5", "CC BY-SA 4.0", "A. Author", "https://example.org/one"],
+        ["two", "11", "CC0 1.0", "B. Author", "https://example.org/two"],
+    ]
     files["metadata.csv"] = "".join(",".join(row) + "\r\n" for row in metadata).encode()
     files["cut.bin"] = png_bytes(3, 3)
     listed = dict(files) | {"bad.bin": b"the listed bytes"}
@@ -85,11 +87,19 @@ def small_dataset(folder: Path, url: str, name: str = "sample") -> Path:
         "".join(f"{hashlib.sha256(body).hexdigest()}  {path}\n" for path, body in listed.items())
     )
     description = {
-        "name": name, "citation": "A small dataset of the tests", "url": url,
-        "files": f"{name}.sha256", "metadata": "metadata.csv",
-        "columns": {"name": "Name", "colours": "Colours", "licence": "Licence", "author": "By",
-                    "source": "From"},
-    }  # fmt: skip
+        "name": name,
+        "citation": "A small dataset of the tests",
+        "url": url,
+        "files": f"{name}.sha256",
+        "metadata": "metadata.csv",
+        "columns": {
+            "name": "Name",
+            "colours": "Colours",
+            "licence": "Licence",
+            "author": "By",
+            "source": "From",
+        },
+    }
     (folder / f"{name}.yaml").write_text(yaml.safe_dump(description))
     return folder / f"{name}.yaml"
 
@@ -172,9 +182,17 @@ def test_a_study_adds_a_datasets_images_with_their_credit(tmp_path: Path, server
     """Fetched through snakemake from the dataset's URL (a real server): its images are
     studied, images.csv credits each, and its colour counts are the dataset's own."""
     small_dataset(tmp_path, server)
-    write_config(tmp_path, image_dir=None, datasets=["sample.yaml"], k_values=[2], seeds=[0],
-                 modes=["matched"], implementations=["python"], reference_quantizers=[],
-                 convergence_k=[])  # fmt: skip
+    write_config(
+        tmp_path,
+        image_dir=None,
+        datasets=["sample.yaml"],
+        k_values=[2],
+        seeds=[0],
+        modes=["matched"],
+        implementations=["python"],
+        reference_quantizers=[],
+        convergence_k=[],
+    )
     run_snakemake(tmp_path, "--cores", "2", "results/tables/images.csv")
     fetched = tmp_path / "resources" / "datasets" / "sample"
     assert (fetched / "img" / "one.png").read_bytes() == SERVED["img/one.png"]
@@ -183,8 +201,10 @@ def test_a_study_adds_a_datasets_images_with_their_credit(tmp_path: Path, server
     assert set(rows) == {"one", "two"}
     assert rows["one"]["file"] == "resources/datasets/sample/img/one.png"
     assert (rows["one"]["licence"], rows["one"]["author"], rows["two"]["source_url"]) == (
-        "CC BY-SA 4.0", "A. Author", "https://example.org/two"
-    )  # fmt: skip
+        "CC BY-SA 4.0",
+        "A. Author",
+        "https://example.org/two",
+    )
     for row in rows.values():
         assert row["dataset"] == "sample"
         assert row["n_distinct_colours"] == row["dataset_n_colours"]
@@ -198,11 +218,20 @@ def test_a_study_stops_on_a_file_that_is_not_the_listed_one(tmp_path: Path, serv
     small_dataset(tmp_path, server)
     description = tmp_path / "sample.yaml"
     listed = tmp_path / "sample.sha256"
-    listed.write_text(listed.read_text().replace(
-        hashlib.sha256(SERVED["img/two.png"]).hexdigest(), "0" * 64))  # fmt: skip
-    write_config(tmp_path, image_dir=None, datasets=[description.name], k_values=[2],
-                 seeds=[0], modes=["matched"], implementations=["python"],
-                 reference_quantizers=[], convergence_k=[])  # fmt: skip
+    listed.write_text(
+        listed.read_text().replace(hashlib.sha256(SERVED["img/two.png"]).hexdigest(), "0" * 64)
+    )
+    write_config(
+        tmp_path,
+        image_dir=None,
+        datasets=[description.name],
+        k_values=[2],
+        seeds=[0],
+        modes=["matched"],
+        implementations=["python"],
+        reference_quantizers=[],
+        convergence_k=[],
+    )
     failed = run_snakemake(tmp_path, "--cores", "1", "--keep-going", check=False)
     assert failed.returncode != 0
     log = tmp_path / "results" / "logs" / "datasets" / "sample" / "img" / "two.png.log"

@@ -232,3 +232,49 @@ def test_snakemake_report_registers_every_figure_and_table_with_a_caption(
     tables = ("rate_distortion", "k_for_quality", "fits", "agreement", "timings", "native_summary")
     for table in (f"{name}.csv" for name in tables):
         assert table in html
+
+
+def test_the_front_page_credits_datasets_and_says_what_holds_over_images() -> None:
+    """A dataset's images are credited with their colour check; over two images, each matched
+    pair's identical count and the headline pair against each reference quantizer."""
+    fits = [fit_row("a", "ok"), fit_row("b", "ok")]
+    pairs = [pair_row("a", "identical"), pair_row("b", "identical")]
+    images = [
+        {"image": "a", "rejected": "", "dataset": "cq100", "n_distinct_colours": "7",
+         "dataset_n_colours": "7"},
+        {"image": "b", "rejected": "", "dataset": "cq100", "n_distinct_colours": "7",
+         "dataset_n_colours": "8"},
+    ]  # fmt: skip
+    agreement = [
+        {"impl_a": "python", "impl_b": "r", "mode": "matched", "k_requested": "2", "seed": "0",
+         "n_images": "2", "n_identical": "2", "share_equal_labels_min": "1.0",
+         "share_equal_labels_median": "1.0", "share_equal_labels_max": "1.0"},
+    ]  # fmt: skip
+    paired = [
+        {"method_a": "python", "mode_a": "native", "method_b": "pngquant", "mode_b": "reference",
+         "k_requested": "2", "metric": "psnr_db", "n_images": "2", "a_better": "2",
+         "equal": "0", "a_worse": "0", "median_difference": "0.5", "p_value": "0.5"},
+    ]  # fmt: skip
+    text = report.description(
+        fits,
+        pairs,
+        ENVIRONMENT,
+        SETTINGS,
+        image_table=images,
+        agreement_over=agreement,
+        paired=paired,
+    )
+    assert "2 image(s) of the dataset ``cq100`` (M. E. Celebi" in text
+    assert "distinct colours as the dataset does in 1 of 2." in text
+    html = docutils.core.publish_parts(
+        text, writer="html", settings_overrides={"halt_level": 2, "report_level": 2}
+    )["body"]
+    cells = [
+        re.findall(r"<td>(?:<p>)?(.*?)(?:</p>)?</td>", row)
+        for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    ]
+    assert ["python = r", "2", "2 of 2 images", "100 % (100 %)"] in cells
+    assert ["python", "pngquant", "PSNR", "2 of 2 images", "0.5 dB", "0.5"] in cells
+    one = report.description(fits[:1], pairs[:1], ENVIRONMENT, SETTINGS, agreement_over=[
+        agreement[0] | {"n_images": "1", "n_identical": "1"}])  # fmt: skip
+    assert "Over the images" not in one

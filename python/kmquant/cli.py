@@ -282,6 +282,9 @@ def _explorer(args: argparse.Namespace) -> None:
     arg("--fit-sample-seed", type=int, required=True),
     arg("--ranking", help="results/tables/ranking.csv"),
     arg("--k-for-quality", help="results/tables/k_for_quality.csv"),
+    arg("--images", help="results/tables/images.csv"),
+    arg("--agreement-over", help="results/tables/agreement_over_images.csv"),
+    arg("--paired", help="results/tables/paired.csv"),
 )
 def _report_description(args: argparse.Namespace) -> None:
     from kmquant import report
@@ -291,8 +294,11 @@ def _report_description(args: argparse.Namespace) -> None:
         "fit_max_pixels": args.fit_max_pixels,
         "fit_sample_seed": args.fit_sample_seed,
     }
-    report.write_description(args.out, args.fits, args.agreement, args.environment, settings,
-                             args.ranking, args.k_for_quality)  # fmt: skip
+    names = ("ranking", "k_for_quality", "agreement_over", "paired")
+    tables = {name: getattr(args, name) for name in names} | {"image_table": args.images}
+    report.write_description(
+        args.out, args.fits, args.agreement, args.environment, settings, tables
+    )
 
 
 @command(
@@ -407,6 +413,21 @@ def _reference(args: argparse.Namespace) -> None:
 
     px = pixels.load(args.pixels)
     reference.write_outputs(px, args.method, args.image, args.k, args.out, args.seconds)
+
+
+@command(
+    "over-images",
+    "results/tables/over_images.csv, paired.csv and agreement_over_images.csv: statistics over "
+    "the images of a study",
+    arg("fits", help="results/tables/fits.csv"),
+    arg("references", help="results/tables/reference.csv"),
+    arg("agreement", help="results/tables/agreement.csv"),
+    arg("--out", nargs=3, required=True, metavar=("OVER_IMAGES", "PAIRED", "AGREEMENT")),
+)
+def _over_images(args: argparse.Namespace) -> None:
+    from kmquant import over_images
+
+    over_images.write(args.fits, args.references, args.agreement, *args.out)
 
 
 @command(

@@ -88,15 +88,18 @@ def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
     for key, spec in schema["properties"].items():
         for value in _integers(config.get(key), spec):
             if isinstance(value, float):
-                raise ConfigError(f"config key '{key}': {value} is not a whole number: write "
-                                  f"{int(value)}")  # fmt: skip
+                raise ConfigError(
+                    f"config key '{key}': {value} is not a whole number: write {int(value)}"
+                )
     names = config.get("implementations", schema["properties"]["implementations"]["default"])
     run = {k for name in names for k in implementation_ks(name, config)}
     for k in config["k_values"]:
         if k not in run:
-            raise ConfigError(f"config key 'k_values': {k} is run by no implementation of "
-                              f"'implementations' {names}: let one run it in "
-                              "'implementation_k_values' or remove it")  # fmt: skip
+            raise ConfigError(
+                f"config key 'k_values': {k} is run by no implementation of "
+                f"'implementations' {names}: let one run it in "
+                "'implementation_k_values' or remove it"
+            )
 
 
 def _integers(value: Any, spec: Mapping[str, Any]) -> list[Any]:

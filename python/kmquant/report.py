@@ -10,7 +10,8 @@ from typing import Any
 
 from kmquant.agreement import CAUSES
 from kmquant.atomic import write_text
-from kmquant.implementations import IMPLEMENTATIONS, ordered
+from kmquant.datasets import DATASETS
+from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES
 from kmquant.scoring import METRICS, RANKED
 from kmquant.tables import read_csv, read_json
@@ -131,6 +132,88 @@ with the smallest file (the smallest K of the grid that reaches it, per method, 
 ``results/tables/k_for_quality.csv``)?
 
 {table}
+"""
+
+
+def _credits(images: Sequence[Mapping[str, str]]) -> str:
+    """Which images came from a dataset, where their credit is, and whether the study counts
+    their colours as the dataset does."""
+    lines = []
+    for name in sorted({row["dataset"] for row in images if row.get("dataset")}):
+        rows = [row for row in images if row["dataset"] == name and not row["rejected"]]
+        equal = sum(row["n_distinct_colours"] == row["dataset_n_colours"] for row in rows)
+        cited = f" ({DATASETS[name].citation})" if name in DATASETS else ""
+        lines.append(
+            f"- {len(rows)} image(s) of the dataset ``{name}``{cited}; each one's licence, "
+            "author and source are in ``results/tables/images.csv``. The study counts as many "
+            f"distinct colours as the dataset does in {equal} of {len(rows)}."
+        )
+    return "\n".join(lines)
+
+
+def _over_images(
+    agreement: Sequence[Mapping[str, str]], paired: Sequence[Mapping[str, str]]
+) -> str:
+    """The findings over the images: on how many images each pair of implementations is
+    identical from the shared start, and how the headline pair's own defaults compare with
+    each reference quantizer at the largest K."""
+    if not agreement or max(int(row["n_images"]) for row in agreement) < 2:
+        return ""
+    matched = [row for row in agreement if row["mode"] == "matched"]
+    first = min((int(row["seed"]) for row in matched), default=0)
+    identical = _table(
+        ["pair", "K", "identical on", "equal labels, median (lowest)"],
+        [
+            [
+                f"{row['impl_a']} = {row['impl_b']}",
+                row["k_requested"],
+                f"{row['n_identical']} of {row['n_images']} images",
+                f"{_percent(float(row['share_equal_labels_median']))} "
+                f"({_percent(float(row['share_equal_labels_min']))})",
+            ]
+            for row in matched
+            if int(row["seed"]) == first
+        ],
+    )
+    largest = max((int(row["k_requested"]) for row in paired), default=0)
+    against = [
+        row
+        for row in paired
+        if int(row["k_requested"]) == largest
+        and row["mode_b"] == "reference"
+        and row["mode_a"] == "native"
+        and row["method_a"] in HEADLINE
+    ]
+    versus = _table(
+        ["K-means", "reference", "metric", "K-means better on", "median difference", "p"],
+        [
+            [
+                row["method_a"],
+                row["method_b"],
+                METRICS[row["metric"]].label,
+                f"{row['a_better']} of {row['n_images']} images",
+                f"{float(row['median_difference']):.3g} {METRICS[row['metric']].unit}".strip(),
+                f"{float(row['p_value']):.2g}" if row["p_value"] else "-",
+            ]
+            for row in against
+        ],
+    )
+    return f"""
+Over the images
+---------------
+
+From the shared start (matched mode, first seed), how many images each pair of implementations
+fits identically at each K, and the share of pixels that keep their label over the images
+(``results/tables/agreement_over_images.csv``):
+
+{identical}
+
+Python and R with their own defaults (native mode, mean over seeds) against each reference
+quantizer at K = {largest}, image by image (difference: K-means minus the reference; p: the
+Wilcoxon signed-rank test; ``results/tables/paired.csv`` has every pair, K and metric, and
+``over_images.csv`` each method's median, quartiles and mean with its interval):
+
+{versus}
 """
 
 
@@ -310,6 +393,9 @@ def description(
     settings: Mapping[str, Any],
     ranking: Sequence[Mapping[str, str]] = (),
     k_for_quality: Sequence[Mapping[str, str]] = (),
+    image_table: Sequence[Mapping[str, str]] = (),
+    agreement_over: Sequence[Mapping[str, str]] = (),
+    paired: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """reStructuredText for Snakemake's report directive. It contains no Jinja2 markup, because
     Snakemake renders the page as a template."""
@@ -333,6 +419,7 @@ for K in {_literal(_numbers([row["k_requested"] for row in fits]))} and seeds
 {_literal(_numbers([row["seed"] for row in fits]))}:
 
 {_ran(fits, impls)}
+{_credits(image_table)}
 
 in these modes:
 
@@ -362,6 +449,7 @@ file system.
 
 {_what_a_byte_buys(k_for_quality)}
 {_against_references(ranking)}
+{_over_images(agreement_over, paired)}
 Versions
 --------
 
@@ -373,13 +461,15 @@ Versions
 
 
 def write_description(
-    out: str | Path, fits: str | Path, pairs: str | Path, environment: str | Path,
-    settings: Mapping[str, Any], ranking: str | Path | None, k_for_quality: str | Path | None,
-) -> None:  # fmt: skip
-    """The report's front page from the run's tables and environment.json (ranking and
-    k_for_quality where the study wrote them)."""
-    text = description(
-        read_csv(fits), read_csv(pairs), read_json(environment), settings,
-        read_csv(ranking) if ranking else [], read_csv(k_for_quality) if k_for_quality else [],
-    )  # fmt: skip
+    out: str | Path,
+    fits: str | Path,
+    pairs: str | Path,
+    environment: str | Path,
+    settings: Mapping[str, Any],
+    tables: Mapping[str, str | Path | None],
+) -> None:
+    """The report's front page from the run's tables and environment.json, and those of
+    `tables` (ranking, k_for_quality, image_table, agreement_over, paired) that the study wrote."""
+    given = {name: read_csv(path) if path else [] for name, path in tables.items()}
+    text = description(read_csv(fits), read_csv(pairs), read_json(environment), settings, **given)
     write_text(out, text)

@@ -203,6 +203,9 @@ rule report_description:
         environment=RESULTS.environment(),
         ranking=RESULTS.table("ranking"),
         k_for_quality=RESULTS.table("k_for_quality"),
+        images=RESULTS.table("images"),
+        agreement_over=RESULTS.table("agreement_over_images"),
+        paired=RESULTS.table("paired"),
     output:
         RESULTS.report("workflow.rst"),
     log:
@@ -222,4 +225,6 @@ rule report_description:
         "python -m kmquant report-description {input.fits:q} {input.agreement:q}"
         " {input.environment:q} {output:q} --max-iter {params.max_iter}"
         " --fit-max-pixels {params.fit_max_pixels} --fit-sample-seed {params.fit_sample_seed}"
-        " --ranking {input.ranking:q} --k-for-quality {input.k_for_quality:q} > {log:q} 2>&1"
+        " --ranking {input.ranking:q} --k-for-quality {input.k_for_quality:q}"
+        " --images {input.images:q} --agreement-over {input.agreement_over:q}"
+        " --paired {input.paired:q} > {log:q} 2>&1"

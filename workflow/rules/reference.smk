@@ -68,6 +68,42 @@ rule ranking_table:
         " > {log:q} 2>&1"
 
 
+# Statistics over the study's images: each method's quality, every pair of methods image by
+# image, and the agreement of every pair of implementations.
+rule over_images:
+    input:
+        fits=RESULTS.table("fits"),
+        references=RESULTS.table("reference"),
+        agreement=RESULTS.table("agreement"),
+    output:
+        over_images=report(
+            RESULTS.table("over_images"),
+            caption="../report/over_images_table.rst",
+            category=TABLES,
+        ),
+        paired=report(
+            RESULTS.table("paired"),
+            caption="../report/paired_table.rst",
+            category=TABLES,
+        ),
+        agreement=report(
+            RESULTS.table("agreement_over_images"),
+            caption="../report/agreement_over_images_table.rst",
+            category=TABLES,
+        ),
+    log:
+        RESULTS.log_of(RESULTS.table("over_images")),
+    benchmark:
+        RESULTS.benchmark_of(RESULTS.table("over_images"))
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "python -m kmquant over-images {input.fits:q} {input.references:q}"
+        " {input.agreement:q} --out {output.over_images:q} {output.paired:q}"
+        " {output.agreement:q} > {log:q} 2>&1"
+
+
 rule rate_table:
     input:
         fits=RESULTS.table("fits"),

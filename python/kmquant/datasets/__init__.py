@@ -69,11 +69,19 @@ def load(description: str | Path) -> Dataset:
     try:
         spec: dict[str, Any] = yaml.safe_load(description.read_text(encoding="utf-8"))
         listed = (description.parent / spec["files"]).read_text(encoding="utf-8")
-        files = {path: digest for digest, path in (line.split(maxsplit=1)
-                                                   for line in listed.splitlines())}  # fmt: skip
+        files = {
+            path: digest
+            for digest, path in (line.split(maxsplit=1) for line in listed.splitlines())
+        }
         columns = {column: spec["columns"][column] for column in COLUMNS}
-        dataset = Dataset(spec["name"], " ".join(spec["citation"].split()), spec["url"], files,
-                          spec["metadata"], columns)  # fmt: skip
+        dataset = Dataset(
+            spec["name"],
+            " ".join(spec["citation"].split()),
+            spec["url"],
+            files,
+            spec["metadata"],
+            columns,
+        )
     except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as error:
         raise DatasetError(f"dataset {description}: not a complete description ({error})") from None
     if dataset.metadata not in files:
@@ -94,8 +102,10 @@ def resolve(spec: str, root: str | Path = ".") -> Dataset:
     path = Path(root) / spec
     if spec.endswith((".yaml", ".yml")) and path.is_file():
         return load(path)
-    raise DatasetError(f"'{spec}' is neither a registered dataset ({', '.join(DATASETS)}) nor "
-                       "a dataset's YAML description")  # fmt: skip
+    raise DatasetError(
+        f"'{spec}' is neither a registered dataset ({', '.join(DATASETS)}) nor "
+        "a dataset's YAML description"
+    )
 
 
 def source_of(dataset: Dataset, path: str, mirror: str | None) -> str:
@@ -142,12 +152,21 @@ def credits(dataset: Dataset, metadata: str | Path) -> dict[str, dict[str, str]]
         rows = list(csv.DictReader(handle))
     column = dataset.columns
     return {
-        row[column["name"]]: dict(zip(CREDIT_COLUMNS, [
-            dataset.name, row[column["licence"]], row[column["author"]], row[column["source"]],
-            row[column["colours"]],
-        ], strict=True))
+        row[column["name"]]: dict(
+            zip(
+                CREDIT_COLUMNS,
+                [
+                    dataset.name,
+                    row[column["licence"]],
+                    row[column["author"]],
+                    row[column["source"]],
+                    row[column["colours"]],
+                ],
+                strict=True,
+            )
+        )
         for row in rows
-    }  # fmt: skip
+    }
 
 
 def image_credits(
