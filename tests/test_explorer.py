@@ -285,3 +285,31 @@ def test_the_matrix_shows_every_pair_and_a_click_shows_it(tiny_run: Path, page: 
     cell.click()
     assert (page.input_value("#a"), page.input_value("#b")) == ("opencv", "scipy")
     check_view(page, tiny_run, "photo", "matched", 8, width=48, a="opencv", b="scipy")
+
+
+def test_a_datasets_image_is_shown_with_its_credit(
+    tiny_run: Path, page: object, tmp_path: Path
+) -> None:
+    """The credit of images.csv, as text (an author's name is never read as markup) with a
+    link to its source; an image of no dataset has none."""
+    results = shutil.copytree(tiny_run / "results", tmp_path / "results", symlinks=True)
+    table = rows(results / "tables" / "images.csv")
+    credit = {"dataset": "cq100", "licence": "CC BY-SA 4.0", "author": "<b>A. Author</b>",
+              "source_url": "https://example.org/photo"}  # fmt: skip
+    for row in table:
+        row.update(credit if row["image"] == "photo" else {})
+    with open(results / "tables" / "images.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows(table)
+    page_path = results / "report" / "explorer.html"
+    explorer.write(whole_run(results), page_path)
+    page.goto(page_path.as_uri() + "#image=photo&mode=matched&k=8&seed=0")
+    assert page.text_content("#credit") == (
+        "Image of the dataset cq100: by <b>A. Author</b>, CC BY-SA 4.0 (source)."
+    )
+    assert page.get_attribute("#credit a", "href") == "https://example.org/photo"
+    page.select_option("#image", "five_colours")
+    assert page.is_hidden("#credit")
+    shown = explorer.explorer_data(whole_run(tiny_run / "results"), tmp_path)["credits"]
+    assert shown == {}  # the tiny study has no dataset

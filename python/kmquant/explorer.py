@@ -17,6 +17,7 @@ from typing import Any
 from kmquant.agreement import match_palettes
 from kmquant.atomic import write_text
 from kmquant.colour import hex_colour
+from kmquant.datasets import CREDIT_COLUMNS
 from kmquant.fitting import FitResult, load
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.metrics import palette_8bit
@@ -129,10 +130,18 @@ def explorer_data(given: Inputs, page_folder: Path) -> dict[str, Any]:
     k_table = given(run.table("k_for_quality"))
     for row in read_csv(k_table) if k_table.exists() else []:
         targets[row["image"]].append({field: cell(row[field]) for field in TARGET_FIELDS})
+    image_table = given(run.table("images"))
+    credits = {
+        row["image"]: {column: row[column] for column in CREDIT_COLUMNS[:4]}
+        for row in (read_csv(image_table) if image_table.exists() else [])
+        if row.get("dataset")
+    }
     modes = [mode for mode in MODES if mode in {key[1] for key in fits}]
     impls = ordered([impl for rows in fits.values() for impl in rows])
     return {
         "images": {image: link(run.original(image)) for image in images},
+        # A dataset's image is shown with its credit (dataset, licence, author, source).
+        "credits": {image: credit for image, credit in credits.items() if image in images},
         "modes": modes,
         "mode_text": {mode: MODES[mode].shows for mode in modes},
         "mode_seeds": {

@@ -173,7 +173,7 @@ rule explorer:
     input:
         tables=[
             RESULTS.table(name)
-            for name in ("fits", "agreement", "reference", "k_for_quality")
+            for name in ("fits", "agreement", "reference", "k_for_quality", "images")
         ],
         rate_figure=RESULTS.figure("rate_distortion"),
         fits=lambda wc: fits(),
