@@ -14,7 +14,7 @@ import yaml
 from conftest import ROOT, small_photo, whole_run
 from kmquant import tables
 from kmquant.config_checks import ConfigError, check_config, narrowed, with_integer_lists
-from kmquant.study import discover_images, image_name, refusal, shown_path
+from kmquant.study import discover_images, figure_images, image_name, refusal, shown_path
 
 SCHEMA = yaml.safe_load((ROOT / "workflow" / "config.schema.yaml").read_text())
 
@@ -253,3 +253,12 @@ def test_integer_lists_given_on_the_command_line_become_integers() -> None:
         "images": ["7"],
         "max_iter": 3,
     }
+
+
+def test_per_image_figures_are_drawn_for_a_few_images() -> None:
+    images = [f"photo{n}" for n in range(6)]
+    assert figure_images(images[:3], None, images) == images[:3]  # a small study: every one
+    assert figure_images(images[::-1], None, images) == images[:4]  # else the first four
+    assert figure_images(images[:5], ["photo5", "photo1"], images) == ["photo1"]  # accepted
+    with pytest.raises(ConfigError, match="'per_image_figures': nope is not an image"):
+        figure_images(images, ["nope"], images)

@@ -453,6 +453,7 @@ def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -
         ({"images": ["missing.png"]}, "config key 'images': missing.png does not exist"),
         ({"max_iter": 300.0}, "config key 'max_iter': 300.0 is not a whole number: write 300"),
         ({"max_iter": 2**31}, "'max_iter'"),
+        ({"per_image_figures": ["nope"]}, "config key 'per_image_figures': nope is not an image"),
         ({"convergence_seeds": [4]},
          "config key 'convergence_seeds': none of [4] is among 'seeds' [0]"),
     ],

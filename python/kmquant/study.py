@@ -134,6 +134,28 @@ def discover_images(
     return {name: str(path) for name, path in sorted(image_names(paths).items())}
 
 
+#: How many images a study draws image grids and palettes of, unless it names them.
+FIGURE_IMAGES = 4
+
+
+def figure_images(
+    accepted: Sequence[str], chosen: Sequence[str] | None, images: Sequence[str]
+) -> list[str]:
+    """The accepted images whose image grid and palettes are drawn: those `chosen`
+    (`per_image_figures`, each an image of the study's `images`), or every one of a study of
+    at most FIGURE_IMAGES, else the first FIGURE_IMAGES by name; so that a benchmark of a
+    hundred photographs draws a few, not a hundred."""
+    if chosen is None:
+        return sorted(accepted)[:FIGURE_IMAGES]
+    unknown = [name for name in chosen if name not in images]
+    if unknown:
+        raise ConfigError(
+            f"config key 'per_image_figures': {unknown[0]} is not an image of "
+            "the study (images.csv names them)"
+        )
+    return [name for name in chosen if name in accepted]
+
+
 def job_environment(python: str, env: Mapping[str, str]) -> dict[str, str]:
     """PATH and PYTHONPATH under which every job runs the `python -m kmquant` that the
     workflow itself imported.

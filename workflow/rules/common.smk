@@ -29,7 +29,13 @@ from kmquant.config_checks import (
     narrowed,
     with_integer_lists,
 )
-from kmquant.study import discover_images, job_environment, refusal, shown_path
+from kmquant.study import (
+    discover_images,
+    figure_images,
+    job_environment,
+    refusal,
+    shown_path,
+)
 
 try:
     check_renamed_keys(config)
@@ -75,6 +81,7 @@ try:
         for path in dataset.images
     }
     IMAGES = discover_images(config, fetched=sorted(map(Path, FETCHED)))
+    figure_images([], config["per_image_figures"], IMAGES)  # every name is an image
 except (ConfigError, DatasetError) as error:
     raise WorkflowError(str(error)) from None
 if len(DATASET_SPECS) < len(config["datasets"]):
@@ -317,5 +324,6 @@ def figures(*_):
     # figures only where some K is small enough to draw (K <= palette_max_k).
     kinds = ["images", "palettes"] if PALETTE_KS else ["images"]
     kinds = kinds if len(SHOWN) == 2 else []
-    names += [f"{kind}_{image}" for kind in kinds for image in accepted()]
+    drawn = figure_images(accepted(), config["per_image_figures"], IMAGES)
+    names += [f"{kind}_{image}" for kind in kinds for image in drawn]
     return expand(RESULTS.figure("{name}", "{ext}"), name=names, ext=["png", "svg"])
