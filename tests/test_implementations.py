@@ -3,7 +3,11 @@ entry passes or fails it by itself, with no test of its own to write."""
 
 from __future__ import annotations
 
+import ast
+import inspect
+import typing
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -54,6 +58,43 @@ def test_the_registry_describes_every_entry_completely() -> None:
     assert len({entry.marker for entry in IMPLEMENTATIONS.values()}) == len(NAMES)
     assert pairs(["r", "python", "faiss"]) == [("python", "r"), ("python", "faiss"),
                                                 ("r", "faiss")]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_its_backend_module_is_a_backend(name: str) -> None:
+    """The registry entry's backend module offers every function of kmquant.backends.Backend:
+    the protocol's parameters, by name, in order and with its annotations, then exactly the
+    entry's options, and the protocol's return type. mypy checks the same of the modules that
+    kmquant/backends/__init__.py names, which must include this one."""
+    from kmquant.backends import Backend
+    from kmquant.implementations import backend
+
+    entry = IMPLEMENTATIONS[name]
+    source = Path(inspect.getfile(Backend)).read_text(encoding="utf-8")
+    checked = {alias.name for node in ast.walk(ast.parse(source))
+               if isinstance(node, ast.ImportFrom) and node.module == "kmquant.backends"
+               for alias in node.names}  # fmt: skip
+    assert entry.backend in checked, "name it where mypy checks the backend modules"
+    module = backend(name)
+    functions = [f for f, member in vars(Backend).items()
+                 if inspect.isfunction(member) and not f.startswith("_")]  # fmt: skip
+    assert functions == ["fit_shared", "fit_native", "steps"]
+    by_keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    for function in functions:
+        wanted = getattr(Backend, function)
+        shared = [p.name for p in list(inspect.signature(wanted).parameters.values())[1:]
+                  if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD]  # fmt: skip
+        own = getattr(module, function)
+        parameters = list(inspect.signature(own).parameters.values())
+        assert [p.name for p in parameters[: len(shared)]] == shared, function
+        assert all(p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD
+                   for p in parameters[: len(shared)])  # fmt: skip
+        options = parameters[len(shared) :]
+        assert {p.name for p in options} == set(entry.options), function
+        assert all(p.kind in by_keyword for p in options), function
+        hints, wanted_hints = typing.get_type_hints(own), typing.get_type_hints(wanted)
+        for parameter in [*shared, "return"]:
+            assert hints[parameter] == wanted_hints[parameter], (function, parameter)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -13,8 +13,12 @@ import importlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from kmquant.backends import Backend, RawFit, Step
 
 #: Threads of every run the study makes of an implementation, each fit and the re-runs that
 #: step it: a library's sums can depend on how many threads add them (scikit-learn's centres
@@ -251,9 +255,14 @@ IMPLEMENTATIONS: dict[str, Implementation] = {
 HEADLINE = ("python", "r")
 
 
-def backend(name: str) -> ModuleType:
+def backend(name: str) -> Backend:
     """The module of kmquant.backends that fits with implementation `name`, imported now."""
-    return importlib.import_module(f"kmquant.backends.{IMPLEMENTATIONS[name].backend}")
+    from kmquant.backends import Backend
+
+    module = importlib.import_module(f"kmquant.backends.{IMPLEMENTATIONS[name].backend}")
+    if not isinstance(module, Backend):
+        raise TypeError(f"{module.__name__} lacks a function of kmquant.backends.Backend")
+    return module
 
 
 @contextmanager
@@ -268,10 +277,48 @@ def limited_threads(names: Iterable[str], threads: int | None) -> Iterator[None]
         yield
 
 
-def call(name: str, function: str, *args: Any) -> Any:
-    """`function` of implementation `name`'s backend (`fit_shared`, `fit_native` or `steps`),
-    called with `args` and the registry entry's options."""
-    return getattr(backend(name), function)(*args, **IMPLEMENTATIONS[name].options)
+@overload
+def call(
+    name: str,
+    function: Literal["fit_shared"],
+    features: np.ndarray,
+    init: np.ndarray,
+    max_iter: int,
+    threads: int | None,
+    /,
+) -> RawFit: ...
+@overload
+def call(
+    name: str,
+    function: Literal["fit_native"],
+    features: np.ndarray,
+    k: int,
+    seed: int,
+    max_iter: int,
+    threads: int | None,
+    /,
+) -> RawFit: ...
+@overload
+def call(
+    name: str,
+    function: Literal["steps"],
+    features: np.ndarray,
+    init: np.ndarray,
+    max_iter: int,
+    threads: int | None,
+    /,
+) -> Iterator[Step]: ...
+def call(name: str, function: str, *args: Any) -> RawFit | Iterator[Step]:
+    """`function` of implementation `name`'s backend (kmquant.backends.Backend: `fit_shared`,
+    `fit_native` or `steps`), called with `args` and the registry entry's options."""
+    module, options = backend(name), IMPLEMENTATIONS[name].options
+    if function == "fit_shared":
+        return module.fit_shared(*args, **options)
+    if function == "fit_native":
+        return module.fit_native(*args, **options)
+    if function == "steps":
+        return module.steps(*args, **options)
+    raise ValueError(f"{function!r} is not a function of kmquant.backends.Backend")
 
 
 def ordered(names: Sequence[str]) -> list[str]:

@@ -1,19 +1,11 @@
 """The fitting code of every implementation of kmquant.implementations, one module each.
 
-Every backend module offers the same functions, which the study calls through
-`kmquant.implementations.backend`:
-
-- `fit_shared(features, init, max_iter, threads, **options) -> RawFit`: from the shared start
-  of matched and tied mode (initial centres in [0, 1]);
-- `fit_native(features, k, seed, max_iter, threads, **options) -> RawFit`: the library's own
-  seeded default;
-- `steps(features, init, max_iter, threads, **options) -> Iterator[Step]`: the same run as
-  `fit_shared`, one iteration at a time (`stepped` gives it for every library that can be
-  restarted from its own centres).
-
-`features` is the fit sample as float64 in [0, 1]; `options` are the registry entry's. A fit
-never raises: errors and warnings come back in its RawFit. A backend module imports its library
-when it is imported itself, so that the study loads it before it limits the library's threads.
+Every backend module is a `Backend`: it offers the same three functions, which the study calls
+through `kmquant.implementations.call`, and mypy checks each module against that protocol (the
+modules named under TYPE_CHECKING at the end of this file; tests/test_implementations.py
+checks every module the registry names at run time). A fit never raises: errors and warnings
+come back in its RawFit. A backend module imports its library when it is imported itself, so
+that the study loads it before it limits the library's threads.
 """
 
 from __future__ import annotations
@@ -22,7 +14,15 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    NamedTuple,
+    ParamSpec,
+    Protocol,
+    runtime_checkable,
+)
 
 import numpy as np
 
@@ -49,13 +49,76 @@ class Step:
     error: str | None = None
 
 
-#: What a library's fit gives: centres, labels, iterations (None: not reported), converged.
-Fitted = tuple[np.ndarray, np.ndarray, int | None, bool]
+class Fitted(NamedTuple):
+    """What a library's fit gives, before `guarded` makes it a RawFit."""
+
+    centres: np.ndarray
+    labels: np.ndarray
+    n_iter: int | None  # None: the library does not say
+    converged: bool
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What every backend module offers (a module is a Backend when its functions have these
+    signatures: `self` stands for the module and is not a parameter of its functions).
+
+    `features` is the fit sample as float64 in [0, 1]. After the parameters below, each
+    function takes the registry entry's `options` as keyword arguments, which differ by
+    backend (scikit_learn: `algorithm`; r_kmeans: `package`; the others: none). The trailing
+    `*args, **options` stand for them: mypy checks the types of the parameters before them and
+    the return type, not their names; tests/test_implementations.py checks the names and that
+    what follows them is exactly the entry's options.
+
+    `threads` is the run's thread count (None: no limit). Only opencv (cv2.setNumThreads,
+    OpenCV's own pool) and faiss_kmeans (faiss.omp_set_num_threads) set it themselves;
+    scikit_learn, scipy_kmeans2 and r_kmeans take it and ignore it: their libraries have no
+    thread count of their own to set, and the native pools they may use (scikit-learn's
+    OpenMP, BLAS) are held by `kmquant.implementations.limited_threads`.
+    """
+
+    def fit_shared(
+        self,
+        features: np.ndarray,
+        init: np.ndarray,
+        max_iter: int,
+        threads: int | None,
+        *args: Any,
+        **options: Any,
+    ) -> RawFit:
+        """From the shared start of matched and tied mode: `init`, initial centres in [0, 1]."""
+        ...
+
+    def fit_native(
+        self,
+        features: np.ndarray,
+        k: int,
+        seed: int,
+        max_iter: int,
+        threads: int | None,
+        *args: Any,
+        **options: Any,
+    ) -> RawFit:
+        """The library's own seeded default, for `k` clusters."""
+        ...
+
+    def steps(
+        self,
+        features: np.ndarray,
+        init: np.ndarray,
+        max_iter: int,
+        threads: int | None,
+        *args: Any,
+        **options: Any,
+    ) -> Iterator[Step]:
+        """The same run as `fit_shared`, one iteration at a time (`stepped` gives it for every
+        library that can be restarted from its own centres)."""
+        ...
 
 
 def guarded(fit: Callable[[], Fitted]) -> RawFit:
-    """Run `fit` (centres, labels, iterations, converged), keeping its warnings, an error and
-    its seconds with the result: one failing fit must not stop the study."""
+    """Run `fit`, keeping its warnings, an error and its seconds with the result: one failing
+    fit must not stop the study."""
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -79,21 +142,33 @@ def guarded(fit: Callable[[], Fitted]) -> RawFit:
     )
 
 
+#: The options a `stepped` fit is called with.
+Options = ParamSpec("Options")
+
+
 def stepped(
-    fit_shared: Callable[..., RawFit],
+    fit_shared: Callable[Concatenate[np.ndarray, np.ndarray, int, int | None, Options], RawFit],
     features: np.ndarray,
     init: np.ndarray,
     max_iter: int,
     threads: int | None,
-    **options: Any,
+    *args: Options.args,
+    **options: Options.kwargs,
 ) -> Iterator[Step]:
     """A run one iteration at a time: `fit_shared` with max_iter = 1 from the centres the
     previous call returned. For a library whose iteration depends only on its centres, this
     is the single run cut after every iteration."""
     centres = init
     for iteration in range(1, max_iter + 1):
-        raw = fit_shared(features, centres, 1, threads, **options)
+        raw = fit_shared(features, centres, 1, threads, *args, **options)
         yield Step(iteration, raw.centres, raw.error)
         if raw.centres is None:
             return
         centres = raw.centres
+
+
+if TYPE_CHECKING:
+    # mypy checks here that each backend module is a Backend.
+    from kmquant.backends import faiss_kmeans, opencv, r_kmeans, scikit_learn, scipy_kmeans2
+
+    BACKENDS: list[Backend] = [faiss_kmeans, opencv, r_kmeans, scikit_learn, scipy_kmeans2]

@@ -26,10 +26,12 @@ def _train(
     def fit() -> Fitted:
         kmeans.train(data, init_centroids=init)
         _, labels = kmeans.index.search(data, 1)
-        objective = kmeans.obj
+        centroids, objective = kmeans.centroids, kmeans.obj
+        if centroids is None or objective is None:  # train sets both
+            raise RuntimeError("faiss's Kmeans.train left no centroids")
         # Its own rule: stop when an iteration's objective equals the previous one's.
         converged = len(objective) >= 2 and objective[-2] != 0 and objective[-1] == objective[-2]
-        return kmeans.centroids, labels, len(objective), bool(converged)
+        return Fitted(centroids, labels, len(objective), bool(converged))
 
     return guarded(fit)
 

@@ -45,7 +45,7 @@ def _threads(threads: int | None) -> None:
 
 
 def _finish(data: np.ndarray, labels: np.ndarray, centres: np.ndarray) -> Fitted:
-    return centres, labels, None, not _moves(data, labels, centres)
+    return Fitted(centres, labels, None, not _moves(data, labels, centres))
 
 
 def fit_shared(
@@ -82,7 +82,7 @@ def _step(data: np.ndarray, labels: np.ndarray, k: int) -> RawFit:
 
     def fit() -> Fitted:
         found, centres = _from_labels(data, labels, k, 2)
-        return centres, found, None, False
+        return Fitted(centres, found, None, False)
 
     return guarded(fit)
 

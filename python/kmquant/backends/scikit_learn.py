@@ -27,7 +27,7 @@ def _run(model: KMeans, features: np.ndarray) -> RawFit:
         with contextlib.redirect_stdout(log):
             model.fit(features)
         converged = CONVERGED in log.getvalue()
-        return model.cluster_centers_, model.labels_, int(model.n_iter_), converged
+        return Fitted(model.cluster_centers_, model.labels_, int(model.n_iter_), converged)
 
     return guarded(fit)
 

@@ -32,7 +32,7 @@ def _run(
 ) -> RawFit:
     def fit() -> Fitted:
         centres, labels = _kmeans2(features, start, iterations, **options)
-        return centres, labels, iterations, check and not _moves(features, centres)
+        return Fitted(centres, labels, iterations, check and not _moves(features, centres))
 
     raw = guarded(fit)
     # It warns in every iteration that leaves a cluster empty: one line says how often.
