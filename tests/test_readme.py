@@ -39,7 +39,7 @@ WHERE = {
     "test_the_report_and_the_pictures_of_the_default_study",
     "pytest": "not run: the suite itself",
     'pytest -m "not slow"': "not run: the quick tier of the suite itself",
-    "ruff check . && ruff format --check . && snakemake --lint && snakefmt --check .": (
+    "ruff check . && ruff format --check . && snakemake --lint && snakefmt --check . && mypy": (
         "test_readme.py::test_the_lint_line_passes"
     ),
     "requirements/compile.sh": "not run: it resolves every dependency against PyPI; "
@@ -100,7 +100,7 @@ def test_each_compress_command_writes_an_indexed_png(tmp_path: Path) -> None:
 
 
 def test_the_lint_line_passes(tmp_path: Path) -> None:
-    lint = "ruff check . && ruff format --check . && snakemake --lint && snakefmt --check ."
+    lint = "ruff check . && ruff format --check . && snakemake --lint && snakefmt --check . && mypy"
     done = shell(readme_command(lint), fresh_copy(tmp_path), check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -17,7 +17,7 @@ import re
 import stat
 import sys
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +146,9 @@ def difference(a: str, b: str) -> str:
     return f"{gap:.3g} ({gap / abs(x):.3g} relative)" if x else f"{gap:.3g}"
 
 
-def table_differences(a: Path, b: Path) -> tuple[int, list[tuple[str, ...]], list[str]]:
+def table_differences(
+    a: Path, b: Path
+) -> tuple[int, list[tuple[str, str, str, str, str]], list[str]]:
     """(rows in both, (row, column, A, B, difference) per differing cell, rows in one only)."""
     rows_a, rows_b = _rows(a), _rows(b)
     cells = [
@@ -210,7 +212,7 @@ def _cell(value: Any) -> str:
     return value if isinstance(value, Shown) else text(value)
 
 
-def _capped(rows: list[Any]) -> tuple[list[Any], list[str]]:
+def _capped(rows: Sequence[Any]) -> tuple[Sequence[Any], list[str]]:
     more = len(rows) - MAX_ROWS
     return rows[:MAX_ROWS], ([f"... and {more} more."] if more > 0 else [])
 
@@ -242,10 +244,10 @@ def _file_section(
     for run, names in alone.items():
         if names:
             lines.append(f"Only in {run}: " + ", ".join(map(code, sorted(names))) + ".")
-    for run, names in unread.items():
-        if names:
+    for run, links in unread.items():
+        if links:
             lines.append(f"Links and special files in {run}, not followed or read: "
-                         + ", ".join(map(code, names)) + ".")  # fmt: skip
+                         + ", ".join(map(code, links)) + ".")  # fmt: skip
     return lines
 
 
@@ -269,7 +271,9 @@ def _tables_section(names: list[str], files_a: Files, files_b: Files) -> list[st
     return lines
 
 
-def _listing(title: str, summary: str, header: list[str], rows: list[tuple]) -> list[str]:
+def _listing(
+    title: str, summary: str, header: list[str], rows: Sequence[tuple[Any, ...]]
+) -> list[str]:
     """A section: its summary line and, where something differs, a table of it."""
     lines = [f"## {title}", "", summary]
     if rows:
@@ -283,7 +287,7 @@ def _images_section(
 ) -> list[str]:
     """Images whose bytes differ, decoded and compared pixel by pixel (figures left out)."""
     pngs = [n for n in names if n.endswith(".png") and not n.startswith("figures/")]
-    rows = []
+    rows: list[tuple[Shown, str, str | int]] = []
     for name in (n for n in pngs if n in changed):
         try:
             found = image_difference(files_a[name], files_b[name])

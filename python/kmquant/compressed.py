@@ -66,8 +66,8 @@ def write_differences(a: str | Path, b: str | Path, out: str | Path) -> None:
         for a_png in sorted(Path(a).glob("*.png")):
             b_png = Path(b) / a_png.name
             if b_png.exists():
-                shown = [decode_png(path.read_bytes()) for path in (a_png, b_png)]
-                png = encode_original_png(amplified_difference(*shown), 255)
+                shown_a, shown_b = (decode_png(path.read_bytes()) for path in (a_png, b_png))
+                png = encode_original_png(amplified_difference(shown_a, shown_b), 255)
                 (folder / a_png.name).write_bytes(png)
 
 

@@ -116,7 +116,9 @@ def save(path: str | Path, ident: dict[str, Any], trajectories: dict[str, Trajec
         arrays[f"{impl}_sse"] = trace.sse
     meta = json.dumps({"ident": ident, "checks": checks}, sort_keys=True)
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        np.savez_compressed(handle, meta=np.array(meta), **arrays)
+        # mypy matches **arrays against savez_compressed's allow_pickle: bool too, though no key
+        # here is "allow_pickle".
+        np.savez_compressed(handle, meta=np.array(meta), **arrays)  # type: ignore[arg-type]
 
 
 def _by_iteration(arrays: dict[str, np.ndarray], impl: str) -> dict[int, np.ndarray]:
@@ -128,7 +130,9 @@ def _by_iteration(arrays: dict[str, np.ndarray], impl: str) -> dict[int, np.ndar
     return {int(i): c for i, c in zip(iterations, centres, strict=True)}
 
 
-def table_rows(path: str | Path) -> tuple[list[dict], list[dict], list[dict]]:
+def table_rows(
+    path: str | Path,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """(per-iteration rows, per-iteration centre rows, end-point checks) of one traced task."""
     with np.load(path) as data:
         meta = json.loads(str(data["meta"]))
@@ -175,7 +179,7 @@ def write_tables(
     traces: Sequence[str | Path], iterations: str | Path, centres: str | Path, checks: str | Path
 ) -> None:
     """convergence.csv, convergence_centres.csv and convergence_check.csv of every trace."""
-    rows: tuple[list[dict], list[dict], list[dict]] = ([], [], [])
+    rows: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]] = ([], [], [])
     for path in traces:
         for table, more in zip(rows, table_rows(path), strict=True):
             table += more

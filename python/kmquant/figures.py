@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from kmquant.scoring import METRICS, RANKED
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -30,8 +31,18 @@ if TYPE_CHECKING:
 COLOURS = {name: entry.colour for name, entry in IMPLEMENTATIONS.items()}
 MARKERS = {name: entry.marker for name, entry in IMPLEMENTATIONS.items()}
 LABELS = {name: entry.label for name, entry in IMPLEMENTATIONS.items()}
+
+
+class LineStyle(TypedDict, total=False):
+    """Keyword arguments of Axes.plot that draw one method's line."""
+
+    color: str
+    linestyle: str
+    marker: str
+
+
 #: The reference quantizers in black and greys, each with its own line and marker.
-REFERENCE_STYLES = {
+REFERENCE_STYLES: dict[str, LineStyle] = {
     "pngquant": {"color": "black", "linestyle": "-", "marker": "s"},
     "libimagequant": {"color": "black", "linestyle": "--", "marker": "^"},
     "pillow_mediancut": {"color": "0.45", "linestyle": "-.", "marker": "v"},
@@ -93,7 +104,7 @@ def _figure(width: float, height: float) -> Figure:
 def _legend_below(figure: Figure, ncols: int = 3) -> None:
     """One legend for every axes of the figure, below them all (outside every axes, so that it
     covers neither data nor labels)."""
-    entries: dict[str, object] = {}
+    entries: dict[str, Artist] = {}
     for ax in figure.axes:
         entries.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
     if entries:
@@ -432,7 +443,7 @@ def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
                 line = subset[subset["method"] == method].sort_values("k_requested")
                 if line.empty:
                     continue
-                style = REFERENCE_STYLES.get(method) or {
+                style: LineStyle = REFERENCE_STYLES.get(method) or {
                     "color": COLOURS[method], "marker": MARKERS[method]}  # fmt: skip
                 text = f"{LABELS[method]}, {mode}" if method in LABELS else method
                 ax.plot(line["bits_per_pixel"], line[column], markersize=2.5, linewidth=1,
@@ -459,7 +470,7 @@ class TableFigure:
 
 
 def _metric(name: str) -> TableFigure:
-    return TableFigure(("fits", "reference"), lambda t, mode: metric_figure(name, *t, mode))
+    return TableFigure(("fits", "reference"), lambda t, mode: metric_figure(name, t[0], t[1], mode))
 
 
 #: Every figure drawn from the study's tables, by name.
@@ -471,7 +482,7 @@ FIGURES: dict[str, TableFigure] = {
     "matrix": TableFigure(("agreement",), lambda t, _: matrix_figure(t[0])),
     "timing": TableFigure(("timings",), lambda t, mode: timing_figure(t[0], mode)),
     "convergence": TableFigure(("convergence", "convergence_centres"),
-                               lambda t, _: convergence_figure(*t)),
+                               lambda t, _: convergence_figure(t[0], t[1])),
 }  # fmt: skip
 
 
@@ -494,6 +505,12 @@ def table_figure(
     name: str, tables: Sequence[str | Path], mode: str, stem: str | Path
 ) -> list[Path]:
     """Build figure `name` of FIGURES from its tables (paths, in its order) and save it."""
+    drawn = FIGURES[name].tables
+    if len(tables) != len(drawn):
+        raise ValueError(
+            f"figure {name} draws {len(drawn)} tables ({', '.join(drawn)}, in that order), "
+            f"not {len(tables)}"
+        )
     return save(FIGURES[name].build([read_table(path) for path in tables], mode), stem)
 
 
@@ -599,8 +616,9 @@ def images_figure(
     def shown(path: Path) -> Picture:
         return _png_pixels(given(path))
 
+    a, b = HEADLINE
     quantized = {
-        k: (*(shown(run.image(impl, mode, image, k, seed)) for impl in HEADLINE),
+        k: (shown(run.image(a, mode, image, k, seed)), shown(run.image(b, mode, image, k, seed)),
             shown(run.difference(mode, image, k, seed)))
         for k in ks
     }  # fmt: skip

@@ -42,8 +42,9 @@ def load_rgb(path: str | Path, background: str = "#ffffff") -> tuple[np.ndarray,
             # Pillow only warns between its limit and twice it; both are refused here.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                if getattr(im, "n_frames", 1) > 1:
-                    log.warning("%s has %d frames; using the first", path, im.n_frames)
+                frames: int = getattr(im, "n_frames", 1)  # only multi-frame formats have it
+                if frames > 1:
+                    log.warning("%s has %d frames; using the first", path, frames)
                     im.seek(0)
                 if im.format == "PNG" and _png_bit_depth(path) == 16:
                     orientation = im.getexif().get(_ORIENTATION, 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ def _nearest_block(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return best
 
 
-def label_dtype(k: int) -> type:
+def label_dtype(k: int) -> type[np.unsignedinteger[Any]]:
     """The smallest unsigned integer type that holds labels 0 .. k - 1."""
     return np.uint8 if k <= 256 else np.uint16 if k <= 65536 else np.uint32
 

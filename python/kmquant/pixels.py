@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -153,7 +154,8 @@ def pack(colours: np.ndarray, max_value: int) -> np.ndarray:
     """One integer per N x 3 colour, ordered as the colours are lexicographically: int32 where
     every key fits (8-bit colours), else int64. Built channel by channel, so that no N x 3
     integer copy of a large image is ever made."""
-    keys = colours[:, 0].astype(np.int32 if (max_value + 1) ** 3 < 2**31 else np.int64)
+    key: type[np.signedinteger[Any]] = np.int32 if (max_value + 1) ** 3 < 2**31 else np.int64
+    keys = colours[:, 0].astype(key)
     for channel in (1, 2):
         keys *= max_value + 1
         keys += colours[:, channel]
@@ -179,7 +181,9 @@ def group(keys: np.ndarray, n_keys: int | None = None) -> tuple[np.ndarray, np.n
     return _group_by_sorting(keys, index)
 
 
-def _group_by_sorting(keys: np.ndarray, index: type) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _group_by_sorting(
+    keys: np.ndarray, index: type[np.signedinteger[Any]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     order = np.argsort(keys, kind="stable")
     starts = np.empty(len(keys), dtype=bool)
     starts[:1] = True
@@ -197,7 +201,7 @@ def _group_by_sorting(keys: np.ndarray, index: type) -> tuple[np.ndarray, np.nda
 
 
 def _group_by_counting(
-    keys: np.ndarray, n_keys: int, index: type
+    keys: np.ndarray, n_keys: int, index: type[np.signedinteger[Any]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     present = np.zeros(n_keys, dtype=bool)
     present[keys] = True
