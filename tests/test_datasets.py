@@ -178,14 +178,13 @@ def test_a_dataset_is_a_registered_name_or_a_description(tmp_path: Path, server:
         datasets.resolve("kodak")
 
 
-def test_a_study_adds_a_datasets_images_with_their_credit(tmp_path: Path, server: str) -> None:
-    """Fetched through snakemake from the dataset's URL (a real server): its images are
-    studied, images.csv credits each, and its colour counts are the dataset's own."""
-    small_dataset(tmp_path, server)
+def dataset_study(folder: Path, server: str) -> Path:
+    """A study of the small dataset's images alone, fetched from `server`: its YAML."""
+    description = small_dataset(folder, server)
     write_config(
-        tmp_path,
+        folder,
         image_dir=None,
-        datasets=["sample.yaml"],
+        datasets=[description.name],
         k_values=[2],
         seeds=[0],
         modes=["matched"],
@@ -193,6 +192,13 @@ def test_a_study_adds_a_datasets_images_with_their_credit(tmp_path: Path, server
         reference_quantizers=[],
         convergence_k=[],
     )
+    return description
+
+
+def test_a_study_adds_a_datasets_images_with_their_credit(tmp_path: Path, server: str) -> None:
+    """Fetched through snakemake from the dataset's URL (a real server): its images are
+    studied, images.csv credits each, and its colour counts are the dataset's own."""
+    dataset_study(tmp_path, server)
     run_snakemake(tmp_path, "--cores", "2", "results/tables/images.csv")
     fetched = tmp_path / "resources" / "datasets" / "sample"
     assert (fetched / "img" / "one.png").read_bytes() == SERVED["img/one.png"]
@@ -212,29 +218,24 @@ def test_a_study_adds_a_datasets_images_with_their_credit(tmp_path: Path, server
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
-def test_a_study_stops_on_a_file_that_is_not_the_listed_one(tmp_path: Path, server: str) -> None:
+def test_a_study_stops_on_a_file_that_is_not_the_listed_one_and_resumes(
+    tmp_path: Path, server: str
+) -> None:
     """The failed fetch names the file in its log, and no file is left that looks fetched;
-    the rest is kept, so that the next run fetches only what is missing."""
-    small_dataset(tmp_path, server)
-    description = tmp_path / "sample.yaml"
+    the rest is kept, and the next run fetches only what is missing."""
+    dataset_study(tmp_path, server)
     listed = tmp_path / "sample.sha256"
-    listed.write_text(
-        listed.read_text().replace(hashlib.sha256(SERVED["img/two.png"]).hexdigest(), "0" * 64)
-    )
-    write_config(
-        tmp_path,
-        image_dir=None,
-        datasets=[description.name],
-        k_values=[2],
-        seeds=[0],
-        modes=["matched"],
-        implementations=["python"],
-        reference_quantizers=[],
-        convergence_k=[],
-    )
+    right = listed.read_text()
+    listed.write_text(right.replace(hashlib.sha256(SERVED["img/two.png"]).hexdigest(), "0" * 64))
     failed = run_snakemake(tmp_path, "--cores", "1", "--keep-going", check=False)
     assert failed.returncode != 0
     log = tmp_path / "results" / "logs" / "datasets" / "sample" / "img" / "two.png.log"
     assert f"img/two.png from {server}img/two.png: its SHA-256 is" in log.read_text()
     fetched = tmp_path / "resources" / "datasets" / "sample"
     assert _left_in(fetched / "img") == ["one.png"]
+    kept = (fetched / "img" / "one.png").stat().st_mtime_ns
+    listed.write_text(right)
+    done = run_snakemake(tmp_path, "--cores", "1", "results/tables/images.csv")
+    assert _left_in(fetched / "img") == ["one.png", "two.png"]
+    assert (fetched / "img" / "one.png").stat().st_mtime_ns == kept  # not fetched again
+    assert "img/one.png" not in re.sub(r"results/\S+", "", done.stdout + done.stderr)
