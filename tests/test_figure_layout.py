@@ -14,6 +14,7 @@ from matplotlib.text import Text
 
 from conftest import whole_run
 from kmquant import figures
+from kmquant.modes import MODES
 from kmquant.paths import Results
 
 
@@ -83,10 +84,7 @@ def built(run: Path) -> Iterator[tuple[str, Figure]]:
     given = whole_run(run / "results")
     for name, spec in figures.FIGURES.items():
         tables = [figures.read_table(results.table(table)) for table in spec.tables]
-        mode = (
-            "native" if name == "rate_distortion" or name in figures.METRIC_FIGURES else "matched"
-        )
-        yield name, spec.build(tables, mode)
+        yield name, spec.build(tables, spec.mode(list(MODES)))
     for image in ("photo", "five_colours"):
         yield (f"images_{image}",
                figures.images_figure(given, image, "matched", 0, [2, 8], "pngquant"))  # fmt: skip

@@ -1,16 +1,23 @@
-"""Adding an implementation is one registry entry, one backend module and its dependency: no
-other file of the package or the workflow names an implementation."""
+"""Adding an implementation is one registry entry, one backend module and its dependency, plus
+its name in the config schema; adding a figure is one registry entry, its drawing function and
+its caption. No other file of the package or the workflow names an implementation, and none
+lists the figures."""
 
 from __future__ import annotations
 
 import ast
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, small_photo, write_config
+from kmquant.figures import CATEGORIES, FIGURES
 from kmquant.implementations import IMPLEMENTATIONS
+from kmquant.paths import TABLES
 
 PACKAGE = ROOT / "python" / "kmquant"
 #: Where implementations are named: the registry, and the backends that fit with them.
@@ -79,3 +86,83 @@ def test_the_config_schema_accepts_exactly_the_registered_implementations() -> N
     assert properties["implementations"]["items"]["enum"] == list(IMPLEMENTATIONS)
     assert properties["implementations"]["default"] == list(IMPLEMENTATIONS)
     assert properties["implementation_k_values"]["propertyNames"]["enum"] == list(IMPLEMENTATIONS)
+
+
+# Figures: kmquant.figures.FIGURES is their registry, and the workflow's rules, their outputs,
+# captions and report categories come from it.
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_every_figure_names_its_tables_category_and_caption(name: str) -> None:
+    figure = FIGURES[name]
+    assert figure.name == name
+    assert set(figure.tables) <= set(TABLES)
+    assert figure.category in CATEGORIES
+    caption = (ROOT / "workflow" / "report" / figure.caption).read_text(encoding="utf-8")
+    assert re.match(r"\*\*[^*{]+\*\*", caption), "a caption opens with its title in bold"
+
+
+def test_every_caption_of_the_report_is_used() -> None:
+    """Each caption file is a registered figure's or named by a rule (no caption is left
+    behind by a figure that is gone)."""
+    rules = "".join(path.read_text() for path in (ROOT / "workflow" / "rules").glob("*.smk"))
+    for caption in (ROOT / "workflow" / "report").glob("*.rst"):
+        named = f'"../report/{caption.name}"' in rules
+        assert named or caption.name in {figure.caption for figure in FIGURES.values()}, caption
+
+
+#: A Snakefile that adds a figure to the registry (a copy of `timing` named `extra`), includes
+#: the study's and writes, for every output the report shows, its rule, caption and category.
+EXTRA_FIGURE = """\
+import dataclasses
+import json
+
+from kmquant.figures import FIGURES
+
+FIGURES["extra"] = dataclasses.replace(FIGURES["timing"], name="extra")
+
+
+include: {snakefile!r}
+
+
+shown = [
+    [rule.name, str(path), path.flags["report"].caption.get_path_or_uri(secret_free=True),
+     path.flags["report"].category]
+    for rule in workflow.rules for path in rule.output if "report" in path.flags
+]
+with open("reported.json", "w", encoding="utf-8") as handle:
+    json.dump(shown, handle)
+"""
+
+
+def test_a_new_figure_is_one_registry_entry(tmp_path: Path) -> None:
+    """Every figure of the registry, and one more added to it with no other edit, is drawn by
+    a rule of its own from the entry's tables, into results/figures/{name}.png and .svg, and
+    shown in the report in the entry's category with the entry's caption: nothing else lists
+    the figures. (The added figure's rule is checked as Snakemake itself parses the workflow.)
+    """
+    (tmp_path / "data").mkdir()
+    small_photo().save(tmp_path / "data" / "photo.png")
+    write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"])
+    snakefile = tmp_path / "Snakefile"
+    snakefile.write_text(EXTRA_FIGURE.format(snakefile=str(ROOT / "Snakefile")))
+    command = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "-d", str(tmp_path)]
+    subprocess.run([*command, "--list-rules"], capture_output=True, text=True, check=True)
+    reported = json.loads((tmp_path / "reported.json").read_text())
+    shown = {
+        path: (rule, Path(caption).resolve(), category)
+        for rule, path, caption, category in reported
+    }
+    targets = ["results/figures/extra.svg", "results/figures/timing.png"]
+    planned = subprocess.run([*command, "-n", *targets], capture_output=True, text=True)
+    for name, figure in [*FIGURES.items(), ("extra", FIGURES["timing"])]:
+        rule, caption, category = shown.pop(f"results/figures/{name}.png")
+        assert rule == f"figure_{name}"
+        assert category == figure.category
+        assert caption == ROOT / "workflow" / "report" / f"{name}.rst"
+    assert not any(path.startswith("results/figures/") and "{image" not in path for path in shown)
+    # The added figure's job reads the entry's tables and writes both formats.
+    assert planned.returncode == 0, planned.stderr
+    (job,) = re.findall(r"^rule figure_extra:\n(.*?)\n\n", planned.stdout, re.M | re.S)
+    assert "input: results/tables/timings.csv" in job
+    assert "output: results/figures/extra.png, results/figures/extra.svg" in job

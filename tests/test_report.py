@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import docutils.core
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 
 from conftest import ROOT, run_snakemake
 from kmquant import explorer, report
-from kmquant.figures import FIGURES
+from kmquant.figures import CATEGORIES, FIGURES
 from kmquant.fitting import FitResult
 
 ENVIRONMENT = {
@@ -207,6 +208,18 @@ def test_the_page_inlines_its_data_safely() -> None:
     assert explorer.DATA_MARK not in page
 
 
+def report_data(html: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What Snakemake's report page shows: {category: {subcategory: [paths]}}, and per path
+    its entry (its caption as HTML, among others)."""
+    decoder = json.JSONDecoder()
+    found = []
+    for name in ("categories", "results"):
+        start = re.search(rf"\bvar {name} = (?=\{{)", html)
+        assert start is not None, name
+        found.append(decoder.raw_decode(html, start.end())[0])
+    return found[0], found[1]
+
+
 def test_snakemake_report_registers_every_figure_and_table_with_a_caption(
     tiny_run: Path, tmp_path: Path
 ) -> None:
@@ -214,10 +227,7 @@ def test_snakemake_report_registers_every_figure_and_table_with_a_caption(
     result = run_snakemake(tiny_run, "--report", str(out))
     assert "ERROR" not in result.stderr, result.stderr
     html = out.read_text(encoding="utf-8")
-    common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
-    categories = re.findall(r'^[A-Z_]+ = "(\d\. [^"]+)"$', common, re.M)
-    assert len(categories) == 7
-    for category in categories:
+    for category in CATEGORIES:
         assert category in html, category
     for caption in sorted((ROOT / "workflow" / "report").glob("*.rst")):
         for title in re.findall(r"^\*\*([^*{]+)\*\*", caption.read_text(), re.M):
@@ -227,8 +237,14 @@ def test_snakemake_report_registers_every_figure_and_table_with_a_caption(
     environment = json.loads((tiny_run / "results" / "environment.json").read_text())
     assert f"scikit-learn {environment['packages']['scikit-learn']}" in html
     assert environment["r_build"]["version"] in html
-    for figure in FIGURES:
-        assert f"{figure}.png" in html
+    # Every figure of the registry is shown in its category, with its caption.
+    shown, results = report_data(html)
+    for name, figure in FIGURES.items():
+        path = f"results/figures/{name}.png"
+        assert path in [path for paths in shown[figure.category].values() for path in paths]
+        caption = (ROOT / "workflow" / "report" / figure.caption).read_text(encoding="utf-8")
+        title = " ".join(re.findall(r"^\*\*([^*{]+)\*\*", caption)[0].split())
+        assert title in " ".join(results[path]["caption"].split()), name
     tables = ("rate_distortion", "k_for_quality", "fits", "agreement", "timings", "native_summary")
     for table in (f"{name}.csv" for name in tables):
         assert table in html

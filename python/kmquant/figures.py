@@ -1,5 +1,6 @@
 """Publication figures from the result tables: one function builds each figure, `save` writes
-it as PNG and SVG, and FIGURES names every figure drawn from tables."""
+it as PNG and SVG, and FIGURES, the registry of every figure drawn from tables, says what the
+workflow and its report need of each (its tables, mode, report category and caption)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from kmquant.atomic import atomic_path
 from kmquant.colour import hex_colour
 from kmquant.images import AMPLIFY
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
-from kmquant.modes import MODES
+from kmquant.modes import MODES, figure_mode, rate_mode
 from kmquant.paths import Inputs
 from kmquant.scoring import METRICS, RANKED
 
@@ -460,30 +461,79 @@ def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
     return figure
 
 
+#: The categories of the Snakemake report, in its order: every figure's is in its entry of
+#: FIGURES, every table's in the rule that writes it (workflow/rules/*.smk).
+RATE = "0. What a byte buys: quality against file size"
+QUALITY = "1. Distortion, quality and storage"
+AGREEMENT = "2. Agreement of the implementations"
+PER_IMAGE = "3. Images and palettes"
+CONVERGENCE = "4. Convergence"
+SPEED = "5. Speed"
+TABLES = "6. Tables and provenance"
+CATEGORIES = (RATE, QUALITY, AGREEMENT, PER_IMAGE, CONVERGENCE, SPEED, TABLES)
+
+
 @dataclass(frozen=True)
 class TableFigure:
-    """A figure drawn from result tables: the tables it reads (by name, in order) and how it
-    is built from them and the mode it shows."""
+    """A figure drawn from result tables, and all that the workflow and its report need of it:
+    its rule (`figure_{name}`, workflow/rules/figures.smk) reads `tables` and writes
+    results/figures/{name}.png and .svg, which the report shows in `category` with the
+    caption workflow/report/{name}.rst."""
 
+    name: str
+    #: The result tables it reads (names of kmquant.paths.TABLES, in this order), and how it
+    #: is built from them and the mode whose fits it shows.
     tables: tuple[str, ...]
     build: Callable[[Sequence[pd.DataFrame], str], Figure]
+    #: Its category of the Snakemake report, one of CATEGORIES.
+    category: str
+    #: The mode whose fits it shows, chosen from the study's modes: kmquant.modes.figure_mode
+    #: (the proof, where it was run) or rate_mode (what users get, where it was run).
+    mode: Callable[[Sequence[str]], str] = figure_mode
+    #: Drawn only where the study steps runs one iteration at a time (`convergence_k` and
+    #: `convergence_seeds` in the traced mode, with the headline pair).
+    traced: bool = False
+
+    @property
+    def caption(self) -> str:
+        """Its caption in the report: a file of workflow/report/."""
+        return f"{self.name}.rst"
 
 
 def _metric(name: str) -> TableFigure:
-    return TableFigure(("fits", "reference"), lambda t, mode: metric_figure(name, t[0], t[1], mode))
+    return TableFigure(
+        name,
+        ("fits", "reference"),
+        lambda t, mode: metric_figure(name, t[0], t[1], mode),
+        QUALITY,
+        mode=rate_mode,
+    )
 
 
-#: Every figure drawn from the study's tables, by name.
+#: Every figure drawn from the study's tables, by name, in the order the study lists them.
 FIGURES: dict[str, TableFigure] = {
-    "rate_distortion": TableFigure(("rate_distortion",),
-                                   lambda t, mode: rate_distortion_figure(t[0], mode)),
-    **{name: _metric(name) for name in METRIC_FIGURES},
-    "agreement": TableFigure(("agreement",), lambda t, _: agreement_figure(t[0])),
-    "matrix": TableFigure(("agreement",), lambda t, _: matrix_figure(t[0])),
-    "timing": TableFigure(("timings",), lambda t, mode: timing_figure(t[0], mode)),
-    "convergence": TableFigure(("convergence", "convergence_centres"),
-                               lambda t, _: convergence_figure(t[0], t[1])),
-}  # fmt: skip
+    figure.name: figure
+    for figure in (
+        TableFigure(
+            "rate_distortion",
+            ("rate_distortion",),
+            lambda t, mode: rate_distortion_figure(t[0], mode),
+            RATE,
+            mode=rate_mode,
+        ),
+        *(_metric(name) for name in METRIC_FIGURES),
+        TableFigure("agreement", ("agreement",), lambda t, _: agreement_figure(t[0]), AGREEMENT),
+        TableFigure("matrix", ("agreement",), lambda t, _: matrix_figure(t[0]), AGREEMENT),
+        TableFigure("timing", ("timings",), lambda t, mode: timing_figure(t[0], mode), SPEED),
+        TableFigure(
+            "convergence",
+            ("convergence", "convergence_centres"),
+            lambda t, _: convergence_figure(t[0], t[1]),
+            CONVERGENCE,
+            traced=True,
+        ),
+    )
+}
 
 
 #: The columns that hold names (of images, implementations, methods, modes): always text, so

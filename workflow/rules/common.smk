@@ -14,7 +14,16 @@ from snakemake.utils import validate
 from kmquant.datasets import LOCAL as LOCAL_DATASETS
 from kmquant.datasets import DatasetError
 from kmquant.datasets import resolve as resolve_dataset
-from kmquant.figures import FIGURES, METRIC_FIGURES
+from kmquant.figures import FIGURES
+from kmquant.figures import (
+    RATE,
+    QUALITY,
+    AGREEMENT,
+    PER_IMAGE,
+    CONVERGENCE,
+    SPEED,
+    TABLES,
+)
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, THREADS, ordered
 from kmquant.implementations import implementation_ks, run_seeds
 from kmquant.modes import MODES as MODE_REGISTRY
@@ -116,14 +125,9 @@ FIGURE_SEED = mode_seeds(FIGURE_MODE, config)[0]
 PALETTE_KS = [k for k in KS if k <= config["palette_max_k"]]
 # K-means against the other quantizers by file size: the fits of this mode, mean over seeds.
 RATE_MODE = rate_mode(MODES)
-# Report categories; every figure and table has a caption in workflow/report/.
-RATE = "0. What a byte buys: quality against file size"
-QUALITY = "1. Distortion, quality and storage"
-AGREEMENT = "2. Agreement of the implementations"
-PER_IMAGE = "3. Images and palettes"
-CONVERGENCE = "4. Convergence"
-SPEED = "5. Speed"
-TABLES = "6. Tables and provenance"
+# The report's categories (RATE, QUALITY, ..., TABLES) are kmquant.figures.CATEGORIES: each
+# figure's is in its entry of the registry, each table's in its rule. Every figure and table
+# has a caption in workflow/report/.
 
 # The cheap aggregation rules (all, image_tables, agreement_table, timings_table, manifest,
 # report_description) each say `localrule: True`: a `localrules:` list names rules as this
@@ -261,6 +265,7 @@ def reference_dirs(*_):
     return expand(RESULTS.reference(), method=REFERENCES, image=accepted())
 
 
+
 def words(values):
     """Values (numbers, names) as the command line takes them."""
     return " ".join(map(str, values))
@@ -319,7 +324,7 @@ def traces(*_):
 
 
 def figures(*_):
-    names = [name for name in FIGURES if name != "convergence" or traces()]
+    names = [name for name, figure in FIGURES.items() if not figure.traced or traces()]
     # The image grids and palettes show the headline pair, where the study runs it; palette
     # figures only where some K is small enough to draw (K <= palette_max_k).
     kinds = ["images", "palettes"] if PALETTE_KS else ["images"]

@@ -2,100 +2,37 @@
 # page of `snakemake --report`.
 
 
-rule figure_metrics:
-    input:
-        RESULTS.table("fits"),
-        RESULTS.table("reference"),
-    output:
-        report(
-            RESULTS.figure("elbow"),
-            caption="../report/elbow.rst",
-            category=QUALITY,
-        ),
-        RESULTS.figure("elbow", "svg"),
-        report(
-            RESULTS.figure("quality"),
-            caption="../report/quality.rst",
-            category=QUALITY,
-        ),
-        RESULTS.figure("quality", "svg"),
-        report(
-            RESULTS.figure("storage"),
-            caption="../report/storage.rst",
-            category=QUALITY,
-        ),
-        RESULTS.figure("storage", "svg"),
-    log:
-        RESULTS.log_of(RESULTS.figure("elbow")),
-    benchmark:
-        RESULTS.benchmark_of(RESULTS.figure("elbow"))
-    conda:
-        ENV
-    threads: 1
-    params:
-        names=" ".join(METRIC_FIGURES),
-        stems=lambda wc, output: [Path(path).with_suffix("") for path in output[::2]],
-        mode=RATE_MODE,
-    shell:
-        "python -m kmquant figure --figures {params.names} --out {params.stems:q}"
-        " --tables {input:q} --mode {params.mode} > {log:q} 2>&1"
+# One rule per figure of the registry kmquant.figures.FIGURES (figure_{name}): the tables it
+# reads, the mode it shows, its category and caption (workflow/report/{name}.rst) all come
+# from its entry.
+for figure in FIGURES.values():
 
-
-rule figure_rate_distortion:
-    input:
-        RESULTS.table("rate_distortion"),
-    output:
-        report(
-            RESULTS.figure("rate_distortion"),
-            caption="../report/rate_distortion.rst",
-            category=RATE,
-        ),
-        RESULTS.figure("rate_distortion", "svg"),
-    log:
-        RESULTS.log_of(RESULTS.figure("rate_distortion")),
-    benchmark:
-        RESULTS.benchmark_of(RESULTS.figure("rate_distortion"))
-    conda:
-        ENV
-    threads: 1
-    params:
-        stem=lambda wc, output: Path(output[0]).with_suffix(""),
-        mode=RATE_MODE,
-    shell:
-        "python -m kmquant figure --figures rate_distortion --out {params.stem:q}"
-        " --tables {input:q} --mode {params.mode} > {log:q} 2>&1"
-
-
-rule figure_from_table:
-    input:
-        lambda wc: [RESULTS.table(name) for name in FIGURES[wc.name].tables],
-    output:
-        report(
-            RESULTS.figure(),
-            caption="../report/figure_from_table.rst",
-            category=lambda wc: {
-                "agreement": AGREEMENT,
-                "matrix": AGREEMENT,
-                "timing": SPEED,
-                "convergence": CONVERGENCE,
-            }[wc.name],
-        ),
-        RESULTS.figure(ext="svg"),
-    log:
-        RESULTS.log_of(RESULTS.figure()),
-    benchmark:
-        RESULTS.benchmark_of(RESULTS.figure())
-    wildcard_constraints:
-        name="agreement|matrix|timing|convergence",
-    conda:
-        ENV
-    threads: 1
-    params:
-        stem=lambda wc, output: Path(output[0]).with_suffix(""),
-        mode=FIGURE_MODE,
-    shell:
-        "python -m kmquant figure --figures {wildcards.name} --out {params.stem:q}"
-        " --tables {input:q} --mode {params.mode} > {log:q} 2>&1"
+    rule:
+        name:
+            f"figure_{figure.name}"
+        input:
+            [RESULTS.table(table) for table in figure.tables],
+        output:
+            report(
+                RESULTS.figure(figure.name),
+                caption=f"../report/{figure.caption}",
+                category=figure.category,
+            ),
+            RESULTS.figure(figure.name, "svg"),
+        log:
+            RESULTS.log_of(RESULTS.figure(figure.name)),
+        benchmark:
+            RESULTS.benchmark_of(RESULTS.figure(figure.name))
+        conda:
+            ENV
+        threads: 1
+        params:
+            name=figure.name,
+            stem=lambda wc, output: Path(output[0]).with_suffix(""),
+            mode=figure.mode(MODES),
+        shell:
+            "python -m kmquant figure --figures {params.name} --out {params.stem:q}"
+            " --tables {input:q} --mode {params.mode} > {log:q} 2>&1"
 
 
 rule figure_images:
