@@ -16,6 +16,7 @@ from conftest import whole_run
 from kmquant import figures
 from kmquant.modes import MODES
 from kmquant.paths import Results
+from kmquant.reference import QUANTIZERS
 
 
 def _ticks(ax: object, axis: str) -> Iterator[Text]:
@@ -127,7 +128,7 @@ def test_the_legend_of_the_metric_figures_stays_below_every_panel(n_images: int)
     references = pd.DataFrame(
         [{"image": f"im{i}", "method": method, "k_requested": k, "status": "ok",
           "psnr_db": 21.0, "mean_ciede2000": 4.0, "ssim": 0.85}
-         for i in range(n_images) for method in figures.REFERENCE_STYLES for k in (2, 128)]
+         for i in range(n_images) for method in QUANTIZERS for k in (2, 128)]
     )  # fmt: skip
     figure = figures.metric_figure("quality", pd.DataFrame(rows), references, "native")
     assert overlaps(figure) == []

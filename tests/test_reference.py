@@ -4,6 +4,7 @@ binding, Pillow), scored from the PNGs they wrote; and the ranking against our f
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from matplotlib.figure import Figure
 from PIL import Image
 
 from conftest import ROOT, run_snakemake, small_photo, write_config
@@ -82,7 +84,7 @@ def test_pngquant_is_the_real_binary(photo: pixels.Pixels, tmp_path: Path) -> No
 def test_a_missing_pngquant_is_a_row_not_a_crash(
     photo: pixels.Pixels, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(reference.PNGQUANT_VARIABLE, "/nonexistent/pngquant")
+    monkeypatch.setenv(reference.binary_variable("pngquant"), "/nonexistent/pngquant")
     result = reference.quantize("pngquant", _rgb(photo), 16)
     assert result.png is None
     row = reference.record("pngquant", 16, result, photo, "photo")
@@ -98,6 +100,41 @@ def test_a_k_outside_a_tools_range_is_a_row_that_says_so(
     row = reference.record(method, k, reference.quantize(method, _rgb(photo), k), photo, "photo")
     assert row["status"] == "error"
     assert row["message"] == f"{method} takes 2 to 256 colours, not {k}"
+    assert row["version"] == reference.QUANTIZERS[method].version()
+
+
+@pytest.mark.parametrize("method", list(reference.QUANTIZERS))
+def test_each_quantizer_is_what_its_entry_says(photo: pixels.Pixels, method: str) -> None:
+    """It takes exactly the K of its range, its version is read where its entry says, and a
+    deterministic one writes the same PNG twice."""
+    entry = reference.QUANTIZERS[method]
+    rgb = _rgb(photo)
+    for k in (entry.min_k - 1, entry.max_k + 1):
+        result = reference.quantize(method, rgb, k)
+        assert result.png is None
+        assert (
+            result.error == f"{entry.label} takes {entry.min_k} to {entry.max_k} colours, not {k}"
+        )
+    first, second = (reference.quantize(method, rgb, k) for k in (entry.min_k, entry.max_k))
+    assert first.png is not None and second.png is not None
+    where, package = entry.version_of.split(":")
+    assert where in ("pip", "command")
+    assert first.version == entry.version() == reference.versions()[method]
+    assert first.version.startswith(f"{package} ")
+    if entry.deterministic:
+        assert reference.quantize(method, rgb, entry.min_k).png == first.png
+    assert entry.style == {
+        "color": entry.colour,
+        "linestyle": entry.linestyle,
+        "marker": entry.marker,
+    }
+
+
+def test_every_quantizer_has_its_own_line() -> None:
+    styles = [tuple(entry.style.values()) for entry in reference.QUANTIZERS.values()]
+    assert len(set(styles)) == len(styles)
+    labels = [entry.label for entry in reference.QUANTIZERS.values()]
+    assert len(set(labels)) == len(labels)
 
 
 def test_the_schema_and_the_default_config_name_every_quantizer() -> None:
@@ -124,7 +161,7 @@ def test_a_study_without_pngquant_completes_with_error_rows(
     small_photo().save(tmp_path / "data" / "a.png")
     write_config(tmp_path, image_dir="data", k_values=[2, 8], seeds=[0], modes=["native"],
                  reference_quantizers=["pngquant", "pillow_mediancut"])  # fmt: skip
-    monkeypatch.setenv(reference.PNGQUANT_VARIABLE, "/nonexistent/pngquant")
+    monkeypatch.setenv(reference.binary_variable("pngquant"), "/nonexistent/pngquant")
     run_snakemake(tmp_path, "--cores", "2", "results/tables/ranking.csv")
     with open(tmp_path / "results" / "tables" / "reference.csv", encoding="utf-8") as handle:
         rows = {(r["method"], r["k_requested"]): r for r in csv.DictReader(handle)}
@@ -193,7 +230,8 @@ def test_the_report_names_the_best_method_and_the_best_implementation() -> None:
         row("mean_ciede2000", "r", 1, 4), row("mean_ciede2000", "python", 3, 4),
         row("ssim", "libimagequant", 1, 3), row("ssim", "python", 2, 3),
     ]  # fmt: skip
-    text = report._against_references(rows)
+    ran = [{"method": method, "status": "ok"} for method in ("pngquant", "libimagequant")]
+    text = report._against_references(rows, ran)
     assert "Against the quantizers people use" in text
     assert "the (up to) 4 methods" in text
     lines = text.splitlines()
@@ -201,3 +239,149 @@ def test_the_report_names_the_best_method_and_the_best_implementation() -> None:
     cells = ["a"] + [line.removeprefix("     - ") for line in lines[start + 1 : start + 8]]
     assert cells == ["a", "8", "pngquant (1)", "python (2)", "pngquant, r (1)", "r (1)",
                      "libimagequant (1)", "python (2)"]  # fmt: skip
+
+
+@pytest.fixture
+def new_tool(monkeypatch: pytest.MonkeyPatch) -> reference.Quantizer:
+    """A reference quantizer added to the registry and nowhere else."""
+    entry = dataclasses.replace(
+        reference.QUANTIZERS["pillow_fastoctree"],
+        name="pillow_octree_copy",
+        label="a copy of Pillow's fast octree",
+        colour="0.3",
+        linestyle="-",
+        marker="X",
+    )
+    monkeypatch.setitem(reference.QUANTIZERS, entry.name, entry)
+    return entry
+
+
+def _lines(figure: Figure, label: str) -> list[tuple[str, str, str]]:
+    """(colour, line style, marker) of every line of the figure with this legend label."""
+    return [
+        (line.get_color(), line.get_linestyle(), line.get_marker())
+        for ax in figure.axes
+        for line in ax.get_lines()
+        if line.get_label() == label
+    ]
+
+
+def test_a_new_reference_quantizer_is_one_registry_entry(
+    new_tool: reference.Quantizer, photo: pixels.Pixels
+) -> None:
+    """An entry of the registry, with no other edit, runs and is scored, is drawn in its own
+    style in every figure that draws the reference quantizers, is named by the report's front
+    page and the explorer where it ran, and has its version in the environment."""
+    import pandas as pd
+
+    from kmquant import environment, explorer, figures
+
+    name = new_tool.name
+    result = reference.quantize(name, _rgb(photo), 8)
+    row = reference.record(name, 8, result, photo, "photo")
+    assert row["status"] == "ok" and row["version"] == new_tool.version()
+    style = (new_tool.colour, new_tool.linestyle, new_tool.marker)
+    metrics = {
+        "psnr_db": 30.0,
+        "mean_ciede2000": 3.0,
+        "ssim": 0.9,
+        "sse": 10.0,
+        "variance_explained": 0.9,
+        "ratio_theoretical": 3.0,
+        "png_size_ratio": 2.0,
+    }
+    fits = pd.DataFrame(
+        [
+            {
+                "image": "a",
+                "impl": "python",
+                "mode": "native",
+                "k_requested": k,
+                "seed": 0,
+                "status": "ok",
+                **metrics,
+            }
+            for k in (2, 8)
+        ]
+    )
+    references = pd.DataFrame(
+        [
+            {"image": "a", "method": name, "k_requested": k, "status": "ok", **metrics}
+            for k in (2, 8)
+        ]
+    )
+    for figure_name in figures.METRIC_FIGURES:
+        drawn = figures.metric_figure(figure_name, fits, references, "native")
+        assert set(_lines(drawn, name)) == {style}, figure_name
+        figures.pyplot().close(drawn)
+    timings = pd.DataFrame(
+        [
+            {"impl": impl, "mode": mode, "k_requested": k, "fit_seconds": 0.1}
+            for impl, mode in (("python", "matched"), (name, "reference"))
+            for k in (2, 8)
+        ]
+    )
+    drawn = figures.timing_figure(timings, "matched")
+    assert set(_lines(drawn, name)) == {style}
+    figures.pyplot().close(drawn)
+    points = pd.DataFrame(
+        [
+            {
+                "image": "a",
+                "method": method,
+                "k_requested": k,
+                "bits_per_pixel": k / 2,
+                "original_bits_per_pixel": 24.0,
+                **metrics,
+            }
+            for method in ("python", name)
+            for k in (2, 8)
+        ]
+    )
+    drawn = figures.rate_distortion_figure(points, "native")
+    assert set(_lines(drawn, name)) == {style}
+    figures.pyplot().close(drawn)
+    # The report's front page names it where it ran, and its version.
+    ranking = [
+        {
+            "image": "a",
+            "k_requested": "8",
+            "metric": "psnr_db",
+            "method": method,
+            "rank": str(rank),
+            "n_methods": "2",
+            "best": str(rank == 1).lower(),
+        }
+        for rank, method in enumerate((name, "python"), 1)
+    ]
+    ran = [{"image": "a", "method": name, "k_requested": "8", "status": "ok"}]
+    fit = {
+        "image": "a",
+        "impl": "python",
+        "mode": "native",
+        "k_requested": "8",
+        "seed": "0",
+        "status": "ok",
+    }
+    versions = reference.versions()
+    assert versions[name] == new_tool.version()
+    assert environment.reference_versions is reference.versions
+    environment_json = {
+        "python_version": "3.11",
+        "packages": {},
+        "implementations": {},
+        "reference_quantizers": versions,
+        "os": "Debian",
+        "kernel": "6.1",
+        "cpu": "x",
+        "cpu_count": 2,
+        "r_build": {"version": "R", "blas": "", "lapack": "x"},
+    }
+    settings = {"max_iter": 300, "fit_max_pixels": 1000, "fit_sample_seed": 0}
+    text = report.description([fit], [], environment_json, settings, ranking=ranking, reference=ran)
+    assert f"quantized by {new_tool.label} (no dithering)" in text
+    assert f"``{name}`` {new_tool.version()}" in text
+    assert explorer.reference_menu(["pngquant", name]) == [
+        {"name": "pngquant", "label": "pngquant"},
+        {"name": name, "label": new_tool.label},
+    ]

@@ -1,7 +1,8 @@
 """Adding an implementation is one registry entry, one backend module and its dependency, plus
 its name in the config schema; adding a figure is one registry entry, its drawing function and
-its caption. No other file of the package or the workflow names an implementation, and none
-lists the figures."""
+its caption; adding a reference quantizer is one registry entry, its function and its name in
+the config schema and the default config. No other file of the package or the workflow names
+an implementation or a reference quantizer, and none lists the figures."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from conftest import ROOT, small_photo, write_config
 from kmquant.figures import CATEGORIES, FIGURES
 from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.paths import TABLES
+from kmquant.reference import QUANTIZERS
 
 PACKAGE = ROOT / "python" / "kmquant"
 #: Where implementations are named: the registry, and the backends that fit with them.
@@ -31,13 +33,14 @@ KEY = re.compile(rf"""[{{,]\s*({_ALTERNATIVES})\s*:""")
 LITERAL = re.compile(rf"``({_ALTERNATIVES})``")
 
 
-def python_names(path: Path) -> list[str]:
-    """Every string constant of a module that is exactly an implementation's name."""
+def python_names(path: Path, names: set[str] = NAMES) -> list[str]:
+    """Every string constant of a module that is exactly one of `names` (by default an
+    implementation's)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return [
         f"line {node.lineno}: {node.value!r}"
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in NAMES
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names
     ]
 
 
@@ -86,6 +89,37 @@ def test_the_config_schema_accepts_exactly_the_registered_implementations() -> N
     assert properties["implementations"]["items"]["enum"] == list(IMPLEMENTATIONS)
     assert properties["implementations"]["default"] == list(IMPLEMENTATIONS)
     assert properties["implementation_k_values"]["propertyNames"]["enum"] == list(IMPLEMENTATIONS)
+
+
+# Reference quantizers: kmquant.reference is their registry, and no other module names one.
+
+TOOLS = set(QUANTIZERS)
+_TOOL_ALTERNATIVES = "|".join(sorted(map(re.escape, TOOLS)))
+#: A tool's name quoted, as an object key, or as a reStructuredText literal.
+TOOL_PATTERNS = (
+    re.compile(rf"""(["'])({_TOOL_ALTERNATIVES})\1"""),
+    re.compile(rf"""[{{,]\s*({_TOOL_ALTERNATIVES})\s*:"""),
+    re.compile(rf"``({_TOOL_ALTERNATIVES})``"),
+)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(set(PACKAGE.rglob("*.py")) - {PACKAGE / "reference.py"}), ids=lambda p: p.name
+)
+def test_no_module_outside_the_registry_names_a_reference_quantizer(path: Path) -> None:
+    assert python_names(path, TOOLS) == []
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_no_workflow_file_names_a_reference_quantizer(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = [
+        f"line {number}: {match.group(0)}"
+        for number, line in enumerate(lines, 1)
+        for pattern in TOOL_PATTERNS
+        for match in pattern.finditer(line)
+    ]
+    assert found == []
 
 
 # Figures: kmquant.figures.FIGURES is their registry, and the workflow's rules, their outputs,

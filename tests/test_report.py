@@ -15,6 +15,7 @@ from conftest import ROOT, run_snakemake
 from kmquant import explorer, report
 from kmquant.figures import CATEGORIES, FIGURES
 from kmquant.fitting import FitResult
+from kmquant.reference import QUANTIZERS
 
 ENVIRONMENT = {
     "python_version": "3.11.7",
@@ -294,3 +295,43 @@ def test_the_front_page_credits_datasets_and_says_what_holds_over_images() -> No
     one = report.description(fits[:1], pairs[:1], ENVIRONMENT, SETTINGS, agreement_over=[
         agreement[0] | {"n_images": "1", "n_identical": "1"}])  # fmt: skip
     assert "Over the images" not in one
+
+
+def test_the_front_page_names_exactly_the_reference_quantizers_that_ran() -> None:
+    """The tools in reference.csv, by their labels in the registry's order, and those of them
+    that wrote no PNG; no tool that did not run, and no section where none ran."""
+    fits, pairs = [fit_row("a", "ok")], [pair_row("a", "identical")]
+    ranking = [
+        {
+            "image": "a",
+            "k_requested": "2",
+            "metric": "psnr_db",
+            "method": method,
+            "rank": str(rank),
+            "n_methods": "2",
+            "best": str(rank == 1).lower(),
+        }
+        for rank, method in enumerate(("pillow_fastoctree", "python"), 1)
+    ]
+    ran = [
+        {"image": "a", "method": "pillow_fastoctree", "k_requested": "2", "status": "ok"},
+        {"image": "a", "method": "pngquant", "k_requested": "2", "status": "error"},
+    ]
+
+    def named(reference: list[dict[str, str]]) -> str:
+        text = report.description(
+            fits, pairs, ENVIRONMENT, SETTINGS, ranking=ranking, reference=reference
+        )
+        return " ".join(text.split("Against the quantizers people use")[-1].split())
+
+    section = named(ran)
+    assert "quantized by pngquant and Pillow's fast octree (no dithering)" in section
+    assert "; pngquant wrote no PNG at any K" in section
+    others = [
+        entry.label
+        for name, entry in QUANTIZERS.items()
+        if name not in ("pngquant", "pillow_fastoctree")
+    ]
+    assert not [label for label in others if label in section]
+    assert "wrote no PNG" not in named(ran[:1])
+    assert "Against the quantizers people use" not in named([])

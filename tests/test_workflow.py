@@ -27,6 +27,7 @@ from kmquant.environment import installed_lock
 from kmquant.figures import FIGURES
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, pairs
 from kmquant.manifest import SNAKEMAKE_MARK
+from kmquant.reference import QUANTIZERS
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -102,8 +103,7 @@ def test_every_figure_is_a_valid_png_and_svg(tiny_run: Path) -> None:
 def test_the_reference_quantizers_are_rows_lines_and_pictures(tiny_run: Path) -> None:
     results = tiny_run / "results"
     rows = read_csv(results / "tables" / "reference.csv")
-    methods = ["pngquant", "libimagequant", "pillow_mediancut", "pillow_maxcoverage",
-               "pillow_fastoctree"]  # fmt: skip
+    methods = list(QUANTIZERS)  # the schema's default: every one
     assert sorted((r["image"], r["method"], r["k_requested"]) for r in rows) == sorted(
         (image, method, k) for image in ("five_colours", "photo") for method in methods
         for k in ("2", "8")
@@ -176,7 +176,7 @@ def test_timings_and_environment(tiny_run: Path) -> None:
     timings = read_csv(tiny_run / "results" / "tables" / "timings.csv")
     references = [t for t in timings if t["mode"] == "reference"]
     assert len(timings) - len(references) == 2 * len(IMPLEMENTATIONS) * 3 * 2  # one per fit
-    assert len(references) == 2 * 2 * 5  # images x K x reference quantizers
+    assert len(references) == 2 * 2 * len(QUANTIZERS)  # images x K x reference quantizers
     assert all(float(t["job_wall_seconds"]) > 0 for t in timings if t not in references)
     assert all(float(t["fit_seconds"]) > 0 for t in references)
     environment = json.loads((tiny_run / "results" / "environment.json").read_text())
@@ -186,7 +186,10 @@ def test_timings_and_environment(tiny_run: Path) -> None:
     assert environment["implementations"]["amap"].startswith("amap ")
     assert environment["packages"]["imagequant"]
     pngquant = subprocess.run(["pngquant", "--version"], capture_output=True, text=True)
-    assert environment["pngquant"] == pngquant.stdout.strip()
+    tools = environment["reference_quantizers"]
+    assert list(tools) == sorted(QUANTIZERS)  # every tool of the registry, as JSON sorts them
+    assert tools["pngquant"] == f"pngquant {pngquant.stdout.strip()}"
+    assert tools["libimagequant"] == f"imagequant {environment['packages']['imagequant']}"
     # The lock setup.sh installed from, as it recorded it (None in an environment of one's own).
     assert environment["lock"] == installed_lock(sys.prefix)
 

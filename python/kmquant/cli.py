@@ -285,6 +285,7 @@ def _explorer(args: argparse.Namespace) -> None:
     arg("--images", help="results/tables/images.csv"),
     arg("--agreement-over", help="results/tables/agreement_over_images.csv"),
     arg("--paired", help="results/tables/paired.csv"),
+    arg("--reference", help="results/tables/reference.csv"),
 )
 def _report_description(args: argparse.Namespace) -> None:
     from kmquant import report
@@ -294,7 +295,7 @@ def _report_description(args: argparse.Namespace) -> None:
         "fit_max_pixels": args.fit_max_pixels,
         "fit_sample_seed": args.fit_sample_seed,
     }
-    names = ("ranking", "k_for_quality", "agreement_over", "paired")
+    names = ("ranking", "k_for_quality", "agreement_over", "paired", "reference")
     tables = {name: getattr(args, name) for name in names} | {"image_table": args.images}
     report.write_description(
         args.out, args.fits, args.agreement, args.environment, settings, tables

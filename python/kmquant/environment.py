@@ -1,4 +1,5 @@
-"""What the results were computed with: Python, packages, R, BLAS, OS and CPU."""
+"""What the results were computed with: Python, packages, the implementations' and the reference
+quantizers' versions, R, BLAS, OS and CPU."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from threadpoolctl import threadpool_info
 
 from kmquant.atomic import write_text
 from kmquant.implementations import IMPLEMENTATIONS
-from kmquant.reference import pngquant_version
+from kmquant.reference import versions as reference_versions
 
 
 def runtime_packages() -> list[str]:
@@ -108,7 +109,7 @@ def collect() -> dict[str, Any]:
         "implementations": implementation_versions(),
         "lock": installed_lock(sys.prefix),
         "r_build": _r_build(),
-        "pngquant": pngquant_version(),
+        "reference_quantizers": reference_versions(),
         "python_blas": blas,
         "os": _os_name(),
         "kernel": platform.release(),

@@ -24,6 +24,7 @@ from kmquant.metrics import palette_8bit
 from kmquant.modes import MODES
 from kmquant.paths import Inputs
 from kmquant.reference import QUANTIZERS
+from kmquant.reference import ordered as ordered_quantizers
 from kmquant.scoring import METRICS
 from kmquant.tables import read_csv
 
@@ -79,6 +80,12 @@ def matching(a: FitResult, b: FitResult) -> list[list[int]] | None:
         return None
     rows, cols = match_palettes(a.centres, b.centres)
     return [rows.tolist(), cols.tolist()]
+
+
+def reference_menu(methods: list[str]) -> list[dict[str, str]]:
+    """The reference quantizers among `methods` (those that ran) in the menu's order, the
+    registry's (the JSON's keys are sorted, so they cannot say it), each with its label."""
+    return [{"name": name, "label": QUANTIZERS[name].label} for name in ordered_quantizers(methods)]
 
 
 def explorer_data(given: Inputs, page_folder: Path) -> dict[str, Any]:
@@ -166,8 +173,7 @@ def explorer_data(given: Inputs, page_folder: Path) -> dict[str, Any]:
         "references": dict(references),
         "rate_figure": link(run.figure("rate_distortion")),
         "k_for_quality": dict(targets),
-        # The menu's order, pngquant first (the JSON's keys are sorted, so they cannot say it).
-        "reference_methods": [method for method in QUANTIZERS if method in references],
+        "reference_methods": reference_menu(list(references)),
     }
 
 

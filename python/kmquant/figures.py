@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from kmquant.images import AMPLIFY
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES, figure_mode, rate_mode
 from kmquant.paths import Inputs
+from kmquant.reference import QUANTIZERS, LineStyle
 from kmquant.scoring import METRICS, RANKED
 
 if TYPE_CHECKING:
@@ -34,22 +35,6 @@ MARKERS = {name: entry.marker for name, entry in IMPLEMENTATIONS.items()}
 LABELS = {name: entry.label for name, entry in IMPLEMENTATIONS.items()}
 
 
-class LineStyle(TypedDict, total=False):
-    """Keyword arguments of Axes.plot that draw one method's line."""
-
-    color: str
-    linestyle: str
-    marker: str
-
-
-#: The reference quantizers in black and greys, each with its own line and marker.
-REFERENCE_STYLES: dict[str, LineStyle] = {
-    "pngquant": {"color": "black", "linestyle": "-", "marker": "s"},
-    "libimagequant": {"color": "black", "linestyle": "--", "marker": "^"},
-    "pillow_mediancut": {"color": "0.45", "linestyle": "-.", "marker": "v"},
-    "pillow_maxcoverage": {"color": "0.45", "linestyle": ":", "marker": "D"},
-    "pillow_fastoctree": {"color": "0.6", "linestyle": "--", "marker": "P"},
-}
 FORMATS = ("png", "svg")
 
 
@@ -163,7 +148,7 @@ def _references(ax: Axes, references: pd.DataFrame, column: str) -> None:
     for method, group in done.groupby("method", sort=False):
         line = group.groupby("k_requested")[column].mean()
         ax.plot(line.index, line.values, markersize=2.5, linewidth=0.9, label=method,
-                **REFERENCE_STYLES[method])  # fmt: skip
+                **QUANTIZERS[method].style)  # fmt: skip
 
 
 def metric_panels(
@@ -424,6 +409,15 @@ def convergence_figure(trace: pd.DataFrame, centres: pd.DataFrame) -> Figure:
     return figure
 
 
+def _method_line(method: str, mode: str) -> tuple[LineStyle | dict[str, str], str]:
+    """The line style and legend text of a method of the rate-distortion figure: a reference
+    quantizer as its registry entry draws it, an implementation in its colour and marker with
+    the mode of its fits."""
+    if method in QUANTIZERS:
+        return QUANTIZERS[method].style, method
+    return {"color": COLOURS[method], "marker": MARKERS[method]}, f"{LABELS[method]}, {mode}"
+
+
 def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
     """One row per image, one panel per quality metric against the bits per pixel of the real
     indexed PNG (log axis): one line per method through its K values (the implementations in
@@ -444,9 +438,7 @@ def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
                 line = subset[subset["method"] == method].sort_values("k_requested")
                 if line.empty:
                     continue
-                style: LineStyle = REFERENCE_STYLES.get(method) or {
-                    "color": COLOURS[method], "marker": MARKERS[method]}  # fmt: skip
-                text = f"{LABELS[method]}, {mode}" if method in LABELS else method
+                style, text = _method_line(method, mode)
                 ax.plot(line["bits_per_pixel"], line[column], markersize=2.5, linewidth=1,
                         label=text, gid=f"method:{method}", **style)  # fmt: skip
             ax.axvline(subset["original_bits_per_pixel"].iloc[0], color="0.3", linestyle=":",

@@ -1,7 +1,11 @@
-"""The quantizers people use, run on the same loaded pixels as our fits: pngquant (the
-command-line tool), libimagequant (its library, through the `imagequant` binding) and Pillow's
-median cut, maximum coverage and fast octree, all without dithering. Each writes an indexed PNG
-of at most K colours; `record` scores that PNG, decoded, by the same function as our fits.
+"""The registry of the reference quantizers, the quantizers people use, run on the same loaded
+pixels as our fits: for each its name, how the study labels it, where its version is read, the
+palette sizes it takes, whether it is deterministic, its line in the figures and the function
+that runs it, all without dithering. Each writes an indexed PNG of at most K colours; `record`
+scores that PNG, decoded, by the same function as our fits.
+
+Every part of the study that names a reference quantizer (the workflow, the CLI, figures, the
+report, the environment and the explorer) reads it from here.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from PIL import Image
@@ -27,9 +31,6 @@ from kmquant.images import decode_png, eight_bit, encode_png
 from kmquant.paths import reference_name
 from kmquant.pixels import Pixels, distinct_colours
 from kmquant.scoring import score_image
-
-#: The environment variable naming the pngquant binary (default: `pngquant` on PATH).
-PNGQUANT_VARIABLE = "KMQUANT_PNGQUANT"
 
 
 @dataclass
@@ -43,38 +44,106 @@ class Quantized:
     seconds: float = 0.0
 
 
-def _pngquant_binary() -> str:
-    return os.environ.get(PNGQUANT_VARIABLE, "pngquant")
+class ToolError(Exception):
+    """A tool that ran and failed (a command's exit status, say), after `seconds`."""
+
+    def __init__(self, message: str, seconds: float = 0.0) -> None:
+        super().__init__(message)
+        self.seconds = seconds
 
 
-def pngquant_version() -> str | None:
-    """`pngquant --version`, or None where the binary is missing."""
-    binary = shutil.which(_pngquant_binary())
-    if binary is None:
+class LineStyle(TypedDict):
+    """Keyword arguments of matplotlib's Axes.plot that draw one quantizer's line."""
+
+    color: str
+    linestyle: str
+    marker: str
+
+
+#: A quantizer's function: 8-bit RGB pixels and K (within its range) to the indexed PNG it
+#: wrote and the seconds it took; it raises ToolError (or anything else) where it fails.
+Run = Callable[[np.ndarray, int], tuple[bytes, float]]
+
+
+@dataclass(frozen=True)
+class Quantizer:
+    #: Its name in the config, paths, tables and figure legends.
+    name: str
+    #: How the report and the explorer name it, in a sentence.
+    label: str
+    #: Where its version is read: "pip:<Python distribution>" (the installed package's
+    #: version) or "command:<program>" (what `<program> --version` prints; the program on
+    #: PATH, or the one the environment variable KMQUANT_<PROGRAM> names). Its version is
+    #: "<distribution or program> <version>", as reference.csv records it.
+    version_of: str
+    #: The function that runs it (see Run).
+    run: Run
+    #: The palette sizes it takes: a K outside them gives a row that says so.
+    min_k: int
+    max_k: int
+    #: Whether the same pixels and K always give the same PNG (the test suite checks it);
+    #: only a deterministic tool's PNGs and records are in the manifest.
+    deterministic: bool
+    #: Its line in every figure: black or a grey, its own line style and marker.
+    colour: str
+    linestyle: str
+    marker: str
+
+    @property
+    def style(self) -> LineStyle:
+        return {"color": self.colour, "linestyle": self.linestyle, "marker": self.marker}
+
+    def version(self) -> str | None:
+        """Its version as reference.csv records it, or None where it is not installed."""
+        where, package = self.version_of.split(":", 1)
+        if where == "command":
+            found = command_version(package)
+        else:
+            try:
+                found = metadata.version(package)
+            except metadata.PackageNotFoundError:
+                found = None
+        return None if found is None else f"{package} {found}"
+
+    def missing(self) -> str:
+        """Why it cannot run where it is not installed."""
+        where, package = self.version_of.split(":", 1)
+        if where == "command":
+            return f"{package}: no binary '{binary(package)}' found"
+        return f"{self.name}: the Python package {package} is not installed"
+
+
+def binary_variable(program: str) -> str:
+    """The environment variable that names the binary of `program` (default: on PATH)."""
+    return f"KMQUANT_{program.upper()}"
+
+
+def binary(program: str) -> str:
+    return os.environ.get(binary_variable(program), program)
+
+
+def command_version(program: str) -> str | None:
+    """`program --version`, or None where the binary is missing."""
+    found = shutil.which(binary(program))
+    if found is None:
         return None
-    done = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
+    done = subprocess.run([found, "--version"], capture_output=True, text=True, check=False)
     return done.stdout.strip() or None
 
 
-def _pngquant(rgb: np.ndarray, k: int) -> Quantized:
+def _pngquant(rgb: np.ndarray, k: int) -> tuple[bytes, float]:
     """`pngquant --nofs --strip K` at its default speed, on the image written as an RGB PNG."""
-    version = pngquant_version()
-    if version is None:
-        return Quantized(None, "", f"pngquant: no binary '{_pngquant_binary()}' found")
-    if not 2 <= k <= 256:
-        return Quantized(None, f"pngquant {version}", f"pngquant takes 2 to 256 colours, not {k}")
     with tempfile.TemporaryDirectory() as folder:
         source, out = Path(folder) / "in.png", Path(folder) / "out.png"
         Image.fromarray(rgb).save(source, compress_level=1)
-        command = [shutil.which(_pngquant_binary()) or "pngquant", "--nofs", "--strip",
+        command = [shutil.which(binary("pngquant")) or "pngquant", "--nofs", "--strip",
                    "--force", "--output", str(out), str(k), "--", str(source)]  # fmt: skip
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
         if done.returncode != 0:
-            message = f"pngquant exited {done.returncode}: {done.stderr.strip()}"
-            return Quantized(None, f"pngquant {version}", message, seconds)
-        return Quantized(out.read_bytes(), f"pngquant {version}", "", seconds)
+            raise ToolError(f"pngquant exited {done.returncode}: {done.stderr.strip()}", seconds)
+        return out.read_bytes(), seconds
 
 
 def _as_png(image: Image.Image) -> bytes:
@@ -84,10 +153,7 @@ def _as_png(image: Image.Image) -> bytes:
     return encode_png(indices, palette[: int(indices.max()) + 1])
 
 
-def _libimagequant(rgb: np.ndarray, k: int) -> Quantized:
-    version = f"imagequant {metadata.version('imagequant')}"
-    if not 2 <= k <= 256:
-        return Quantized(None, version, f"libimagequant takes 2 to 256 colours, not {k}")
+def _libimagequant(rgb: np.ndarray, k: int) -> tuple[bytes, float]:
     import imagequant
 
     height, width = rgb.shape[:2]
@@ -101,36 +167,116 @@ def _libimagequant(rgb: np.ndarray, k: int) -> Quantized:
     seconds = time.perf_counter() - start
     labels = np.frombuffer(indices, dtype=np.uint8).reshape(height, width)
     colours = np.asarray(palette, dtype=np.uint8).reshape(-1, 4)[:, :3]
-    return Quantized(encode_png(labels, colours[: int(labels.max()) + 1]), version, "", seconds)
+    return encode_png(labels, colours[: int(labels.max()) + 1]), seconds
 
 
-def _pillow(method: Image.Quantize) -> Callable[[np.ndarray, int], Quantized]:
-    def quantize(rgb: np.ndarray, k: int) -> Quantized:
-        version = f"Pillow {metadata.version('pillow')}"
-        if not 1 <= k <= 256:
-            return Quantized(None, version, f"Pillow quantizes to 1 to 256 colours, not {k}")
+def _pillow(method: Image.Quantize) -> Run:
+    def quantize(rgb: np.ndarray, k: int) -> tuple[bytes, float]:
         start = time.perf_counter()
         image = Image.fromarray(rgb).quantize(colors=k, method=method, dither=Image.Dither.NONE)
         seconds = time.perf_counter() - start
-        return Quantized(_as_png(image), version, "", seconds)
+        return _as_png(image), seconds
 
     return quantize
 
 
-#: Every reference quantizer by the name the config uses.
-QUANTIZERS: dict[str, Callable[[np.ndarray, int], Quantized]] = {
-    "pngquant": _pngquant,
-    "libimagequant": _libimagequant,
-    "pillow_mediancut": _pillow(Image.Quantize.MEDIANCUT),
-    "pillow_maxcoverage": _pillow(Image.Quantize.MAXCOVERAGE),
-    "pillow_fastoctree": _pillow(Image.Quantize.FASTOCTREE),
+#: Every reference quantizer by the name the config uses, in the order of the config's
+#: default, the figures' legends, the tables and the explorer's menu.
+QUANTIZERS: dict[str, Quantizer] = {
+    entry.name: entry
+    for entry in (
+        Quantizer(
+            name="pngquant",
+            label="pngquant",
+            version_of="command:pngquant",
+            run=_pngquant,
+            min_k=2,
+            max_k=256,
+            deterministic=True,
+            colour="black",
+            linestyle="-",
+            marker="s",
+        ),
+        Quantizer(
+            name="libimagequant",
+            label="libimagequant",
+            version_of="pip:imagequant",
+            run=_libimagequant,
+            min_k=2,
+            max_k=256,
+            deterministic=True,
+            colour="black",
+            linestyle="--",
+            marker="^",
+        ),
+        Quantizer(
+            name="pillow_mediancut",
+            label="Pillow's median cut",
+            version_of="pip:Pillow",
+            run=_pillow(Image.Quantize.MEDIANCUT),
+            min_k=1,
+            max_k=256,
+            deterministic=True,
+            colour="0.45",
+            linestyle="-.",
+            marker="v",
+        ),
+        Quantizer(
+            name="pillow_maxcoverage",
+            label="Pillow's maximum coverage",
+            version_of="pip:Pillow",
+            run=_pillow(Image.Quantize.MAXCOVERAGE),
+            min_k=1,
+            max_k=256,
+            deterministic=True,
+            colour="0.45",
+            linestyle=":",
+            marker="D",
+        ),
+        Quantizer(
+            name="pillow_fastoctree",
+            label="Pillow's fast octree",
+            version_of="pip:Pillow",
+            run=_pillow(Image.Quantize.FASTOCTREE),
+            min_k=1,
+            max_k=256,
+            deterministic=True,
+            colour="0.6",
+            linestyle="--",
+            marker="P",
+        ),
+    )
 }
 
 
+def ordered(methods: Sequence[str]) -> list[str]:
+    """The distinct reference quantizers among `methods`, in the registry's order."""
+    given = set(methods)
+    return [name for name in QUANTIZERS if name in given]
+
+
+def versions() -> dict[str, str | None]:
+    """Each reference quantizer's version, read where the registry says; None where it is
+    not installed."""
+    return {name: entry.version() for name, entry in QUANTIZERS.items()}
+
+
 def quantize(method: str, rgb: np.ndarray, k: int) -> Quantized:
-    """Run one quantizer on 8-bit RGB pixels; a tool that fails gives its error, never raises."""
+    """Run one quantizer on 8-bit RGB pixels; a tool that is missing or fails, or a K outside
+    its range, gives its error, never raises."""
+    entry = QUANTIZERS[method]
     try:
-        return QUANTIZERS[method](rgb, k)
+        version = entry.version()
+        if version is None:
+            return Quantized(None, "", entry.missing())
+        if not entry.min_k <= k <= entry.max_k:
+            message = f"{entry.label} takes {entry.min_k} to {entry.max_k} colours, not {k}"
+            return Quantized(None, version, message)
+        try:
+            png, seconds = entry.run(rgb, k)
+        except ToolError as error:
+            return Quantized(None, version, str(error), error.seconds)
+        return Quantized(png, version, "", seconds)
     except Exception as error:  # one failing tool must not stop the study
         return Quantized(None, "", f"{method}: {type(error).__name__}: {error}")
 

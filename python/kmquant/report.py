@@ -13,6 +13,7 @@ from kmquant.atomic import write_text
 from kmquant.datasets import DATASETS
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES
+from kmquant.reference import QUANTIZERS
 from kmquant.scoring import METRICS, RANKED
 from kmquant.tables import read_csv, read_json
 
@@ -57,11 +58,51 @@ def _best_of(rows: Sequence[Mapping[str, str]], methods: Sequence[str]) -> str:
     return f"{names} ({rank})"
 
 
-def _against_references(ranking: Sequence[Mapping[str, str]]) -> str:
-    """Per image and K: the best method by each ranked metric, and the best implementation of
+def _and(words: Sequence[str]) -> str:
+    """Words as a sentence lists them: "a", "a and b", "a, b and c"."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
+
+
+def _listed(labels: Sequence[str]) -> str:
+    """Labels as a sentence lists them, those of one owner after the first without it:
+    "pngquant, libimagequant and Pillow's median cut, maximum coverage and fast octree"."""
+    groups: list[tuple[str, list[str]]] = []
+    for label in labels:
+        owner, _, rest = label.partition("'s ")
+        if rest and groups and groups[-1][0] == owner:
+            groups[-1][1].append(rest)
+        else:
+            groups.append((owner, [rest]) if rest else ("", [label]))
+    return _and([f"{owner}'s {_and(rests)}" if owner else rests[0] for owner, rests in groups])
+
+
+def _tools(references: Sequence[Mapping[str, str]]) -> tuple[list[str], list[str]]:
+    """The labels of the reference quantizers in `references` (rows of reference.csv), in the
+    registry's order, and of those among them that wrote no PNG at any K."""
+    ran = {row["method"] for row in references}
+    names = [name for name in QUANTIZERS if name in ran] + sorted(ran - set(QUANTIZERS))
+    failed = [
+        name
+        for name in names
+        if all(row["status"] == "error" for row in references if row["method"] == name)
+    ]
+
+    def label(name: str) -> str:
+        return QUANTIZERS[name].label if name in QUANTIZERS else name
+
+    return [label(name) for name in names], [label(name) for name in failed]
+
+
+def _against_references(
+    ranking: Sequence[Mapping[str, str]], references: Sequence[Mapping[str, str]]
+) -> str:
+    """The reference quantizers that ran (those in `references`, rows of reference.csv), and
+    per image and K: the best method by each ranked metric, and the best implementation of
     K-means with its rank among all methods."""
-    if not ranking:
+    tools, failed = _tools(references)
+    if not ranking or not tools:
         return ""
+    no_png = f"; {_listed(failed)} wrote no PNG at any K (the table says why)" if failed else ""
     groups: dict[tuple[str, int], dict[str, list[Mapping[str, str]]]] = {}
     for row in ranking:
         key = (row["image"], int(row["k_requested"]))
@@ -84,11 +125,11 @@ def _against_references(ranking: Sequence[Mapping[str, str]]) -> str:
 Against the quantizers people use
 ---------------------------------
 
-The same images at the same K, quantized by pngquant, libimagequant and Pillow's median cut,
-maximum coverage and fast octree (no dithering), scored by the same code from the PNGs they
-wrote (``results/tables/reference.csv``). Per image and K, the method with the best {ranked},
-and the implementation of K-means whose best fit ranks highest among the (up to) {n} methods,
-with its rank (1 is best; ``results/tables/ranking.csv`` ranks every method):
+The same images at the same K, quantized by {_listed(tools)} (no dithering), scored by the same
+code from the PNGs they wrote (``results/tables/reference.csv``){no_png}. Per image and K, the
+method with the best {ranked}, and the implementation of K-means whose best fit ranks highest
+among the (up to) {n} methods, with its rank (1 is best; ``results/tables/ranking.csv`` ranks
+every method):
 
 {table}
 """
@@ -223,6 +264,12 @@ def _lock_line(lock: Mapping[str, str] | None) -> str:
     return f"- Python packages installed from ``{lock['file']}`` (sha256 ``{lock['sha256']}``)"
 
 
+def _named_versions(versions: Mapping[str, str | None]) -> str:
+    return ", ".join(
+        f"``{name}`` {version or 'not installed'}" for name, version in versions.items()
+    )
+
+
 def _versions(environment: Mapping[str, Any]) -> str:
     packages = environment["packages"]
     blas = {b.get("internal_api") for b in environment.get("python_blas", [])} - {None}
@@ -231,12 +278,16 @@ def _versions(environment: Mapping[str, Any]) -> str:
         f"- Python {environment['python_version']}: "
         + ", ".join(f"{name} {version}" for name, version in packages.items() if version),
         f"- {r['version']}; BLAS {r['blas'] or 'R internal'}; LAPACK {r['lapack']}",
-        "- the implementations: "
-        + ", ".join(
-            f"``{name}`` {version or 'not installed'}"
-            for name, version in environment["implementations"].items()
-        ),
-        f"- pngquant {environment.get('pngquant') or 'not installed'}",
+        f"- the implementations: {_named_versions(environment['implementations'])}",
+    ]
+    tools = environment.get("reference_quantizers") or {}
+    if tools:
+        order = [name for name in QUANTIZERS if name in tools] + sorted(
+            set(tools) - set(QUANTIZERS)
+        )
+        listed = _named_versions({name: tools[name] for name in order})
+        lines.append(f"- the reference quantizers: {listed}")
+    lines += [
         _lock_line(environment.get("lock")),
         f"- NumPy's BLAS: {', '.join(sorted(blas)) or 'unknown'}",
         f"- {environment['os']}, kernel {environment['kernel']}; {environment['cpu']}"
@@ -396,6 +447,7 @@ def description(
     image_table: Sequence[Mapping[str, str]] = (),
     agreement_over: Sequence[Mapping[str, str]] = (),
     paired: Sequence[Mapping[str, str]] = (),
+    reference: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """reStructuredText for Snakemake's report directive. It contains no Jinja2 markup, because
     Snakemake renders the page as a template."""
@@ -448,7 +500,7 @@ mode, seed and pair of implementations side by side; open it in a browser straig
 file system.
 
 {_what_a_byte_buys(k_for_quality)}
-{_against_references(ranking)}
+{_against_references(ranking, reference)}
 {_over_images(agreement_over, paired)}
 Versions
 --------
@@ -469,7 +521,8 @@ def write_description(
     tables: Mapping[str, str | Path | None],
 ) -> None:
     """The report's front page from the run's tables and environment.json, and those of
-    `tables` (ranking, k_for_quality, image_table, agreement_over, paired) that the study wrote."""
+    `tables` (ranking, k_for_quality, image_table, agreement_over, paired, reference) that the
+    study wrote."""
     given = {name: read_csv(path) if path else [] for name, path in tables.items()}
     text = description(read_csv(fits), read_csv(pairs), read_json(environment), settings, **given)
     write_text(out, text)

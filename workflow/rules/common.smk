@@ -265,6 +265,12 @@ def reference_dirs(*_):
     return expand(RESULTS.reference(), method=REFERENCES, image=accepted())
 
 
+def reproducible_reference_dirs(*_):
+    """The folders of the deterministic reference quantizers: the PNGs and records that a
+    rerun reproduces (the manifest's)."""
+    methods = [method for method in REFERENCES if QUANTIZERS[method].deterministic]
+    return expand(RESULTS.reference(), method=methods, image=accepted())
+
 
 def words(values):
     """Values (numbers, names) as the command line takes them."""

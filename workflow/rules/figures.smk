@@ -143,6 +143,7 @@ rule report_description:
         images=RESULTS.table("images"),
         agreement_over=RESULTS.table("agreement_over_images"),
         paired=RESULTS.table("paired"),
+        reference=RESULTS.table("reference"),
     output:
         RESULTS.report("workflow.rst"),
     log:
@@ -164,4 +165,4 @@ rule report_description:
         " --fit-max-pixels {params.fit_max_pixels} --fit-sample-seed {params.fit_sample_seed}"
         " --ranking {input.ranking:q} --k-for-quality {input.k_for_quality:q}"
         " --images {input.images:q} --agreement-over {input.agreement_over:q}"
-        " --paired {input.paired:q} > {log:q} 2>&1"
+        " --paired {input.paired:q} --reference {input.reference:q} > {log:q} 2>&1"

@@ -24,7 +24,7 @@ rule manifest:
         # every reproducible table, PNG and record (not timings, logs or figures)
         RESULTS.tables(timed=False),
         image_dirs,
-        reference_dirs,
+        reproducible_reference_dirs,
         difference_dirs,
         originals,
         pairs,
