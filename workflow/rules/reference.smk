@@ -95,6 +95,8 @@ rule over_images:
         RESULTS.log_of(RESULTS.table("over_images")),
     benchmark:
         RESULTS.benchmark_of(RESULTS.table("over_images"))
+    # Jobs that take a second or two run where snakemake runs, not as cluster jobs.
+    localrule: True
     conda:
         ENV
     threads: 1
