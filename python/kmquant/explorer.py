@@ -17,7 +17,7 @@ from typing import Any
 from kmquant.agreement import match_palettes
 from kmquant.atomic import write_text
 from kmquant.colour import hex_colour
-from kmquant.datasets import CREDIT_COLUMNS
+from kmquant.datasets import CREDIT
 from kmquant.fitting import FitResult, load
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.metrics import palette_8bit
@@ -139,7 +139,7 @@ def explorer_data(given: Inputs, page_folder: Path) -> dict[str, Any]:
         targets[row["image"]].append({field: cell(row[field]) for field in TARGET_FIELDS})
     image_table = given(run.table("images"))
     credits = {
-        row["image"]: {column: row[column] for column in CREDIT_COLUMNS[:4]}
+        row["image"]: {column: row[column] for column in CREDIT}
         for row in (read_csv(image_table) if image_table.exists() else [])
         if row.get("dataset")
     }

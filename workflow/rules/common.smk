@@ -82,8 +82,9 @@ report:
 try:
     # The datasets whose images the study adds, by name, each fetched into its own folder
     # (LOCAL_DATASETS), and how the config names each (a registered name, or a description).
-    DATASET_SPECS = {resolve_dataset(spec).name: spec for spec in config["datasets"]}
-    DATASETS = {name: resolve_dataset(spec) for name, spec in DATASET_SPECS.items()}
+    RESOLVED = [(spec, resolve_dataset(spec)) for spec in config["datasets"]]
+    DATASET_SPECS = {dataset.name: spec for spec, dataset in RESOLVED}
+    DATASETS = {dataset.name: dataset for _, dataset in RESOLVED}
     FETCHED = {
         str(dataset.local(path))
         for dataset in DATASETS.values()

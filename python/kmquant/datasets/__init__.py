@@ -27,7 +27,16 @@ LOCAL = Path("resources") / "datasets"
 #: The metadata columns the study reads, by the name it gives them in its tables.
 COLUMNS = ("name", "colours", "licence", "author", "source")
 #: The columns of images.csv that credit a dataset's image.
-CREDIT_COLUMNS = ("dataset", "licence", "author", "source_url", "dataset_n_colours")
+#: What images.csv says of a dataset's image beside the dataset's name: each column and the
+#: metadata column (of COLUMNS) it is read from. The credit is all but the colour count.
+CREDITED = {
+    "licence": "licence",
+    "author": "author",
+    "source_url": "source",
+    "dataset_n_colours": "colours",
+}
+CREDIT_COLUMNS = ("dataset", *CREDITED)
+CREDIT = CREDIT_COLUMNS[: CREDIT_COLUMNS.index("dataset_n_colours")]
 
 
 class FetchError(RuntimeError):
@@ -152,19 +161,8 @@ def credits(dataset: Dataset, metadata: str | Path) -> dict[str, dict[str, str]]
         rows = list(csv.DictReader(handle))
     column = dataset.columns
     return {
-        row[column["name"]]: dict(
-            zip(
-                CREDIT_COLUMNS,
-                [
-                    dataset.name,
-                    row[column["licence"]],
-                    row[column["author"]],
-                    row[column["source"]],
-                    row[column["colours"]],
-                ],
-                strict=True,
-            )
-        )
+        row[column["name"]]: {"dataset": dataset.name}
+        | {ours: row[column[theirs]] for ours, theirs in CREDITED.items()}
         for row in rows
     }
 
