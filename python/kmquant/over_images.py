@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -109,10 +110,19 @@ def percentiles(values: np.ndarray, q: list[float]) -> np.ndarray:
     return np.where(below == above, below, between)
 
 
+@cache
+def _resamples(n: int) -> np.ndarray:
+    """The RESAMPLES draws of n indices every bootstrap of n values uses (the same draws for
+    every method, K and metric, so they are drawn once per n)."""
+    drawn = np.random.default_rng(SEED).integers(0, n, (RESAMPLES, n))
+    drawn.flags.writeable = False
+    return drawn
+
+
 def bootstrap(values: np.ndarray, statistic: Callable[..., np.ndarray]) -> tuple[float, float]:
     """The percentile bootstrap interval (COVERAGE) of `statistic` over `values`, resampled
     RESAMPLES times by a generator seeded with SEED."""
-    drawn = np.random.default_rng(SEED).integers(0, len(values), (RESAMPLES, len(values)))
+    drawn = _resamples(len(values))
     low, high = percentiles(
         statistic(values[drawn], axis=1), [50 * (1 - COVERAGE), 50 * (1 + COVERAGE)]
     )
