@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from common import camera_photo, kmquant, measure
+from kmquant.runs import Run, dump
 
 
 def steps(photo: Path, work: Path, k: int) -> dict[str, list[str]]:
@@ -20,10 +21,10 @@ def steps(photo: Path, work: Path, k: int) -> dict[str, list[str]]:
     commands = {"load": kmquant("pixels", str(photo), str(px), "--fit-max-pixels", "300000")}
     for impl in ("python", "r"):
         fit = work / "fits" / impl / f"k{k}_s0.npz"
+        runs = dump([Run(k, "native", 0, str(fit))])
         commands[f"fit+label {impl}"] = kmquant(
-            "fit", str(px), "--out", str(fit), "--impl", impl, "--mode", "native", "--image",
-            "photo", "--k", str(k), "--seed", "0", "--max-iter", "300",
-        )  # fmt: skip
+            "fit", str(px), "--runs", runs, "--impl", impl, "--image", "photo", "--max-iter", "300"
+        )
         commands[f"png {impl}"] = kmquant("images", str(px), "--out", str(work / "png" / impl),
                                           "--mode", "native", "--fits", str(fit))  # fmt: skip
     return commands

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -376,11 +377,12 @@ def test_runs_stepped_to_find_a_parting_run_on_their_fit_s_threads(
 def test_one_agreement_job_writes_each_runs_pairs_as_if_alone(tmp_path) -> None:
     """`kmquant agree` given the fits of several modes and seeds of one image and K writes, for
     each (mode, seed), the records `task_records` gives that run's fits alone, each shared-start
-    run from its own start; a wrong count of starts is refused in one sentence."""
+    run from its own start; a shared-start run without its start is refused in one sentence."""
     from conftest import small_photo
     from kmquant import fitting, pixels
     from kmquant.agreement import task_records
     from kmquant.initial import read_centres
+    from kmquant.runs import Run, dump
 
     small_photo(40, 30).save(tmp_path / "photo.png")
     cli = [sys.executable, "-m", "kmquant"]
@@ -390,22 +392,22 @@ def test_one_agreement_job_writes_each_runs_pairs_as_if_alone(tmp_path) -> None:
                     "--k", "6", "--seed", "0", "1"], **run)  # fmt: skip
     subprocess.run([*cli, "init", "p.npz", "--out", "t0.csv", "--mode", "tied", "--k", "6",
                     "--seed", "0"], **run)  # fmt: skip
-    runs = [("matched", 0), ("matched", 1), ("native", 0), ("tied", 0)]
+    tasks = [("matched", 0), ("matched", 1), ("native", 0), ("tied", 0)]
     starts = {("matched", 0): "m0.csv", ("matched", 1): "m1.csv", ("tied", 0): "t0.csv"}
     fits = []
     for impl in ("python", "opencv"):
-        outs = [f"{impl}_{mode}_{seed}.npz" for mode, seed in runs]
-        fitting.fit_files(tmp_path / "p.npz", "photo", impl, 6, runs,
-                          [tmp_path / starts[r] if r in starts else None for r in runs],
-                          [tmp_path / out for out in outs], 50, THREADS)  # fmt: skip
-        fits += outs
-    outs = [f"{mode}_{seed}.json" for mode, seed in runs]
-    agree = [*cli, "agree", "--fits", *fits, "--mode", *(m for m, _ in runs), "--seed",
-             *(str(s) for _, s in runs), "--out", *outs, "--pixels", "p.npz",
-             "--max-iter", "50"]  # fmt: skip
-    subprocess.run([*agree, "--init", "m0.csv", "m1.csv", "t0.csv"], **run)
+        fitting.fit_files(tmp_path / "p.npz", "photo", impl,
+                          [Run(6, mode, seed, str(tmp_path / f"{impl}_{mode}_{seed}.npz"),
+                               str(tmp_path / starts[mode, seed]) if (mode, seed) in starts
+                               else None) for mode, seed in tasks],
+                          50, THREADS)  # fmt: skip
+        fits += [f"{impl}_{mode}_{seed}.npz" for mode, seed in tasks]
+    runs = [Run(6, mode, seed, f"{mode}_{seed}.json", starts.get((mode, seed)))
+            for mode, seed in tasks]  # fmt: skip
+    agree = [*cli, "agree", "--fits", *fits, "--pixels", "p.npz", "--max-iter", "50", "--runs"]
+    subprocess.run([*agree, dump(runs)], **run)
     px = pixels.load(tmp_path / "p.npz")
-    for (mode, seed), out in zip(runs, outs, strict=True):
+    for mode, seed in tasks:
         own = [
             fitting.load(tmp_path / f"{impl}_{mode}_{seed}.npz") for impl in ("python", "opencv")
         ]
@@ -413,10 +415,11 @@ def test_one_agreement_job_writes_each_runs_pairs_as_if_alone(tmp_path) -> None:
             (px, read_centres(tmp_path / starts[mode, seed])) if (mode, seed) in starts else None
         )
         expected = json.loads(json.dumps(task_records(own, start, 50)))
-        assert json.loads((tmp_path / out).read_text()) == expected, (mode, seed)
+        assert json.loads((tmp_path / f"{mode}_{seed}.json").read_text()) == expected
         assert [r["mode"] for r in expected] == [mode] and [r["seed"] for r in expected] == [seed]
         assert (expected[0]["tied_initial_pixels"] is None) == (start is None)
-    refused = subprocess.run([*agree, "--init", "m0.csv", "m1.csv"], capture_output=True,
-                             text=True, cwd=tmp_path, check=False)  # fmt: skip
+    unstarted = [replace(run, init=None) if run.mode == "tied" else run for run in runs]
+    refused = subprocess.run([*agree, dump(unstarted)], capture_output=True, text=True,
+                             cwd=tmp_path, check=False)  # fmt: skip
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
-    assert "3 of the fits start from initial centres but 2 CSVs" in refused.stderr
+    assert "a tied run needs initial centres (init)" in refused.stderr

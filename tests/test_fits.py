@@ -16,6 +16,7 @@ from conftest import INIT, ROOT, SLOW, X, five_colour_image, reference_lloyd, sm
 from kmquant import fitting, pixels
 from kmquant.implementations import IMPLEMENTATIONS, call
 from kmquant.modes import MODES
+from kmquant.runs import Run, dump
 from kmquant.scoring import score_image
 
 RNG = np.random.default_rng(5)
@@ -173,14 +174,14 @@ def test_k_above_distinct_colours_runs_with_k_effective(
     run = {"check": True, "capture_output": True, "cwd": ROOT}
     subprocess.run([*cli, "pixels", tmp_path / "five.png", tmp_path / "p.npz",
                     "--fit-max-pixels", "1000"], **run)  # fmt: skip
-    init = []
+    init = None
     if MODES[mode].shared_start:
-        subprocess.run([*cli, "init", tmp_path / "p.npz", "--out", tmp_path / "i.csv", "--mode",
-                        mode, "--k", "8", "--seed", "0"], **run)  # fmt: skip
-        init = ["--init", tmp_path / "i.csv"]
-    subprocess.run([*cli, "fit", tmp_path / "p.npz", "--out", tmp_path / "f.npz", "--impl", impl,
-                    "--mode", mode, "--image", "five", "--k", "8", "--seed", "0",
-                    "--max-iter", "300", *init], **run)  # fmt: skip
+        init = str(tmp_path / "i.csv")
+        subprocess.run([*cli, "init", tmp_path / "p.npz", "--out", init, "--mode", mode, "--k",
+                        "8", "--seed", "0"], **run)  # fmt: skip
+    runs = dump([Run(8, mode, 0, str(tmp_path / "f.npz"), init)])
+    subprocess.run([*cli, "fit", tmp_path / "p.npz", "--runs", runs, "--impl", impl, "--image",
+                    "five", "--max-iter", "300"], **run)  # fmt: skip
     meta = fitting.load_meta(tmp_path / "f.npz")
     assert (meta["k_requested"], meta["k_effective"], meta["status"]) == (8, 5, "ok")
     assert meta["fit_sse"] < 1e-9  # five colours, five centres: lossless
@@ -255,39 +256,40 @@ def test_colours_split_between_labels_are_scored_as_every_pixel_is() -> None:
 
 
 @pytest.mark.parametrize("impl", ["python", "r", pytest.param("opencv", marks=pytest.mark.slow)])
-def test_a_batch_of_modes_and_seeds_is_the_same_fits_as_one_job_each(
+def test_a_batch_of_ks_modes_and_seeds_is_the_same_fits_as_one_job_each(
     tmp_path: Path, impl: str
 ) -> None:
-    """One process fitting every mode's seeds writes what one process per fit writes (for the
-    libraries whose generator is process-wide: R's set.seed, OpenCV's theRNG), each shared
-    start read from its own file."""
+    """One process fitting every K's modes and seeds writes what one process per fit writes
+    (for the libraries whose generator is process-wide: R's set.seed, OpenCV's theRNG), each
+    shared start read from its own file."""
     small_photo().save(tmp_path / "photo.png")
     cli = [sys.executable, "-m", "kmquant"]
     run = {"check": True, "capture_output": True, "cwd": ROOT}
     subprocess.run([*cli, "pixels", tmp_path / "photo.png", tmp_path / "p.npz",
                     "--fit-max-pixels", "1000"], **run)  # fmt: skip
-    runs = [("matched", "0"), ("matched", "1"), ("tied", "1"), ("native", "0"), ("native", "2")]
+    tasks = [(8, "matched", 0), (8, "matched", 1), (8, "tied", 1), (8, "native", 0),
+             (8, "native", 2), (4, "matched", 0), (4, "native", 0)]  # fmt: skip
     inits = {}
-    for mode, seed in runs:
+    for k, mode, seed in tasks:
         if MODES[mode].shared_start:
-            inits[mode, seed] = tmp_path / f"i_{mode}{seed}.csv"
-            subprocess.run([*cli, "init", tmp_path / "p.npz", "--out", inits[mode, seed],
-                            "--mode", mode, "--k", "8", "--seed", seed], **run)  # fmt: skip
+            inits[k, mode, seed] = str(tmp_path / f"i_{mode}{k}_{seed}.csv")
+            subprocess.run([*cli, "init", tmp_path / "p.npz", "--out", inits[k, mode, seed],
+                            "--mode", mode, "--k", str(k), "--seed", str(seed)], **run)  # fmt: skip
 
-    def fit(batch: list[tuple[str, str]], outs: list[Path]) -> None:
-        modes, seeds = zip(*batch, strict=True)
-        starts = [inits[pair] for pair in batch if pair in inits]
-        subprocess.run([*cli, "fit", tmp_path / "p.npz", "--out", *outs, "--impl", impl,
-                        "--mode", *modes, "--image", "photo", "--k", "8", "--seed", *seeds,
-                        "--max-iter", "300", "--init", *starts], **run)  # fmt: skip
+    def fit(batch: list[tuple[int, str, int]], name: str) -> list[Path]:
+        outs = [tmp_path / f"{name}_{mode}{k}_{seed}.npz" for k, mode, seed in batch]
+        runs = [
+            Run(*task, str(out), inits.get(task)) for task, out in zip(batch, outs, strict=True)
+        ]
+        subprocess.run([*cli, "fit", tmp_path / "p.npz", "--runs", dump(runs), "--impl", impl,
+                        "--image", "photo", "--max-iter", "300"], **run)  # fmt: skip
+        return outs
 
-    batched = [tmp_path / f"batch_{mode}{seed}.npz" for mode, seed in runs]
-    fit(runs, batched)
-    for (mode, seed), path in zip(runs, batched, strict=True):
-        alone = tmp_path / f"alone_{mode}{seed}.npz"
-        fit([(mode, seed)], [alone])
+    batched = fit(tasks, "batch")
+    for task, path in zip(tasks, batched, strict=True):
+        (alone,) = fit([task], "alone")
         a, b = fitting.load(path), fitting.load(alone)
-        assert (a.meta["mode"], a.meta["seed"]) == (mode, int(seed))
+        assert (a.meta["k_requested"], a.meta["mode"], a.meta["seed"]) == task
         assert np.array_equal(a.centres, b.centres) and np.array_equal(a.labels, b.labels)
         timing = {"fit_seconds"}
         assert {k: v for k, v in a.meta.items() if k not in timing} == {
@@ -299,33 +301,39 @@ def test_a_batch_of_modes_and_seeds_is_the_same_fits_as_one_job_each(
     assert not np.array_equal(first, second)
 
 
-def test_each_shared_start_goes_to_its_own_fit() -> None:
-    """Initial centres are given for the matched and tied fits only, in their order."""
-    runs = ["native", "matched", "native", "tied"]
-    assert fitting.starts_of(runs, ["m.csv", "t.csv"]) == [None, "m.csv", None, "t.csv"]
-    with pytest.raises(ValueError, match="2 of the fits start from initial centres but 1"):
-        fitting.starts_of(runs, ["m.csv"])
-
-
-def test_per_seed_arguments_must_match_the_seeds(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("runs", "message"),
+    [
+        ('[{"k": 2, "mode": "matched", "seed": 0, "out": "a.npz"}]',
+         "a matched run needs initial centres (init)"),
+        ('[{"k": 2, "mode": "native", "seed": 0, "out": "a.npz", "init": "a.csv"}]',
+         "a native run takes no initial centres (init)"),
+        ('[{"k": 2, "mode": "native", "seed": 0, "out": "a.npz"},'
+         ' {"k": 2, "mode": "native", "seed": 0, "out": "b.npz"}]',
+         "two runs of one (K, mode, seed): native_k2_s0"),
+        ('[{"k": 2, "mode": "native", "seed": 0, "out": "a.npz"},'
+         ' {"k": 4, "mode": "native", "seed": 0, "out": "a.npz"}]',
+         "two runs of one output file: a.npz"),
+        ('[{"k": 2, "mode": "nope", "seed": 0, "out": "a.npz"}]', "no mode nope"),
+        ('[{"k": 0, "mode": "native", "seed": 0, "out": "a.npz"}]', "K at least 1"),
+        ('[{"k": 2, "mode": "native", "out": "a.npz"}]', "give k, mode, seed and out"),
+        ('[{"k": 2, "mode": "native", "seed": 0, "out": "a.npz", "x": 1}]', "no field x"),
+        ("[]", "give a JSON list of at least one run"),
+        ("matched:0", "not JSON"),
+    ],
+)  # fmt: skip
+def test_a_jobs_runs_are_refused_whole_in_one_sentence(
+    tmp_path: Path, runs: str, message: str
+) -> None:
+    """A fit job's runs are one JSON value, checked whole before anything is read: every run
+    complete, initial centres exactly for the shared-start modes, no run or file twice."""
     done = subprocess.run(
-        [sys.executable, "-m", "kmquant", "fit", "p.npz", "--out", "a.npz", "--impl", "python",
-         "--mode", "native", "--image", "x", "--k", "2", "--seed", "0", "1", "--max-iter", "5"],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
-    )  # fmt: skip
-    assert done.returncode != 0
-    assert "give as many seed, out, mode as seeds, in the same order" in done.stderr
-
-
-def test_a_fit_job_needs_one_start_per_shared_start_fit(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "kmquant", "fit", "p.npz", "--out", "a.npz", "b.npz", "--impl",
-         "python", "--mode", "matched", "native", "--image", "x", "--k", "2", "--seed", "0",
-         "0", "--max-iter", "5", "--init", "a.csv", "b.csv"],
+        [sys.executable, "-m", "kmquant", "fit", "p.npz", "--runs", runs, "--impl", "python",
+         "--image", "x", "--max-iter", "5"],
         capture_output=True, text=True, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert done.returncode != 0 and "Traceback" not in done.stderr
-    assert "1 of the fits start from initial centres but 2 CSVs" in done.stderr
+    assert message in done.stderr
 
 
 @pytest.mark.slow
@@ -342,9 +350,9 @@ def test_an_r_trace_steps_to_where_its_full_run_ends(tmp_path: Path) -> None:
     subprocess.run([*cli, "init", "p.npz", "--out", "i.csv", "--mode", "matched", "--k", "4",
                     "--seed", "0"], **run)  # fmt: skip
     for impl in ("python", "r"):
-        subprocess.run([*cli, "fit", "p.npz", "--out", f"{impl}.npz", "--impl", impl, "--mode",
-                        "matched", "--image", "china", "--k", "4", "--seed", "0",
-                        "--max-iter", "300", "--init", "i.csv"], **run)  # fmt: skip
+        runs = dump([Run(4, "matched", 0, f"{impl}.npz", "i.csv")])
+        subprocess.run([*cli, "fit", "p.npz", "--runs", runs, "--impl", impl, "--image", "china",
+                        "--max-iter", "300"], **run)  # fmt: skip
     subprocess.run([*cli, "converge", "p.npz", "i.csv", "c.npz", "--fits", "python.npz",
                     "r.npz", "--max-iter", "300"], **run)  # fmt: skip
     checks = {row["impl"]: row for row in convergence.table_rows(tmp_path / "c.npz")[2]}

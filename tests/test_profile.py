@@ -35,15 +35,16 @@ def test_every_rule_the_profile_sizes_exists() -> None:
 
 def test_every_fit_and_images_job_asks_for_memory_and_time(tmp_path: Path) -> None:
     """What the fit and images rules ask of SLURM, as Snakemake itself plans their jobs (a dry
-    run): a job of each runs every mode and seed of its implementation, one after the other."""
+    run): a job of each runs every K, mode and seed of its implementation and image, one
+    after the other."""
     (tmp_path / "data").mkdir()
     small_photo(8, 6).save(tmp_path / "data" / "photo.png")
     write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"])
     target = "results/images/amap/matched/photo"
     planned = run_snakemake(tmp_path, "-n", target).stdout
-    for rule in ("fit_amap", "images_amap"):
+    for rule, minutes in (("fit_amap", 120), ("images_amap", 60)):
         (resources,) = re.findall(rf"rule {rule}:.*?resources: ([^\n]+)", planned, re.S)
-        assert "mem_mb=2000" in resources and "runtime=60" in resources, (rule, resources)
+        assert "mem_mb=2000" in resources and f"runtime={minutes}" in resources, resources
 
 
 @pytest.mark.parametrize("attempt", [1, 2])

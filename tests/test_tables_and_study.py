@@ -13,7 +13,13 @@ import yaml
 
 from conftest import ROOT, small_photo, whole_run
 from kmquant import tables
-from kmquant.config_checks import ConfigError, check_config, narrowed, with_integer_lists
+from kmquant.config_checks import (
+    ConfigError,
+    check_config,
+    check_figure_images,
+    narrowed,
+    with_integer_lists,
+)
 from kmquant.study import discover_images, figure_images, image_name, refusal, shown_path
 
 SCHEMA = yaml.safe_load((ROOT / "workflow" / "config.schema.yaml").read_text())
@@ -52,25 +58,25 @@ def test_read_benchmark(tmp_path: Path) -> None:
     }
 
 
-def test_each_fit_gets_the_time_of_the_job_that_fitted_its_k(tmp_path: Path) -> None:
-    """One job fits every mode and seed of one (implementation, image, K)."""
+def test_each_fit_gets_the_time_of_the_job_that_fitted_its_image(tmp_path: Path) -> None:
+    """One job fits every K, mode and seed of one (implementation, image)."""
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
-    jobs = {"k8": "9.0\t0:00:09\t300\t0\t0\t0\t0\t0\t90\t8.5\n",
-            "k16": "4.0\t0:00:04\t200\t0\t0\t0\t0\t0\t90\t3.5\n"}  # fmt: skip
-    folder = tmp_path / "results" / "benchmarks" / "fits" / "r" / "a"
+    jobs = {"a": "9.0\t0:00:09\t300\t0\t0\t0\t0\t0\t90\t8.5\n",
+            "b": "4.0\t0:00:04\t200\t0\t0\t0\t0\t0\t90\t3.5\n"}  # fmt: skip
+    folder = tmp_path / "results" / "benchmarks" / "fits" / "r"
     folder.mkdir(parents=True)
     for name, line in jobs.items():
         (folder / f"{name}.tsv").write_text(header + line)
     fit = {"image": "a", "impl": "r", "mode": "matched", "fit_seconds": 1.0}
     fits = [fit | {"k_requested": 8, "seed": 0}, fit | {"k_requested": 8, "seed": 1},
-            fit | {"k_requested": 8, "seed": 0, "mode": "tied"},
-            fit | {"k_requested": 16, "seed": 0}]  # fmt: skip
+            fit | {"k_requested": 16, "seed": 0, "mode": "tied"},
+            fit | {"k_requested": 16, "seed": 0, "image": "b"}]  # fmt: skip
     reference = {"image": "a", "method": "pngquant", "k_requested": 8, "fit_seconds": 0.1}
     rows = tables.timing_rows(fits, [reference], whole_run(tmp_path / "results"))
-    assert [(r["mode"], r["seed"], r["job_fits"], r["job_wall_seconds"], r["job_cpu_seconds"],
-             r["job_max_rss_mb"]) for r in rows[:4]] == [
-        ("matched", 0, 3, 9.0, 8.5, 300.0), ("matched", 1, 3, 9.0, 8.5, 300.0),
-        ("tied", 0, 3, 9.0, 8.5, 300.0), ("matched", 0, 1, 4.0, 3.5, 200.0)
+    assert [(r["image"], r["k_requested"], r["job_fits"], r["job_wall_seconds"],
+             r["job_cpu_seconds"], r["job_max_rss_mb"]) for r in rows[:4]] == [
+        ("a", 8, 3, 9.0, 8.5, 300.0), ("a", 8, 3, 9.0, 8.5, 300.0),
+        ("a", 16, 3, 9.0, 8.5, 300.0), ("b", 16, 1, 4.0, 3.5, 200.0)
     ]  # fmt: skip
     assert rows[4] == reference | {"impl": "pngquant", "mode": "reference"}
 
@@ -257,8 +263,9 @@ def test_integer_lists_given_on_the_command_line_become_integers() -> None:
 
 def test_per_image_figures_are_drawn_for_a_few_images() -> None:
     images = [f"photo{n}" for n in range(6)]
-    assert figure_images(images[:3], None, images) == images[:3]  # a small study: every one
-    assert figure_images(images[::-1], None, images) == images[:4]  # else the first four
-    assert figure_images(images[:5], ["photo5", "photo1"], images) == ["photo1"]  # accepted
+    assert figure_images(images[:3], None) == images[:3]  # a small study: every one
+    assert figure_images(images[::-1], None) == images[:4]  # else the first four
+    assert figure_images(images[:5], ["photo5", "photo1"]) == ["photo1"]  # accepted
+    check_figure_images(["photo5", "photo1"], images)
     with pytest.raises(ConfigError, match="'per_image_figures': nope is not an image"):
-        figure_images(images, ["nope"], images)
+        check_figure_images(["nope"], images)

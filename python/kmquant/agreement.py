@@ -18,6 +18,7 @@ from kmquant.initial import read_centres
 from kmquant.labelling import count_tied_pixels
 from kmquant.metrics import palette_8bit
 from kmquant.pixels import Pixels
+from kmquant.runs import Run
 
 #: Centres closer than this (in [0, 1] feature units) count as equal.
 CENTRE_TOLERANCE = 1e-9
@@ -263,18 +264,17 @@ def task_records(
 
 
 def write_pair_records(
-    fits: Sequence[str | Path], runs: Sequence[tuple[str, int]],
-    starts: Sequence[str | Path | None], outs: Sequence[str | Path], max_iter: int,
-    pixels: Pixels | None,
-) -> None:  # fmt: skip
-    """The pair records of the fits of one image and K: for each (mode, seed) of `runs`, every
-    pair of the implementations that ran it, as one JSON list; the pairs of a run with a file
-    of initial centres in `starts` (`fitting.starts_of`) are given `pixels` and that start.
-    One run's label maps are held at a time."""
+    fits: Sequence[str | Path], runs: Sequence[Run], max_iter: int, pixels: Pixels | None
+) -> None:
+    """The pair records of the fits of one image: for each run of `runs` (a K, mode and seed,
+    kmquant.runs), every pair of the implementations that ran it, as one JSON list at
+    the run's `out`; the pairs of a run with initial centres are given `pixels` and that
+    start. One run's label maps are held at a time."""
     metas = [load_meta(path) for path in fits]
-    for (mode, seed), init, out in zip(runs, starts, outs, strict=True):
+    for run in runs:
         own = [load(path) for path, meta in zip(fits, metas, strict=True)
-               if (meta["mode"], meta["seed"]) == (mode, seed)]  # fmt: skip
-        start = None if init is None or pixels is None else (pixels, read_centres(init))
+               if (meta["k_requested"], meta["mode"], meta["seed"])
+               == (run.k, run.mode, run.seed)]  # fmt: skip
+        start = None if run.init is None or pixels is None else (pixels, read_centres(run.init))
         records = task_records(own, start, max_iter)
-        write_text(out, json.dumps(records, sort_keys=True, indent=1) + "\n")
+        write_text(run.out, json.dumps(records, sort_keys=True, indent=1) + "\n")

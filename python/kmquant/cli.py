@@ -55,40 +55,34 @@ def _same_length(**lists: Sequence[Any]) -> None:
         raise SystemExit(f"give as many {', '.join(given)} as seeds, in the same order")
 
 
-def _runs(args: argparse.Namespace) -> tuple[list[tuple[str, int]], list[str | Path | None]]:
-    """The (mode, seed) of each run of `--mode` (one, or one per seed) and `--seed`, and each
-    run's file of initial centres of `--init` (`fitting.starts_of`)."""
-    from kmquant import fitting
+def _runs(text: str) -> list[Any]:
+    """The runs of a job (`--runs`), checked whole (kmquant.runs)."""
+    from kmquant import runs
 
-    modes = args.mode * len(args.seed) if len(args.mode) == 1 else args.mode
-    _same_length(seed=args.seed, out=args.out, mode=modes)
     try:
-        starts = fitting.starts_of(modes, args.init)
-    except ValueError as error:
-        raise SystemExit(str(error)) from None
-    return list(zip(modes, args.seed, strict=True)), starts
+        return runs.parse(text)
+    except runs.RunError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+#: The runs of a fit or pairs job: one JSON list of {k, mode, seed, out, init} (kmquant.runs).
+RUNS_HELP = "the job's runs, a JSON list of {k, mode, seed, out, init} (init: shared starts)"
 
 
 @command(
     "fit",
-    "K-means fits of one implementation: one image and K, one fit per (mode, seed)",
+    "K-means fits of one implementation on one image: one fit per run (K, mode, seed)",
     arg("pixels"),
-    arg("--out", nargs="+", required=True, help="one fit file per (mode, seed)"),
+    arg("--runs", type=_runs, required=True, help=RUNS_HELP),
     arg("--impl", choices=list(IMPLEMENTATIONS), required=True),
-    arg("--mode", choices=list(MODES), nargs="+", required=True, help="one, or one per seed"),
     arg("--image", required=True),
-    arg("--k", type=int, required=True),
-    arg("--seed", type=int, nargs="+", required=True),
     arg("--max-iter", type=int, required=True),
-    arg("--init", nargs="*", default=[], help="initial centres CSV per shared-start fit"),
     arg("--threads", type=int, default=THREADS),
 )
 def _fit(args: argparse.Namespace) -> None:
     from kmquant import fitting
 
-    runs, starts = _runs(args)
-    fitting.fit_files(args.pixels, args.image, args.impl, args.k, runs, starts, args.out,
-                      args.max_iter, args.threads)  # fmt: skip
+    fitting.fit_files(args.pixels, args.image, args.impl, args.runs, args.max_iter, args.threads)
 
 
 @command(
@@ -201,21 +195,18 @@ def _init(args: argparse.Namespace) -> None:
 
 @command(
     "agree",
-    "compare every pair of implementations' fits of one image and K, per (mode, seed)",
+    "compare every pair of implementations' fits of one image, per run (K, mode, seed)",
     arg("--fits", nargs="+", required=True, help="every implementation's fit of every run"),
-    arg("--mode", choices=list(MODES), nargs="+", required=True, help="one, or one per seed"),
-    arg("--seed", type=int, nargs="+", required=True),
-    arg("--out", nargs="+", required=True, help="one file of pair records per (mode, seed)"),
-    arg("--init", nargs="*", default=[], help="the shared start of each shared-start run"),
-    arg("--pixels", help="the image's pixels (with --init)"),
+    arg("--runs", type=_runs, required=True, help=RUNS_HELP + "; out: its pair records"),
+    arg("--pixels", help="the image's pixels (for runs with init)"),
     arg("--max-iter", type=int, required=True, help="how far runs are stepped to find a parting"),
 )
 def _agree(args: argparse.Namespace) -> None:
     from kmquant import agreement, pixels
 
-    runs, starts = _runs(args)
-    loaded = pixels.load(args.pixels) if args.init else None
-    agreement.write_pair_records(args.fits, runs, starts, args.out, args.max_iter, loaded)
+    shared = any(run.init for run in args.runs)
+    loaded = pixels.load(args.pixels) if shared and args.pixels else None
+    agreement.write_pair_records(args.fits, args.runs, args.max_iter, loaded)
 
 
 @command(
@@ -494,12 +485,14 @@ def _reference_table(args: argparse.Namespace) -> None:
     arg("--out", nargs="+", required=True, help="one file stem per figure"),
     arg("--tables", nargs="+", required=True, help="the tables they draw, in their order"),
     arg("--mode", choices=list(MODES), default=FIGURE_MODES[0], help="the mode of their fits"),
-)
+    arg("--images", nargs="+", help="the images a figure of a row per image shows "
+        "(per_image_figures; by default all of at most four, else the first four by name)"),
+)  # fmt: skip
 def _figure(args: argparse.Namespace) -> None:
     from kmquant import figures
 
     try:
-        figures.draw(args.figures, args.out, args.tables, args.mode)
+        figures.draw(args.figures, args.out, args.tables, args.mode, args.images)
     except ValueError as error:
         raise SystemExit(f"figure: {error}") from None
 

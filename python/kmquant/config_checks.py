@@ -5,7 +5,7 @@ lie within another (an implementation's K values within `k_values`, a mode's see
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kmquant.implementations import implementation_ks
@@ -100,6 +100,16 @@ def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
                 f"'implementations' {names}: let one run it in "
                 "'implementation_k_values' or remove it"
             )
+
+
+def check_figure_images(chosen: Sequence[str] | None, images: Sequence[str]) -> None:
+    """Every image named in `per_image_figures` (`chosen`) is an image of the study."""
+    unknown = [name for name in chosen or [] if name not in images]
+    if unknown:
+        raise ConfigError(
+            f"config key 'per_image_figures': {unknown[0]} is not an image of "
+            "the study (images.csv names them)"
+        )
 
 
 def _integers(value: Any, spec: Mapping[str, Any]) -> list[Any]:

@@ -19,8 +19,10 @@ from kmquant.colour import hex_colour
 from kmquant.images import AMPLIFY
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES, figure_mode, rate_mode
+from kmquant.over_images import REFERENCE
 from kmquant.paths import Inputs
 from kmquant.reference import QUANTIZERS, LineStyle
+from kmquant.reference import ordered as ordered_quantizers
 from kmquant.scoring import METRICS, RANKED
 
 if TYPE_CHECKING:
@@ -453,6 +455,163 @@ def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
     return figure
 
 
+def _over_images_methods(table: pd.DataFrame, mode: str) -> list[tuple[str, str]]:
+    """The (method, mode) a figure over images draws, in the registries' order: every
+    implementation in `mode`, then every reference quantizer."""
+    found = set(zip(table["method"], table["mode"], strict=True))
+    impls = ordered([name for name, shown in found if shown == mode])
+    return [(name, mode) for name in impls] + [
+        (name, REFERENCE) for name in ordered_quantizers([n for n, m in found if m == REFERENCE])
+    ]
+
+
+def _median_line(
+    ax: Axes, x: pd.Series, median: pd.Series, band: tuple[pd.Series, pd.Series], method: str,
+    mode: str,
+) -> None:  # fmt: skip
+    """One method's median over images as a line, its interquartile range as a band."""
+    style, text = _method_line(method, mode)
+    ax.plot(x, median, markersize=2.5, linewidth=1, label=text, gid=f"method:{method}", **style)
+    ax.fill_between(x, band[0], band[1], color=style["color"], alpha=0.12, linewidth=0)
+
+
+def quality_over_images_figure(over: pd.DataFrame, mode: str) -> Figure:
+    """Per ranked metric, against K: each method's median over the images (line) and
+    interquartile range (band), the implementations in `mode` and the reference quantizers
+    (over_images.csv)."""
+    over = over.replace([np.inf, -np.inf], np.nan)
+    ks = sorted(over["k_requested"].unique()) or [1]
+    panels = [_panel(metric) for metric in RANKED]
+    figure = _figure(7, 3.2)
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (metric, name, label, _) in zip(axes, panels, strict=True):
+        rows = over[over["metric"] == metric]
+        for method, shown in _over_images_methods(over, mode):
+            line = rows[(rows["method"] == method) & (rows["mode"] == shown)]
+            line = line.sort_values("k_requested")
+            _median_line(ax, line["k_requested"], line["median"], (line["q1"], line["q3"]),
+                         method, mode)  # fmt: skip
+        _k_axis(ax, ks)
+        ax.set_ylabel(label)
+        ax.set_title(name)
+        ax.grid(alpha=0.3, linewidth=0.5)
+    n = int(over["n_images"].max()) if len(over) else 0
+    _legend_below(figure)
+    figure.suptitle(f"Quality against K over {n} images: median and interquartile range")
+    return figure
+
+
+def rate_distortion_over_images_figure(points: pd.DataFrame, mode: str) -> Figure:
+    """Per ranked metric, against the bits per pixel of the indexed PNG: each method's median
+    over the images at each K (a point of its line, at the median bits per pixel) and the
+    interquartile range of the metric (band), from rate_distortion.csv."""
+    from matplotlib.ticker import NullFormatter
+
+    points = points.replace([np.inf, -np.inf], np.nan)
+    methods = ordered(list(points["method"].unique()))
+    methods += ordered_quantizers(list(set(points["method"]) - set(methods)))
+    panels = [_panel(metric) for metric in RANKED]
+    figure = _figure(7, 3.4)
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (metric, name, label, _) in zip(axes, panels, strict=True):
+        for method in methods:
+            by_k = points[points["method"] == method].groupby("k_requested")
+            rate = by_k["bits_per_pixel"].median()
+            q1, median, q3 = (by_k[metric].quantile(q) for q in (0.25, 0.5, 0.75))
+            _median_line(ax, rate, median, (q1, q3), method, mode)
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # the labels of a short log axis overlap
+        ax.set_xlabel("median bits per pixel of the PNG (log)")
+        ax.set_ylabel(label)
+        ax.set_title(name)
+        ax.grid(alpha=0.3, linewidth=0.5)
+    n = points["image"].nunique()
+    _legend_below(figure)
+    figure.suptitle(f"What a byte buys over {n} images: medians and interquartile ranges")
+    return figure
+
+
+def paired_figure(pairs: pd.DataFrame, mode: str) -> Figure:
+    """Per ranked metric, against K: the first implementation of the headline pair in `mode`
+    minus each reference quantizer, image by image: the median difference over the images
+    with its 95 % bootstrap interval (paired.csv); above the dotted line K-means is better
+    for PSNR and SSIM, below it for CIEDE2000."""
+    first = pairs[(pairs["method_a"] == HEADLINE[0]) & (pairs["mode_a"] == mode)
+                  & (pairs["mode_b"] == REFERENCE)]  # fmt: skip
+    ks = sorted(pairs["k_requested"].unique()) or [1]
+    panels = [_panel(metric) for metric in RANKED]
+    figure = _figure(7, 3.2)
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (metric, name, label, _) in zip(axes, panels, strict=True):
+        rows = first[first["metric"] == metric]
+        for method in ordered_quantizers(list(rows["method_b"].unique())):
+            line = rows[rows["method_b"] == method].sort_values("k_requested")
+            low = line["median_difference"] - line["median_difference_ci_low"]
+            high = line["median_difference_ci_high"] - line["median_difference"]
+            ax.errorbar(line["k_requested"], line["median_difference"], yerr=[low, high],
+                        markersize=2.5, linewidth=0.9, capsize=2, label=method,
+                        **QUANTIZERS[method].style)  # fmt: skip
+        ax.axhline(0, color="0.3", linestyle=":", linewidth=0.8)
+        _k_axis(ax, ks)
+        ax.set_ylabel(f"difference in {label}")
+        ax.set_title(name)
+        ax.grid(alpha=0.3, linewidth=0.5)
+    n = int(first["n_images"].max()) if len(first) else 0
+    _legend_below(figure)
+    figure.suptitle(
+        f"{LABELS[HEADLINE[0]]} ({mode} mode) minus each quantizer, image by image over {n} "
+        "images:\nmedian difference and its 95 % bootstrap interval"
+    )
+    return figure
+
+
+def matrix_over_images_figure(over: pd.DataFrame) -> Figure:
+    """The agreement matrix over images: per K (columns) and shared-start mode (rows), on how
+    many of the images (and seeds) each pair of implementations reached the identical fit from
+    the same start, as a count in each cell, coloured by its share
+    (agreement_over_images.csv)."""
+    plt = pyplot()
+    over = over[over["mode"].map(lambda mode: MODES[mode].shared_start)]
+    modes = [mode for mode in MODES if mode in set(over["mode"])]
+    ks = sorted(over["k_requested"].unique())
+    names = ordered(list(over["impl_a"]) + list(over["impl_b"]))
+    figure = _figure(max(1.3 * len(ks) + 0.9, 5.0), 1.5 * max(len(modes), 1) + 1.6)
+    axes = figure.subplots(max(len(modes), 1), max(len(ks), 1), squeeze=False)
+    cmap = plt.get_cmap("Greens").with_extremes(bad=(0, 0, 0, 0))
+    shown = None
+    for row, mode in enumerate(modes):
+        for col, k in enumerate(ks):
+            ax = axes[row, col]
+            subset = over[(over["mode"] == mode) & (over["k_requested"] == k)]
+            share = np.full((len(names), len(names)), np.nan)
+            for (a, b), group in subset.groupby(["impl_a", "impl_b"]):
+                i, j = names.index(a), names.index(b)
+                identical, n = int(group["n_identical"].sum()), int(group["n_images"].sum())
+                share[i, j] = share[j, i] = identical / n
+                for x, y in ((i, j), (j, i)):
+                    ax.text(x, y, str(identical), ha="center", va="center", fontsize=4.5,
+                            color="white" if identical > n / 2 else "black")  # fmt: skip
+            ax.set_facecolor("0.85")
+            shown = ax.imshow(share, cmap=cmap, vmin=0, vmax=1)
+            ax.set_xticks(range(len(names)), names if row == len(modes) - 1 else [],
+                          rotation=90, fontsize=6)  # fmt: skip
+            ax.set_yticks(range(len(names)), names if col == 0 else [], fontsize=6)
+            ax.tick_params(length=0)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            ax.set_title(f"K = {k}" if row == 0 else "")
+            if col == 0:
+                ax.set_ylabel(f"{mode} mode")
+    if shown is not None:
+        figure.colorbar(shown, ax=axes, location="bottom", shrink=0.6, aspect=40,
+                        label="share of images (and seeds) with the identical fit")  # fmt: skip
+    n = int(over.groupby(["impl_a", "impl_b", "mode", "k_requested"])["n_images"].sum().max()
+            if len(over) else 0)  # fmt: skip
+    figure.suptitle("On how many images two implementations reach the identical fit from the "
+                    f"same start (of at most {n}; light grey: not run)")  # fmt: skip
+    return figure
+
+
 #: The categories of the Snakemake report, in its order: every figure's is in its entry of
 #: FIGURES, every table's in the rule that writes it (workflow/rules/*.smk).
 RATE = "0. What a byte buys: quality against file size"
@@ -485,6 +644,9 @@ class TableFigure:
     #: Drawn only where the study steps runs one iteration at a time (`convergence_k` and
     #: `convergence_seeds` in the traced mode, with the headline pair).
     traced: bool = False
+    #: Draws a row (or a marker) per image: it shows the few images that
+    #: kmquant.study.figure_images chooses, and the figures over images show them all.
+    per_image: bool = False
 
     @property
     def caption(self) -> str:
@@ -499,6 +661,7 @@ def _metric(name: str) -> TableFigure:
         lambda t, mode: metric_figure(name, t[0], t[1], mode),
         QUALITY,
         mode=rate_mode,
+        per_image=True,
     )
 
 
@@ -512,10 +675,44 @@ FIGURES: dict[str, TableFigure] = {
             lambda t, mode: rate_distortion_figure(t[0], mode),
             RATE,
             mode=rate_mode,
+            per_image=True,
+        ),
+        TableFigure(
+            "rate_distortion_over_images",
+            ("rate_distortion",),
+            lambda t, mode: rate_distortion_over_images_figure(t[0], mode),
+            RATE,
+            mode=rate_mode,
+        ),
+        TableFigure(
+            "paired",
+            ("paired",),
+            lambda t, mode: paired_figure(t[0], mode),
+            RATE,
+            mode=rate_mode,
         ),
         *(_metric(name) for name in METRIC_FIGURES),
-        TableFigure("agreement", ("agreement",), lambda t, _: agreement_figure(t[0]), AGREEMENT),
+        TableFigure(
+            "quality_over_images",
+            ("over_images",),
+            lambda t, mode: quality_over_images_figure(t[0], mode),
+            QUALITY,
+            mode=rate_mode,
+        ),
+        TableFigure(
+            "agreement",
+            ("agreement",),
+            lambda t, _: agreement_figure(t[0]),
+            AGREEMENT,
+            per_image=True,
+        ),
         TableFigure("matrix", ("agreement",), lambda t, _: matrix_figure(t[0]), AGREEMENT),
+        TableFigure(
+            "matrix_over_images",
+            ("agreement_over_images",),
+            lambda t, _: matrix_over_images_figure(t[0]),
+            AGREEMENT,
+        ),
         TableFigure("timing", ("timings",), lambda t, mode: timing_figure(t[0], mode), SPEED),
         TableFigure(
             "convergence",
@@ -523,6 +720,7 @@ FIGURES: dict[str, TableFigure] = {
             lambda t, _: convergence_figure(t[0], t[1]),
             CONVERGENCE,
             traced=True,
+            per_image=True,
         ),
     )
 }
@@ -544,16 +742,36 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 
 def table_figure(
-    name: str, tables: Sequence[str | Path], mode: str, stem: str | Path
+    name: str,
+    tables: Sequence[str | Path],
+    mode: str,
+    stem: str | Path,
+    chosen: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Build figure `name` of FIGURES from its tables (paths, in its order) and save it."""
+    """Build figure `name` of FIGURES from its tables (paths, in its order) and save it; a
+    figure of a row per image shows the images kmquant.study.figure_images picks from the
+    tables' images and `chosen` (`per_image_figures`)."""
     drawn = FIGURES[name].tables
     if len(tables) != len(drawn):
         raise ValueError(
             f"figure {name} draws {len(drawn)} tables ({', '.join(drawn)}, in that order), "
             f"not {len(tables)}"
         )
-    return save(FIGURES[name].build([read_table(path) for path in tables], mode), stem)
+    read = [read_table(path) for path in tables]
+    if FIGURES[name].per_image:
+        read = shown_images(read, chosen)
+    return save(FIGURES[name].build(read, mode), stem)
+
+
+def shown_images(
+    tables: Sequence[pd.DataFrame], chosen: Sequence[str] | None
+) -> list[pd.DataFrame]:
+    """The rows of `tables` of the images a per-image figure shows (the first table's images,
+    as kmquant.study.figure_images picks them)."""
+    from kmquant.study import figure_images
+
+    shown = figure_images(sorted(set(tables[0]["image"])), chosen)
+    return [table[table["image"].isin(shown)] for table in tables]
 
 
 Picture = np.ndarray | None  # RGB pixels; None where there is nothing to show
@@ -692,14 +910,19 @@ def palettes_figure(given: Inputs, image: str, mode: str, seed: int, ks: Sequenc
 
 
 def draw(
-    names: Sequence[str], stems: Sequence[str | Path], tables: Sequence[str | Path], mode: str
+    names: Sequence[str],
+    stems: Sequence[str | Path],
+    tables: Sequence[str | Path],
+    mode: str,
+    chosen: Sequence[str] | None = None,
 ) -> None:
     """Figures `names` of FIGURES, each saved at its stem, from the tables they draw (paths,
-    in their order) and the fits of `mode`."""
+    in their order) and the fits of `mode`; the per-image figures show the images `chosen`
+    (`per_image_figures`; None: kmquant.study.figure_images's default)."""
     unknown = sorted(set(names) - set(FIGURES))
     if unknown:
         raise ValueError(f"no figure named {', '.join(unknown)}")
     if len(names) != len(stems):
         raise ValueError("give one stem per figure, in the same order")
     for name, stem in zip(names, stems, strict=True):
-        table_figure(name, tables, mode, stem)
+        table_figure(name, tables, mode, stem, chosen)

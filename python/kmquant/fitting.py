@@ -18,9 +18,9 @@ from kmquant.implementations import IMPLEMENTATIONS, call, limited_threads
 from kmquant.initial import read_centres
 from kmquant.labelling import nearest_labels
 from kmquant.metrics import sse_8bit
-from kmquant.modes import MODES
 from kmquant.pixels import Pixels, colour_label_counts, distinct_colours
 from kmquant.pixels import load as load_pixels
+from kmquant.runs import Run
 
 
 @dataclass(frozen=True)
@@ -132,42 +132,21 @@ def fit_image(
     return complete(raw, pixels, ident, entry.exact)
 
 
-def fit_batch(
-    pixels: Pixels, tasks: Sequence[Task], inits: Sequence[np.ndarray | None],
-    outs: Sequence[str | Path], max_iter: int, threads: int | None,
-) -> None:  # fmt: skip
-    """Several fits of one image in one process, each saved to its own file as soon as it is
-    done: each library is imported (and R started) once for them all. The same fits, one by one,
-    as `fit_image` runs each alone."""
-    for task, init, out in zip(tasks, inits, outs, strict=True):
-        result = fit_image(pixels, task, max_iter, threads, init)
-        logging.info("%s", json.dumps(result.meta, sort_keys=True))
-        save(result, out)
-
-
-def starts_of(modes: Sequence[str], inits: Sequence[str | Path]) -> list[str | Path | None]:
-    """Each fit's file of initial centres: the `inits` in order, one per fit of a mode with a
-    shared start (matched, tied); none for the others."""
-    shared = [MODES[mode].shared_start for mode in modes]
-    if sum(shared) != len(inits):
-        raise ValueError(
-            f"{sum(shared)} of the fits start from initial centres but {len(inits)} CSVs of "
-            "them were given: give one per such fit, in their order"
-        )
-    given = iter(inits)
-    return [next(given) if is_shared else None for is_shared in shared]
-
-
 def fit_files(
-    pixels: str | Path, image: str, impl: str, k: int, runs: Sequence[tuple[str, int]],
-    starts: Sequence[str | Path | None], outs: Sequence[str | Path], max_iter: int,
+    pixels: str | Path, image: str, impl: str, runs: Sequence[Run], max_iter: int,
     threads: int | None,
 ) -> None:  # fmt: skip
-    """`fit_batch` of one task per (mode, seed) of `runs`, from the image's saved pixels and
-    each run's CSV of initial centres (`starts_of`)."""
-    tasks = [Task(image, impl, mode, k, seed) for mode, seed in runs]
-    inits = [None if path is None else read_centres(path) for path in starts]
-    fit_batch(load_pixels(pixels), tasks, inits, outs, max_iter, threads)
+    """The fits of `runs` (kmquant.runs) of one image in one process, from the image's saved
+    pixels and each run's CSV of initial centres, each saved to its own file as soon as it is
+    done: each library is imported (and R started) once for them all. The same fits, one by
+    one, as `fit_image` runs each alone."""
+    loaded = load_pixels(pixels)
+    for run in runs:
+        init = None if run.init is None else read_centres(run.init)
+        task = Task(image, impl, run.mode, run.k, run.seed)
+        result = fit_image(loaded, task, max_iter, threads, init)
+        logging.info("%s", json.dumps(result.meta, sort_keys=True))
+        save(result, run.out)
 
 
 def save(result: FitResult, path: str | Path) -> None:

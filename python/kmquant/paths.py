@@ -50,12 +50,6 @@ def run_name(k: Part = "{k}", seed: Part = "{seed}") -> str:
     return f"k{k}_s{seed}"
 
 
-def batch_name(k: Part = "{k}") -> str:
-    """What the one job of one K (a fit job, a pairs job) is named by, in its log and
-    benchmark."""
-    return f"k{k}"
-
-
 def record_name(name: str) -> str:
     """The scored record beside the written image `name` (without suffix)."""
     return f"{name}.json"
@@ -88,9 +82,10 @@ class Results:
     ) -> Path:  # fmt: skip
         return self.root / "fits" / impl / mode / image / f"{run_name(k, seed)}.npz"
 
-    def fit_batch(self, impl: str = "{impl}", image: str = "{image}", k: Part = "{k}") -> Path:
-        """The fits of every mode and seed of one (implementation, image, K), one job's work."""
-        return self.root / "fits" / impl / image / batch_name(k)
+    def fit_batch(self, impl: str = "{impl}", image: str = "{image}") -> Path:
+        """The fits of every K, mode and seed of one (implementation, image), one job's work
+        (its log and benchmark)."""
+        return self.root / "fits" / impl / image
 
     def images_batch(self, impl: str = "{impl}", image: str = "{image}") -> Path:
         """The images of every mode of one (implementation, image), one job's work."""
@@ -128,9 +123,9 @@ class Results:
     ) -> Path:
         return self.root / "agreement" / mode / image / f"{run_name(k, seed)}.json"
 
-    def agreement_batch(self, image: str = "{image}", k: Part = "{k}") -> Path:
-        """One job's pairs: every mode and seed of one image and K (its log and benchmark)."""
-        return self.root / "agreement" / image / batch_name(k)
+    def agreement_batch(self, image: str = "{image}") -> Path:
+        """One job's pairs: every K, mode and seed of one image (its log and benchmark)."""
+        return self.root / "agreement" / image
 
     def convergence(self, image: str = "{image}", k: Part = "{k}", seed: Part = "{seed}") -> Path:
         return self.root / "convergence" / image / f"{run_name(k, seed)}.npz"

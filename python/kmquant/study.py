@@ -138,21 +138,13 @@ def discover_images(
 FIGURE_IMAGES = 4
 
 
-def figure_images(
-    accepted: Sequence[str], chosen: Sequence[str] | None, images: Sequence[str]
-) -> list[str]:
-    """The accepted images whose image grid and palettes are drawn: those `chosen`
-    (`per_image_figures`, each an image of the study's `images`), or every one of a study of
-    at most FIGURE_IMAGES, else the first FIGURE_IMAGES by name; so that a benchmark of a
-    hundred photographs draws a few, not a hundred."""
+def figure_images(accepted: Sequence[str], chosen: Sequence[str] | None) -> list[str]:
+    """The accepted images whose per-image figures are drawn: those `chosen`
+    (`per_image_figures`), or every one of a study of at most FIGURE_IMAGES, else the first
+    FIGURE_IMAGES by name; so that a benchmark of a hundred photographs draws a few, not a
+    hundred."""
     if chosen is None:
         return sorted(accepted)[:FIGURE_IMAGES]
-    unknown = [name for name in chosen if name not in images]
-    if unknown:
-        raise ConfigError(
-            f"config key 'per_image_figures': {unknown[0]} is not an image of "
-            "the study (images.csv names them)"
-        )
     return [name for name in chosen if name in accepted]
 
 

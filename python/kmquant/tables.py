@@ -172,14 +172,13 @@ def timing_rows(
     fits: Sequence[Mapping[str, Any]], references: Sequence[Mapping[str, Any]], given: Inputs
 ) -> list[dict[str, Any]]:
     """Per fit: its own seconds, and the wall and CPU seconds and peak memory of its job (from
-    the job's benchmark, which must be among the `given` files), which fitted every mode and
-    seed of its (implementation, image, K): `job_fits` fits. Per reference output (`impl` the tool,
-    `mode` "reference"): the tool's own seconds."""
+    the job's benchmark, which must be among the `given` files), which fitted every K, mode
+    and seed of its (implementation, image): `job_fits` fits. Per reference output (`impl` the
+    tool, `mode` "reference"): the tool's own seconds."""
     results = given.results
 
     def job(meta: Mapping[str, Any]) -> Path:
-        key = ("impl", "image", "k_requested")
-        return given(results.benchmark_of(results.fit_batch(*(meta[field] for field in key))))
+        return given(results.benchmark_of(results.fit_batch(meta["impl"], meta["image"])))
 
     jobs = [job(meta) for meta in fits]
     sizes, benchmarks = Counter(jobs), {path: read_benchmark(path) for path in set(jobs)}

@@ -4,6 +4,7 @@
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -30,10 +31,14 @@ from kmquant.modes import MODES as MODE_REGISTRY
 from kmquant.modes import TRACED_MODE, figure_mode, mode_seeds, rate_mode
 from kmquant.paths import Results
 from kmquant.pixels import is_rejected
+from kmquant.runs import Run
+from kmquant.runs import dump as dump_runs
+from kmquant.runs import key as run_key
 from kmquant.reference import QUANTIZERS
 from kmquant.config_checks import (
     ConfigError,
     check_config,
+    check_figure_images,
     check_renamed_keys,
     narrowed,
     with_integer_lists,
@@ -91,7 +96,7 @@ try:
         for path in dataset.images
     }
     IMAGES = discover_images(config, fetched=sorted(map(Path, FETCHED)))
-    figure_images([], config["per_image_figures"], IMAGES)  # every name is an image
+    check_figure_images(config["per_image_figures"], list(IMAGES))
 except (ConfigError, DatasetError) as error:
     raise WorkflowError(str(error)) from None
 if len(DATASET_SPECS) < len(config["datasets"]):
@@ -197,20 +202,23 @@ def runs(impl, mode):
 
 
 def fit_runs(impl):
-    """The (mode, seed) of every fit that `impl` runs at each K, in the order of MODES: what
-    its one job per (image, K) fits."""
-    return [(mode, seed) for mode in MODES for seed in run_seeds(impl, mode, config)]
+    """The (K, mode, seed) of every fit that `impl` runs on each image, K by K and in the
+    order of MODES: what its one job per image fits."""
+    return [
+        (k, mode, seed)
+        for k in implementation_ks(impl, config)
+        for mode in MODES
+        for seed in run_seeds(impl, mode, config)
+    ]
 
 
 def fit_jobs(pattern):
-    """`pattern` for every fit job: one per (implementation, image, K) with fits to run."""
+    """`pattern` for every fit job: one per (implementation, image) with fits to run."""
     return [
         path
         for impl in IMPLS
         if fit_runs(impl)
-        for path in expand(
-            pattern, impl=impl, image=accepted(), k=implementation_ks(impl, config)
-        )
+        for path in expand(pattern, impl=impl, image=accepted())
     ]
 
 
@@ -219,8 +227,11 @@ def mode_seeds_run(mode):
     return sorted({seed for impl in IMPLS for seed in runs(impl, mode)[1]})
 
 
-#: The (mode, seed) of every task some implementation runs at each image and K.
-PAIR_RUNS = [(mode, seed) for mode in MODES for seed in mode_seeds_run(mode)]
+#: The (K, mode, seed) of every task some implementation runs on each image: what one
+#: agreement job per image compares.
+PAIR_RUNS = [
+    (k, mode, seed) for k in KS for mode in MODES for seed in mode_seeds_run(mode)
+]
 
 
 def fits(impls=IMPLS, modes=MODES, images=None, pattern=RESULTS.fit()):
@@ -278,15 +289,42 @@ def words(values):
     return " ".join(map(str, values))
 
 
+def run_files(pattern, runs):
+    """`pattern` for each (K, mode, seed) of `runs`, named by the run (kmquant.runs.key): a
+    job's outputs, one per run, that its runs name again (`job_runs`)."""
+    return {
+        run_key(k, mode, seed): pattern(mode=mode, k=k, seed=seed)
+        for k, mode, seed in runs
+    }
+
+
 def shared_starts(runs):
-    """The initial centres of the shared-start runs (matched, tied) of `runs`, (mode, seed)
-    pairs, in their order: what a fit or pairs job of those runs reads besides the fits.
-    """
-    return [
-        RESULTS.init(mode=mode, seed=seed)
-        for mode, seed in runs
-        if MODE_REGISTRY[mode].shared_start
-    ]
+    """The initial centres of the shared-start runs (matched, tied) of `runs`, (K, mode,
+    seed), each named `init_` and the run's name: what a fit or pairs job reads besides the
+    fits."""
+    shared = [run for run in runs if MODE_REGISTRY[run[1]].shared_start]
+    return {
+        f"init_{name}": path for name, path in run_files(RESULTS.init, shared).items()
+    }
+
+
+def job_runs(runs):
+    """A job's runs as the one JSON value its command takes (kmquant.runs), each with the
+    file it writes (the job's output of the run's name) and its initial centres (the input
+    `init_` and its name), as the job sees them (under a module's prefix too)."""
+
+    def spec(wildcards, input, output):
+        named = [
+            Run(k, mode, seed, output[run_key(k, mode, seed)]) for k, mode, seed in runs
+        ]
+        return dump_runs(
+            [
+                replace(run, init=getattr(input, f"init_{run.key}", None))
+                for run in named
+            ]
+        )
+
+    return spec
 
 
 def per_mode(pattern, modes=MODES, **wildcards):
@@ -310,13 +348,13 @@ def pairs(*_):
 
 
 def task_fits(wildcards):
-    """Every fit of one image and K, of every implementation that runs that K, in the order
-    of PAIR_RUNS: what its one agreement job compares."""
+    """Every fit of one image, of every implementation that runs its K, in the order of
+    PAIR_RUNS: what its one agreement job compares."""
     return [
-        RESULTS.fit(impl, mode, wildcards.image, wildcards.k, seed)
-        for mode, seed in PAIR_RUNS
+        RESULTS.fit(impl, mode, wildcards.image, k, seed)
+        for k, mode, seed in PAIR_RUNS
         for impl in IMPLS
-        if int(wildcards.k) in runs(impl, mode)[0] and seed in runs(impl, mode)[1]
+        if k in runs(impl, mode)[0] and seed in runs(impl, mode)[1]
     ]
 
 
@@ -336,6 +374,6 @@ def figures(*_):
     # figures only where some K is small enough to draw (K <= palette_max_k).
     kinds = ["images", "palettes"] if PALETTE_KS else ["images"]
     kinds = kinds if len(SHOWN) == 2 else []
-    drawn = figure_images(accepted(), config["per_image_figures"], IMAGES)
+    drawn = figure_images(accepted(), config["per_image_figures"])
     names += [f"{kind}_{image}" for kind in kinds for image in drawn]
     return expand(RESULTS.figure("{name}", "{ext}"), name=names, ext=["png", "svg"])

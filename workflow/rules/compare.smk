@@ -1,16 +1,16 @@
 # Compare and tabulate: every pair of implementations, the difference images and convergence
 # traces of the headline pair (Python and R), and the tidy tables of fits, pairs, seeds and
-# timings. One job per image and K compares the pairs of every mode and seed there, so that
-# the backends that step pairs apart are imported once per K.
+# timings. One job per image compares the pairs of every K, mode and seed there, so that the
+# backends that step pairs apart are imported once per image.
 
 
 rule agreement:
     input:
+        **shared_starts(PAIR_RUNS),
         fits=task_fits,
         pixels=RESULTS.pixels(),
-        init=shared_starts(PAIR_RUNS),
     output:
-        [RESULTS.agreement(mode=mode, seed=seed) for mode, seed in PAIR_RUNS],
+        **run_files(RESULTS.agreement, PAIR_RUNS),
     log:
         RESULTS.log_of(RESULTS.agreement_batch()),
     benchmark:
@@ -19,12 +19,10 @@ rule agreement:
         ENV
     threads: THREADS
     params:
-        modes=words(mode for mode, _ in PAIR_RUNS),
-        seeds=words(seed for _, seed in PAIR_RUNS),
+        runs=job_runs(PAIR_RUNS),
         max_iter=config["max_iter"],
     shell:
-        "python -m kmquant agree --fits {input.fits:q} --mode {params.modes}"
-        " --seed {params.seeds} --out {output:q} --init {input.init:q}"
+        "python -m kmquant agree --fits {input.fits:q} --runs {params.runs:q}"
         " --pixels {input.pixels:q} --max-iter {params.max_iter} > {log:q} 2>&1"
 
 

@@ -30,9 +30,14 @@ for figure in FIGURES.values():
             name=figure.name,
             stem=lambda wc, output: Path(output[0]).with_suffix(""),
             mode=figure.mode(MODES),
+            images=(
+                f"--images {words(config['per_image_figures'])}"
+                if figure.per_image and config["per_image_figures"]
+                else ""
+            ),
         shell:
             "python -m kmquant figure --figures {params.name} --out {params.stem:q}"
-            " --tables {input:q} --mode {params.mode} > {log:q} 2>&1"
+            " --tables {input:q} --mode {params.mode} {params.images} > {log:q} 2>&1"
 
 
 rule figure_images:

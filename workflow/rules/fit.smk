@@ -1,8 +1,9 @@
 # Fit: the shared initial centres of the matched and tied modes (one job each: an added seed
 # leaves the other seeds' files alone), the K-means fits and the indexed PNGs they give. One job
-# fits every mode and seed of one (implementation, image, K), so that each library is imported
-# (and R started) once for them; adding a seed or a mode reruns every such job that gains a
-# fit. Each implementation has a rule of its own, as each may run other seeds and K values.
+# fits every K, mode and seed of one (implementation, image), so that each library is imported
+# (and R started) once per image; adding a K, a seed or a mode reruns every such job, and an
+# added image only its own. Each implementation has a rule of its own, as each may run other
+# seeds and K values. A job's runs travel as one JSON value (kmquant.runs), each with its files.
 # One job per (implementation, image) writes the PNGs of every mode, converting the image's
 # colours to CIELAB once for all of them.
 
@@ -40,10 +41,10 @@ for impl in IMPLS:
         name:
             f"fit_{impl}"
         input:
+            **shared_starts(batch),
             pixels=RESULTS.pixels(),
-            init=shared_starts(batch),
         output:
-            [RESULTS.fit(mode=mode, seed=seed) for mode, seed in batch],
+            **run_files(RESULTS.fit, batch),
         log:
             RESULTS.log_of(RESULTS.fit_batch()),
         benchmark:
@@ -55,16 +56,14 @@ for impl in IMPLS:
         threads: THREADS
         resources:
             mem_mb=lambda wildcards, attempt: 2000 * attempt,
-            runtime=lambda wildcards, attempt: 60 * attempt,
+            runtime=lambda wildcards, attempt: 120 * attempt,
         params:
-            modes=words(mode for mode, _ in batch),
-            seeds=words(seed for _, seed in batch),
+            runs=job_runs(batch),
             max_iter=config["max_iter"],
         shell:
-            "python -m kmquant fit {input.pixels:q} --out {output:q} --impl {wildcards.impl}"
-            " --mode {params.modes} --image {wildcards.image} --k {wildcards.k}"
-            " --seed {params.seeds} --init {input.init:q} --max-iter {params.max_iter}"
-            " --threads {threads} > {log:q} 2>&1"
+            "python -m kmquant fit {input.pixels:q} --runs {params.runs:q}"
+            " --impl {wildcards.impl} --image {wildcards.image}"
+            " --max-iter {params.max_iter} --threads {threads} > {log:q} 2>&1"
 
 
 for impl in IMPLS:

@@ -1,0 +1,91 @@
+"""The runs of one job, as one structured value: each run's K, mode and seed with the file it
+writes and, for a shared-start mode, its file of initial centres. A rule writes them as one JSON
+list (`dump`), the job reads them back whole (`parse`), so that no run is paired with its files
+by its position in several lists."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from kmquant.modes import MODES
+
+#: The fields of a run, as JSON names them (`init` only for a shared-start mode).
+FIELDS = ("k", "mode", "seed", "out", "init")
+
+
+class RunError(ValueError):
+    """Runs that are not a list of complete, distinct runs."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a job: a fit (written to `out`) or the pairs of the fits of one run."""
+
+    k: int
+    mode: str
+    seed: int
+    out: str
+    #: The run's initial centres (a CSV): given for a shared-start mode, and only there.
+    init: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A name for the run that is also an identifier (a rule's named input or output)."""
+        return key(self.k, self.mode, self.seed)
+
+
+def key(k: int | str, mode: str, seed: int | str) -> str:
+    """The name of the run of (K, mode, seed), for the rules to name its files by."""
+    return f"{mode}_k{k}_s{seed}"
+
+
+def dump(runs: Sequence[Run]) -> str:
+    """The runs as the one JSON value a job takes."""
+    return json.dumps(
+        [{name: value for name, value in asdict(run).items() if value is not None} for run in runs]
+    )
+
+
+def parse(text: str) -> list[Run]:
+    """The runs of a job from their JSON (`dump`), checked whole: each run complete, of a
+    known mode, with initial centres exactly where its mode starts from shared ones; no two
+    runs of the same (K, mode, seed) or writing the same file."""
+    try:
+        given = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RunError(f"runs: not JSON ({error})") from None
+    if not isinstance(given, list) or not given:
+        raise RunError("runs: give a JSON list of at least one run")
+    runs = [_run(item) for item in given]
+    for label, values in (("(K, mode, seed)", [run.key for run in runs]),
+                          ("output file", [run.out for run in runs])):  # fmt: skip
+        repeated = sorted({value for value in values if values.count(value) > 1})
+        if repeated:
+            raise RunError(f"runs: two runs of one {label}: {repeated[0]}")
+    return runs
+
+
+def _run(item: Any) -> Run:
+    if not isinstance(item, dict) or not {"k", "mode", "seed", "out"} <= set(item):
+        raise RunError(f"runs: {json.dumps(item)} is not a run: give k, mode, seed and out")
+    unknown = sorted(set(item) - set(FIELDS))
+    if unknown:
+        raise RunError(f"runs: {json.dumps(item)}: no field {unknown[0]}")
+    k, mode, seed, out = (item[name] for name in ("k", "mode", "seed", "out"))
+    init = item.get("init")
+    if not (_whole(k, 1) and _whole(seed, 0) and isinstance(out, str)):
+        raise RunError(f"runs: {json.dumps(item)}: K at least 1, a seed at least 0, out a path")
+    if mode not in MODES:
+        raise RunError(f"runs: {json.dumps(item)}: no mode {mode} (modes: {', '.join(MODES)})")
+    if MODES[mode].shared_start != isinstance(init, str):
+        needs = "needs" if MODES[mode].shared_start else "takes no"
+        raise RunError(f"runs: {json.dumps(item)}: a {mode} run {needs} initial centres (init)")
+    return Run(k, mode, seed, out, init)
+
+
+def _whole(value: Any, least: int) -> bool:
+    """A whole number (not a boolean, which JSON keeps apart) of at least `least`."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
