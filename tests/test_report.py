@@ -266,11 +266,16 @@ def test_the_front_page_credits_datasets_and_says_what_holds_over_images() -> No
         {"impl_a": "python", "impl_b": "r", "mode": "matched", "k_requested": "2", "seed": "0",
          "n_images": "2", "n_identical": "2", "share_equal_labels_min": "1.0",
          "share_equal_labels_median": "1.0", "share_equal_labels_max": "1.0"},
+        {"impl_a": "python", "impl_b": "opencv", "mode": "matched", "k_requested": "2",
+         "seed": "0", "n_images": "2", "n_identical": "1", "share_equal_labels_min": "0.98",
+         "share_equal_labels_median": "0.99", "share_equal_labels_max": "1.0"},
     ]  # fmt: skip
     paired = [
         {"method_a": "python", "mode_a": "native", "method_b": "pngquant", "mode_b": "reference",
          "k_requested": "2", "metric": "psnr_db", "n_images": "2", "a_better": "2",
-         "equal": "0", "a_worse": "0", "median_difference": "0.5", "p_value": "0.5"},
+         "equal": "0", "a_worse": "0", "median_difference": "0.5",
+         "median_difference_ci_low": "0.25", "median_difference_ci_high": "0.75",
+         "p_value": "0.5"},
     ]  # fmt: skip
     text = report.description(
         fits,
@@ -283,6 +288,11 @@ def test_the_front_page_credits_datasets_and_says_what_holds_over_images() -> No
     )
     assert "2 image(s) of the dataset ``cq100`` (M. E. Celebi" in text
     assert "distinct colours as the dataset does in 1 of 2." in text
+    assert "- python = r: identical on 2 of 2 images at every K it ran (2)" in text
+    assert (
+        "- python and opencv: identical on 1 of 2 images at K = 2; at K = 2 they label a median"
+        " of 1 % of the pixels differently (at most 2 %)"
+    ) in text
     html = docutils.core.publish_parts(
         text, writer="html", settings_overrides={"halt_level": 2, "report_level": 2}
     )["body"]
@@ -290,8 +300,14 @@ def test_the_front_page_credits_datasets_and_says_what_holds_over_images() -> No
         re.findall(r"<td>(?:<p>)?(.*?)(?:</p>)?</td>", row)
         for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)
     ]
-    assert ["python = r", "2", "2 of 2 images", "100 % (100 %)"] in cells
-    assert ["python", "pngquant", "PSNR", "2 of 2 images", "0.5 dB", "0.5"] in cells
+    versus = ["python", "pngquant", "PSNR", "2 of 2 images", "0.5 (0.25 to 0.75) dB", "0.5"]
+    assert versus in cells
+    # A study without the native mode weighs its matched fits against the quantizers.
+    matched = [row | {"mode_a": "matched"} for row in paired]
+    text = report.description(fits, pairs, ENVIRONMENT, SETTINGS, image_table=images,
+                              agreement_over=agreement, paired=matched)  # fmt: skip
+    assert "Python and R (matched mode, each image's value the mean over seeds)" in text
+    assert "0.5 (0.25 to 0.75) dB" in text
     one = report.description(fits[:1], pairs[:1], ENVIRONMENT, SETTINGS, agreement_over=[
         agreement[0] | {"n_images": "1", "n_identical": "1"}])  # fmt: skip
     assert "Over the images" not in one

@@ -12,7 +12,7 @@ from kmquant.agreement import CAUSES
 from kmquant.atomic import write_text
 from kmquant.datasets import DATASETS
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
-from kmquant.modes import MODES
+from kmquant.modes import MODES, rate_mode
 from kmquant.reference import QUANTIZERS
 from kmquant.scoring import METRICS, RANKED
 from kmquant.tables import read_csv, read_json
@@ -192,70 +192,95 @@ def _credits(images: Sequence[Mapping[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def _agreement_findings(matched: Sequence[Mapping[str, str]]) -> list[str]:
+    """One line per pair of implementations: on how many images it was identical from the
+    shared start at each K it ran, and where it was not everywhere identical, how many pixels
+    it labels differently at the largest such K."""
+    lines = []
+    for a, b in dict.fromkeys((row["impl_a"], row["impl_b"]) for row in matched):
+        rows = sorted(
+            (row for row in matched if (row["impl_a"], row["impl_b"]) == (a, b)),
+            key=lambda row: int(row["k_requested"]),
+        )
+        ks = ", ".join(row["k_requested"] for row in rows)
+        if all(row["n_identical"] == row["n_images"] for row in rows):
+            n = " or ".join(sorted({row["n_images"] for row in rows}, key=int))
+            lines.append(f"- {a} = {b}: identical on {n} of {n} images at every K it ran ({ks})")
+            continue
+        identical = ", ".join(
+            f"{row['n_identical']} of {row['n_images']} images at K = {row['k_requested']}"
+            for row in rows
+        )
+        worst = next(row for row in reversed(rows) if row["n_identical"] != row["n_images"])
+        lines.append(
+            f"- {a} and {b}: identical on {identical}; at K = {worst['k_requested']} "
+            f"they label a median of {_percent(1 - float(worst['share_equal_labels_median']))} "
+            f"of the pixels differently (at most "
+            f"{_percent(1 - float(worst['share_equal_labels_min']))})"
+        )
+    return lines
+
+
 def _over_images(
     agreement: Sequence[Mapping[str, str]], paired: Sequence[Mapping[str, str]]
 ) -> str:
     """The findings over the images: on how many images each pair of implementations is
-    identical from the shared start, and how the headline pair's own defaults compare with
-    each reference quantizer at the largest K."""
+    identical from the shared start, and how the headline implementations compare with each
+    reference quantizer at the largest K, in the mode that stands for K-means there."""
     if not agreement or max(int(row["n_images"]) for row in agreement) < 2:
         return ""
     matched = [row for row in agreement if row["mode"] == "matched"]
     first = min((int(row["seed"]) for row in matched), default=0)
-    identical = _table(
-        ["pair", "K", "identical on", "equal labels, median (lowest)"],
-        [
-            [
-                f"{row['impl_a']} = {row['impl_b']}",
-                row["k_requested"],
-                f"{row['n_identical']} of {row['n_images']} images",
-                f"{_percent(float(row['share_equal_labels_median']))} "
-                f"({_percent(float(row['share_equal_labels_min']))})",
-            ]
-            for row in matched
-            if int(row["seed"]) == first
-        ],
-    )
+    identical = _agreement_findings([row for row in matched if int(row["seed"]) == first])
     largest = max((int(row["k_requested"]) for row in paired), default=0)
+    mode = rate_mode([row["mode_a"] for row in paired if row["mode_a"] in MODES])
     against = [
         row
         for row in paired
         if int(row["k_requested"]) == largest
         and row["mode_b"] == "reference"
-        and row["mode_a"] == "native"
+        and row["mode_a"] == mode
         and row["method_a"] in HEADLINE
     ]
     versus = _table(
-        ["K-means", "reference", "metric", "K-means better on", "median difference", "p"],
+        ["K-means", "reference", "metric", "K-means better on", "median difference (95 %)",
+         "p"],
         [
             [
                 row["method_a"],
                 row["method_b"],
                 METRICS[row["metric"]].label,
                 f"{row['a_better']} of {row['n_images']} images",
-                f"{float(row['median_difference']):.3g} {METRICS[row['metric']].unit}".strip(),
+                f"{_number(row['median_difference'])} ({_number(row['median_difference_ci_low'])}"
+                f" to {_number(row['median_difference_ci_high'])}) "
+                f"{METRICS[row['metric']].unit}".strip(),
                 f"{float(row['p_value']):.2g}" if row["p_value"] else "-",
             ]
             for row in against
         ],
-    )
+    )  # fmt: skip
     return f"""
 Over the images
 ---------------
 
-From the shared start (matched mode, first seed), how many images each pair of implementations
-fits identically at each K, and the share of pixels that keep their label over the images
-(``results/tables/agreement_over_images.csv``):
+From the shared start (matched mode, first seed), on how many images each pair of
+implementations reaches the identical fit (``results/tables/agreement_over_images.csv``; the
+causes image by image are in ``agreement.csv``):
 
-{identical}
+{chr(10).join(identical)}
 
-Python and R with their own defaults (native mode, mean over seeds) against each reference
-quantizer at K = {largest}, image by image (difference: K-means minus the reference; p: the
-Wilcoxon signed-rank test; ``results/tables/paired.csv`` has every pair, K and metric, and
-``over_images.csv`` each method's median, quartiles and mean with its interval):
+Python and R ({mode} mode, each image's value the mean over seeds) against each reference
+quantizer at K = {largest}, image by image (difference: K-means minus the reference, median over
+the images with its 95 % bootstrap interval; p: the Wilcoxon signed-rank test;
+``results/tables/paired.csv`` has every pair, K and metric, and ``over_images.csv`` each
+method's median, quartiles and mean with its interval):
 
 {versus}
 """
+
+
+def _number(text: str) -> str:
+    return f"{float(text):.3g}"
 
 
 def _lock_line(lock: Mapping[str, str] | None) -> str:
