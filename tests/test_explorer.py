@@ -313,3 +313,37 @@ def test_a_datasets_image_is_shown_with_its_credit(
     assert page.is_hidden("#credit")
     shown = explorer.explorer_data(whole_run(tiny_run / "results"), tmp_path)["credits"]
     assert shown == {}  # the tiny study has no dataset
+
+
+def test_a_hundred_images_are_found_by_name_and_loaded_only_when_shown(
+    tiny_run: Path, page: object, tmp_path: Path
+) -> None:
+    """The tiny run's photo under a hundred names (as a study of CQ100 has): typing in Find
+    narrows the image menu to the names that hold the text, the page shows the first of
+    them, and it loads only the images of the view it shows, not a hundred originals."""
+    data = explorer.explorer_data(whole_run(tiny_run / "results"), tmp_path)
+    names = [f"photo_{n:03d}" for n in range(100)]
+    for key in [key for key in data["views"] if key.startswith("photo|")]:
+        for name in names:
+            data["views"][key.replace("photo|", f"{name}|", 1)] = data["views"][key]
+    # Each name's original its own URL (the same file, told apart by a query).
+    data["images"] = {name: f"{data['images']['photo']}?{name}" for name in names}
+    (tmp_path / "explorer.html").write_text(explorer.render(data), encoding="utf-8")
+
+    page.goto((tmp_path / "explorer.html").as_uri())
+    assert page.locator("#image option").count() == 100
+    assert page.text_content("#find-count") == "100 of 100"
+    page.fill("#find", "_04")
+    options = page.locator("#image option").all_text_contents()
+    assert options == [f"photo_{n:03d}" for n in range(40, 50)]
+    assert page.text_content("#find-count") == "10 of 100"
+    assert page.input_value("#image") == "photo_040"
+    assert "image=photo_040" in page.url
+    page.select_option("#image", "photo_047")
+    assert "image=photo_047" in page.url
+    assert shown_images(page)["original"][1] == 48  # the photo, loaded
+    originals = {url.rsplit("?", 1)[1] for url in page.requests if "?" in url}
+    assert originals == {"photo_000", "photo_040", "photo_047"}  # shown, and only those
+    page.fill("#find", "")
+    assert page.locator("#image option").count() == 100
+    assert page.input_value("#image") == "photo_047"
