@@ -462,6 +462,10 @@ def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -
         ({"per_image_figures": ["nope"]}, "config key 'per_image_figures': nope is not an image"),
         ({"convergence_seeds": [4]},
          "config key 'convergence_seeds': none of [4] is among 'seeds' [0]"),
+        # Python's one job per image would fit 8 x 601 runs: far too long for a shell.
+        ({"seeds": list(range(300)), "k_values": [2, 4, 8, 16, 32, 64, 128, 256],
+          "modes": ["matched", "tied", "native"]},
+         "config keys 'k_values' and 'seeds': 4808 runs in one job are"),
     ],
 )  # fmt: skip
 def test_bad_config_is_rejected_naming_the_key(

@@ -14,6 +14,9 @@ from kmquant.modes import MODES
 
 #: The fields of a run, as JSON names them (`init` only for a shared-start mode).
 FIELDS = ("k", "mode", "seed", "out", "init")
+#: The longest runs a job takes: its whole shell command is one argument of the shell, and
+#: Linux takes at most 131,072 bytes in one argument (MAX_ARG_STRLEN).
+MAX_CHARS = 100_000
 
 
 class RunError(ValueError):
@@ -43,10 +46,18 @@ def key(k: int | str, mode: str, seed: int | str) -> str:
 
 
 def dump(runs: Sequence[Run]) -> str:
-    """The runs as the one JSON value a job takes."""
-    return json.dumps(
-        [{name: value for name, value in asdict(run).items() if value is not None} for run in runs]
+    """The runs as the one JSON value a job takes; more than MAX_CHARS of them are refused,
+    since no shell would run the job."""
+    text = json.dumps(
+        [{name: value for name, value in asdict(run).items() if value is not None} for run in runs],
+        separators=(",", ":"),
     )
+    if len(text) > MAX_CHARS:
+        raise RunError(
+            f"{len(runs)} runs in one job are {len(text):,} characters, more than a shell "
+            f"command takes ({MAX_CHARS:,}): run fewer seeds or K values"
+        )
+    return text
 
 
 def parse(text: str) -> list[Run]:

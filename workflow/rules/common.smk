@@ -5,6 +5,7 @@ import json
 import os
 import sys
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -31,7 +32,7 @@ from kmquant.modes import MODES as MODE_REGISTRY
 from kmquant.modes import TRACED_MODE, figure_mode, mode_seeds, rate_mode
 from kmquant.paths import Results
 from kmquant.pixels import is_rejected
-from kmquant.runs import Run
+from kmquant.runs import Run, RunError
 from kmquant.runs import dump as dump_runs
 from kmquant.runs import key as run_key
 from kmquant.reference import QUANTIZERS
@@ -232,6 +233,26 @@ def mode_seeds_run(mode):
 PAIR_RUNS = [
     (k, mode, seed) for k in KS for mode in MODES for seed in mode_seeds_run(mode)
 ]
+
+
+def longest_runs(pattern, runs):
+    """The runs of one job on the image of the longest name, each with a start: at least as
+    long as the JSON of any job of `runs`."""
+    image = max(IMAGES, key=len)
+    return [
+        Run(k, mode, seed, str(pattern(mode=mode, image=image, k=k, seed=seed)),
+            str(RESULTS.init(mode, image, k, seed)))
+        for k, mode, seed in runs
+    ]  # fmt: skip
+
+
+# A job whose runs would not fit in a shell command is refused before any job runs.
+try:
+    for impl in IMPLS:
+        dump_runs(longest_runs(partial(RESULTS.fit, impl), fit_runs(impl)))
+    dump_runs(longest_runs(RESULTS.agreement, PAIR_RUNS))
+except RunError as error:
+    raise WorkflowError(f"config keys 'k_values' and 'seeds': {error}") from None
 
 
 def fits(impls=IMPLS, modes=MODES, images=None, pattern=RESULTS.fit()):
