@@ -27,6 +27,9 @@ WHERE = {
     "snakemake --cores all --config datasets='[cq100]' -- results/tables/images.csv": (
         "test_readme.py::test_the_cq100_command_plans_every_file_of_the_dataset"
     ),
+    "snakemake --cores all --configfile config/cq100.yaml --config dataset_mirror=DIR": (
+        "test_readme.py::test_the_cq100_profile_plans_the_benchmark_locally_and_on_slurm"
+    ),
     **dict.fromkeys(
         [command for command in readme_commands() if command.startswith("python -m kmquant")],
         "test_readme.py::test_each_compress_command_writes_an_indexed_png",
@@ -157,3 +160,23 @@ def test_the_cq100_command_plans_every_file_of_the_dataset(tmp_path: Path) -> No
     planned = shell(dry(readme_command(command)), fresh_copy(tmp_path)).stdout
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", planned, flags=re.MULTILINE))
     assert (counts["dataset_file"], counts["pixels"], counts["image_tables"]) == ("101", "102", "1")
+
+
+def test_the_cq100_profile_plans_the_benchmark_locally_and_on_slurm(tmp_path: Path) -> None:
+    """The README's benchmark line as a dry run (the suite has no copy of CQ100), DIR an empty
+    folder: CQ100's 101 files fetched, its 100 photographs loaded and none of the shipped
+    ones; the SLURM profile plans the same jobs from the same profile."""
+    command = "snakemake --cores all --configfile config/cq100.yaml --config dataset_mirror=DIR"
+    copy, mirror = fresh_copy(tmp_path / "copy"), tmp_path / "mirror"
+    mirror.mkdir()
+    line = dry(readme_command(command)).replace("DIR", str(mirror))
+    local, slurm = (
+        (done.stdout + done.stderr)
+        for done in (shell(line, copy),
+                     shell(line.replace("--cores all", "--profile profiles/slurm"), copy))
+    )  # fmt: skip
+    for planned in (local, slurm):
+        counts = dict(re.findall(r"^(\w+)\s+(\d+)$", planned, flags=re.MULTILINE))
+        assert (counts["dataset_file"], counts["pixels"]) == ("101", "100")
+        assert "china" not in planned and "flower" not in planned
+    assert "Using profiles profiles/slurm" in slurm

@@ -216,24 +216,33 @@ def per_impl(planned: dict[str, int], kind: str) -> dict[str, int]:
     return counted
 
 
-def test_adding_a_k_or_a_seed_reruns_only_what_it_adds_and_its_batch(
+def test_an_added_image_reruns_only_its_own_jobs_and_an_added_k_or_seed_every_batch(
     tiny_run: Path, tmp_path: Path
 ) -> None:
-    """Fit jobs are one per (implementation, image, K), pairs one per (image, K) and PNGs one
-    per (implementation, image), each for every mode and seed."""
+    """Fit jobs are one per (implementation, image), pairs one per image and PNGs one per
+    (implementation, image), each for every K, mode and seed."""
     work = tmp_path / "copy"
     shutil.copytree(tiny_run, work, symlinks=True)  # keeps the times that tell what is done
     every = dict.fromkeys(IMPLEMENTATIONS, 2)
-    # A new K: fit jobs of that K only, its pairs, and every PNG of each (implementation, image).
+    # A new image: its own fit, PNG and pairs jobs, none of the other images'.
+    small_photo(12, 9).save(work / "data" / "added.png")
+    # Its pixels first: the plan of its jobs follows from them (a checkpoint).
+    run_snakemake(work, "--cores", "2", "results/pixels/added.npz")
+    jobs = planned_jobs(work)
+    assert per_impl(jobs, "fit") == dict.fromkeys(IMPLEMENTATIONS, 1)
+    assert per_impl(jobs, "images") == dict.fromkeys(IMPLEMENTATIONS, 1)
+    assert jobs["agreement"] == 1 and jobs["over_images"] == 1
+    (work / "data" / "added.png").unlink()
+    # A new K: every fit job refits, its pairs and every PNG of each (implementation, image).
     jobs = planned_jobs(work, k_values=[2, 4, 8])
     assert per_impl(jobs, "fit") == every and per_impl(jobs, "images") == every
     assert jobs["agreement"] == 2
-    # A new seed: every (image, K) job of each implementation refits its other fits.
+    # A new seed: the same.
     jobs = planned_jobs(work, k_values=[2, 8], seeds=[0, 1])
-    assert per_impl(jobs, "fit") == dict.fromkeys(IMPLEMENTATIONS, 4) and jobs["agreement"] == 4
+    assert per_impl(jobs, "fit") == every and jobs["agreement"] == 2
     # Only the headline pair runs the new seed: the other implementations are not refitted.
     jobs = planned_jobs(work, k_values=[2, 8], seeds=[0, 1], cross_seeds=[0])
-    assert per_impl(jobs, "fit") == dict.fromkeys(HEADLINE, 4)
+    assert per_impl(jobs, "fit") == dict.fromkeys(HEADLINE, 2)
     assert per_impl(jobs, "images") == dict.fromkeys(HEADLINE, 2)
 
 
