@@ -1,8 +1,8 @@
-"""Adding an implementation is one registry entry, one backend module and its dependency, plus
-its name in the config schema; adding a figure is one registry entry, its drawing function and
-its caption; adding a reference quantizer is one registry entry, its function and its name in
-the config schema and the default config. No other file of the package or the workflow names
-an implementation or a reference quantizer, and none lists the figures."""
+"""Adding an implementation is one registry entry, one backend module and its dependency;
+adding a figure is one registry entry, its drawing function and its caption; adding a reference
+quantizer is one registry entry and its function. The config schema names none of them (the
+names are checked against the registries at load), no other file of the package or the
+workflow names an implementation or a reference quantizer, and none lists the figures."""
 
 from __future__ import annotations
 
@@ -81,14 +81,43 @@ def test_the_check_finds_a_name_where_there_is_one(tmp_path: Path) -> None:
     assert text_names(rules) == ['line 2: "amap"', "line 3: { elkan:", "line 4: ``scipy``"]
 
 
-def test_the_config_schema_accepts_exactly_the_registered_implementations() -> None:
+def strings(value: object) -> list[str]:
+    """Every string in a YAML document, keys included."""
+    if isinstance(value, dict):
+        return [*value, *(s for item in value.values() for s in strings(item))]
+    if isinstance(value, list):
+        return [s for item in value for s in strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_the_config_schema_names_no_registered_name() -> None:
+    """The schema leaves the names of implementations, modes and reference quantizers to their
+    registries (checked at load by config_checks.check_names), so that a new entry is accepted
+    without a second edit."""
     import yaml
 
+    from kmquant.config_checks import NAMED
+
     schema = yaml.safe_load((ROOT / "workflow" / "config.schema.yaml").read_text())
-    properties = schema["properties"]
-    assert properties["implementations"]["items"]["enum"] == list(IMPLEMENTATIONS)
-    assert properties["implementations"]["default"] == list(IMPLEMENTATIONS)
-    assert properties["implementation_k_values"]["propertyNames"]["enum"] == list(IMPLEMENTATIONS)
+    registered = {name for registry in NAMED.values() for name in registry}
+    assert set(strings(schema)) & registered == set()
+
+
+def test_a_new_implementation_is_accepted_by_the_config_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A name is accepted in every key that names implementations once the registry has it,
+    and only then; left out, `implementations` is every registered one."""
+    from kmquant import config_checks
+
+    config = {"implementations": ["python", "newlib"], "implementation_k_values": {"newlib": [4]}}
+    with pytest.raises(config_checks.ConfigError, match="'newlib' is not one of"):
+        config_checks.check_names(config)
+    extended = dict(IMPLEMENTATIONS) | {"newlib": IMPLEMENTATIONS["python"]}
+    monkeypatch.setitem(config_checks.NAMED, "implementations", extended)
+    monkeypatch.setitem(config_checks.NAMED, "implementation_k_values", extended)
+    config_checks.check_names(config)
+    assert config_checks.with_registry_defaults({})["implementations"] == list(extended)
 
 
 # Reference quantizers: kmquant.reference is their registry, and no other module names one.

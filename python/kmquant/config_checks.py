@@ -8,8 +8,20 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kmquant.implementations import implementation_ks
+from kmquant.implementations import IMPLEMENTATIONS, implementation_ks
 from kmquant.modes import MODES, TRACED_MODE
+from kmquant.reference import QUANTIZERS
+
+#: The config keys that name entries of a registry (a list of names, or a map keyed by them),
+#: and that registry: the names are the registries', so the schema does not repeat them.
+NAMED: dict[str, Mapping[str, Any]] = {
+    "modes": MODES,
+    "implementations": IMPLEMENTATIONS,
+    "implementation_k_values": IMPLEMENTATIONS,
+    "reference_quantizers": QUANTIZERS,
+}
+#: The keys that, left out, name every entry of their registry.
+EVERY = ("implementations", "reference_quantizers")
 
 
 class ConfigError(ValueError):
@@ -91,7 +103,7 @@ def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
                 raise ConfigError(
                     f"config key '{key}': {value} is not a whole number: write {int(value)}"
                 )
-    names = config.get("implementations", schema["properties"]["implementations"]["default"])
+    names = config.get("implementations", list(IMPLEMENTATIONS))
     run = {k for name in names for k in implementation_ks(name, config)}
     for k in config["k_values"]:
         if k not in run:
@@ -100,6 +112,19 @@ def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
                 f"'implementations' {names}: let one run it in "
                 "'implementation_k_values' or remove it"
             )
+
+
+def with_registry_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of EVERY that `config` leaves out, each naming every entry of its registry."""
+    return {key: list(NAMED[key]) for key in EVERY if key not in config}
+
+
+def check_names(config: Mapping[str, Any]) -> None:
+    """Every name the config gives in a key of NAMED is an entry of that key's registry."""
+    for key, registry in NAMED.items():
+        unknown = [name for name in config.get(key) or [] if name not in registry]
+        if unknown:
+            raise ConfigError(f"config key '{key}': {unknown[0]!r} is not one of {list(registry)}")
 
 
 def check_figure_images(chosen: Sequence[str] | None, images: Sequence[str]) -> None:

@@ -40,9 +40,11 @@ from kmquant.config_checks import (
     ConfigError,
     check_config,
     check_figure_images,
+    check_names,
     check_renamed_keys,
     narrowed,
     with_integer_lists,
+    with_registry_defaults,
 )
 from kmquant.study import (
     discover_images,
@@ -61,8 +63,10 @@ SCHEMA = "../config.schema.yaml"
 with open(workflow.source_path(SCHEMA), encoding="utf-8") as schema:
     SCHEMA_RULES = yaml.safe_load(schema)
 config.update(with_integer_lists(config, SCHEMA_RULES))
+config.update(with_registry_defaults(config))
 validate(config, SCHEMA)
 try:
+    check_names(config)
     NARROWED, DROPPED = narrowed(config)
     config.update(NARROWED)
     check_config(config, SCHEMA_RULES)
