@@ -166,36 +166,56 @@ def explain_shared_start(
     reasons: list[tuple[str, str]] = []
     empty = {fit.meta["impl"]: fit.meta["n_empty_clusters"] for fit in fits}
     if any(empty.values()):
-        reasons.append(("emptied", "clusters emptied ("
-            + ", ".join(f"{name}: {n}" for name, n in empty.items()) + "); "
-            + "; ".join(f"{entry.library} {entry.on_empty}" for entry in entries)))  # fmt: skip
+        counts = ", ".join(f"{name}: {n}" for name, n in empty.items())
+        on_empty = "; ".join(f"{entry.library} {entry.on_empty}" for entry in entries)
+        reasons.append(("emptied", f"clusters emptied ({counts}); {on_empty}"))
     if tied:
-        reasons.append(("ties", f"{tied} pixels are exactly equidistant from two initial "
-            "centres and each implementation breaks such ties by its own floating-point "
-            "rounding (" + "; ".join(f"{entry.library} {entry.distance}" for entry in entries)
-            + ")"))  # fmt: skip
+        rounding = "; ".join(f"{entry.library} {entry.distance}" for entry in entries)
+        reasons.append(
+            (
+                "ties",
+                f"{tied} pixels are exactly equidistant from two initial "
+                "centres and each implementation breaks such ties by its own floating-point "
+                f"rounding ({rounding})",
+            )
+        )
     reasons += [
-        ("float32", f"{entry.library} computes in single precision (float32), so its centre "
-         "means and distances round otherwise than in double precision")
+        (
+            "float32",
+            f"{entry.library} computes in single precision (float32), so its centre "
+            "means and distances round otherwise than in double precision",
+        )
         for entry in entries
         if not entry.exact
-    ]  # fmt: skip
+    ]
     reasons += [
-        ("iteration_cap", f"{entry.library} stops after at most {entry.iteration_cap} "
-         "iterations whatever max_iter asks, and had not converged by then")
+        (
+            "iteration_cap",
+            f"{entry.library} stops after at most {entry.iteration_cap} "
+            "iterations whatever max_iter asks, and had not converged by then",
+        )
         for entry, fit in zip(entries, fits, strict=True)
         if entry.iteration_cap is not None and not fit.meta["converged"]
-    ]  # fmt: skip
+    ]
     if not (a.meta["converged"] and b.meta["converged"]):
-        reasons.append(("max_iter", f"a run stopped at max_iter before converging "
-                        f"({_iterations(a)} and {_iterations(b)} iterations)"))  # fmt: skip
+        reasons.append(
+            (
+                "max_iter",
+                f"a run stopped at max_iter before converging "
+                f"({_iterations(a)} and {_iterations(b)} iterations)",
+            )
+        )
     if not reasons:
-        reasons.append(("unexplained",
-            "a finding to investigate: no exact tie at the start, no emptied cluster and both "
-            f"runs converged ({_iterations(a)} and {_iterations(b)} iterations), yet "
-            f"{1 - record['share_equal_labels']:.3g} of the pixels are labelled differently "
-            f"and the palettes lie up to {record['max_centre_distance_8bit']:.3g} 8-bit units "
-            "apart"))  # fmt: skip
+        reasons.append(
+            (
+                "unexplained",
+                "a finding to investigate: no exact tie at the start, no emptied cluster and both "
+                f"runs converged ({_iterations(a)} and {_iterations(b)} iterations), yet "
+                f"{1 - record['share_equal_labels']:.3g} of the pixels are labelled differently "
+                f"and the palettes lie up to {record['max_centre_distance_8bit']:.3g} 8-bit units "
+                "apart",
+            )
+        )
     sentences = [text for _, text in reasons]
     if parting is not None:
         sentences.append(
@@ -206,9 +226,12 @@ def explain_shared_start(
 
 
 def pair_record(
-    a: FitResult, b: FitResult, tied: int | None = None, parting: Parting = None,
+    a: FitResult,
+    b: FitResult,
+    tied: int | None = None,
+    parting: Parting = None,
     compared: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The stored record of one pair of fits of one task: which task and implementations,
     how far the fits agree (`compared`, where `compare` already ran) and, for a shared start
     (`tied` is then the number of fit-sample pixels exactly tied at the start), what a pair
@@ -272,9 +295,11 @@ def write_pair_records(
     start. One run's label maps are held at a time."""
     metas = [load_meta(path) for path in fits]
     for run in runs:
-        own = [load(path) for path, meta in zip(fits, metas, strict=True)
-               if (meta["k_requested"], meta["mode"], meta["seed"])
-               == (run.k, run.mode, run.seed)]  # fmt: skip
+        own = [
+            load(path)
+            for path, meta in zip(fits, metas, strict=True)
+            if (meta["k_requested"], meta["mode"], meta["seed"]) == (run.k, run.mode, run.seed)
+        ]
         start = None if run.init is None or pixels is None else (pixels, read_centres(run.init))
         records = task_records(own, start, max_iter)
         write_text(run.out, json.dumps(records, sort_keys=True, indent=1) + "\n")

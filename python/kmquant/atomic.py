@@ -57,8 +57,7 @@ def atomic_path(path: str | Path, directory: bool = False) -> Iterator[Path]:
     if directory:
         tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
     else:
-        fd, name = tempfile.mkstemp(prefix=prefix, suffix=f".tmp{target.suffix}",
-                                    dir=target.parent)  # fmt: skip
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=f".tmp{target.suffix}", dir=target.parent)
         os.close(fd)
         tmp = Path(name)
     try:

@@ -115,14 +115,27 @@ def _compress(args: argparse.Namespace) -> None:
     settings = (args.max_iter, args.fit_max_pixels, args.sample_seed, args.background)
     try:
         result, psnr, size = compressed.compress(
-            args.image, args.out, args.k, args.impl, args.seed, *settings, args.threads,
+            args.image,
+            args.out,
+            args.k,
+            args.impl,
+            args.seed,
+            *settings,
+            args.threads,
             compress_level=args.compress_level,
-        )  # fmt: skip
+        )
     except compressed.FitFailed as error:
         raise SystemExit(f"kmquant compress: {error}") from None
     meta = result.meta
-    logging.info("%s: K = %d (%s, %s), PSNR %.2f dB, %d bytes", args.out,
-                 meta["k_effective"], args.impl, meta["status"], psnr, size)  # fmt: skip
+    logging.info(
+        "%s: K = %d (%s, %s), PSNR %.2f dB, %d bytes",
+        args.out,
+        meta["k_effective"],
+        args.impl,
+        meta["status"],
+        psnr,
+        size,
+    )
 
 
 @command(
@@ -148,9 +161,12 @@ def _pixels(args: argparse.Namespace) -> None:
     arg("dataset", help=f"a registered dataset ({', '.join(DATASETS)}) or a YAML description"),
     arg("path", help="the file's path in the dataset's list of files"),
     arg("out"),
-    arg("--mirror", help="a folder or base URL that holds the dataset's files under the same "
-        "paths (default: the dataset's URL)"),
-)  # fmt: skip
+    arg(
+        "--mirror",
+        help="a folder or base URL that holds the dataset's files under the same paths "
+        "(default: the dataset's URL)",
+    ),
+)
 def _fetch(args: argparse.Namespace) -> None:
     from kmquant import datasets
 
@@ -163,10 +179,15 @@ def _fetch(args: argparse.Namespace) -> None:
     arg("images", help="every image: name, file, size, distinct colours"),
     arg("rejected", help="the rejected images and why"),
     arg("pixels", nargs="*"),
-    arg("--dataset", action="append", default=[], help="a dataset of the study (its name or "
-        "YAML description), whose images get their credit and colour count"),
+    arg(
+        "--dataset",
+        action="append",
+        default=[],
+        help="a dataset of the study (its name or YAML description), whose images get "
+        "their credit and colour count",
+    ),
     arg("--metadata", nargs="*", default=[], help="each dataset's metadata table, as fetched"),
-)  # fmt: skip
+)
 def _image_tables(args: argparse.Namespace) -> None:
     from kmquant import datasets, tables
 
@@ -338,10 +359,14 @@ def _native_summary(args: argparse.Namespace) -> None:
     arg("pixels"),
     arg("init"),
     arg("out"),
-    arg("--fits", nargs="+", required=True, help="each implementation's full run, to check "
-        "where its steps end"),
+    arg(
+        "--fits",
+        nargs="+",
+        required=True,
+        help="each implementation's full run, to check where its steps end",
+    ),
     arg("--max-iter", type=int, required=True),
-)  # fmt: skip
+)
 def _converge(args: argparse.Namespace) -> None:
     from kmquant import convergence, initial, pixels
 
@@ -455,9 +480,13 @@ def _rate_table(args: argparse.Namespace) -> None:
     "results/tables/k_for_quality.csv: the smallest K reaching each target, per method",
     arg("rate", help="results/tables/rate_distortion.csv"),
     arg("out"),
-    arg("--targets", type=json.loads, required=True,
-        help='JSON: {"psnr_db": [30, 35], "mean_ciede2000": [2], "ssim": [0.95]}'),
-)  # fmt: skip
+    arg(
+        "--targets",
+        type=json.loads,
+        required=True,
+        help='JSON: {"psnr_db": [30, 35], "mean_ciede2000": [2], "ssim": [0.95]}',
+    ),
+)
 def _k_for_quality(args: argparse.Namespace) -> None:
     from kmquant import rate
 
@@ -485,9 +514,13 @@ def _reference_table(args: argparse.Namespace) -> None:
     arg("--out", nargs="+", required=True, help="one file stem per figure"),
     arg("--tables", nargs="+", required=True, help="the tables they draw, in their order"),
     arg("--mode", choices=list(MODES), default=FIGURE_MODES[0], help="the mode of their fits"),
-    arg("--images", nargs="+", help="the images a figure of a row per image shows "
-        "(per_image_figures; by default all of at most four, else the first four by name)"),
-)  # fmt: skip
+    arg(
+        "--images",
+        nargs="+",
+        help="the images a figure of a row per image shows "
+        "(per_image_figures; by default all of at most four, else the first four by name)",
+    ),
+)
 def _figure(args: argparse.Namespace) -> None:
     from kmquant import figures
 

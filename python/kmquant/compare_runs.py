@@ -222,8 +222,11 @@ def _environment_section(a: Path, b: Path) -> list[str]:
         run for run, root in (("A", a), ("B", b)) if not regular_file(root / "environment.json")
     ]
     if missing:
-        return ["## Environments", "", f"No environment.json (a file, not a link) in run "
-                f"{' and '.join(missing)}."]  # fmt: skip
+        return [
+            "## Environments",
+            "",
+            f"No environment.json (a file, not a link) in run {' and '.join(missing)}.",
+        ]
     try:
         paths = [_bounded(root / "environment.json", MAX_TABLE_BYTES) for root in (a, b)]
         envs = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
@@ -246,8 +249,11 @@ def _file_section(
             lines.append(f"Only in {run}: " + ", ".join(map(code, sorted(names))) + ".")
     for run, links in unread.items():
         if links:
-            lines.append(f"Links and special files in {run}, not followed or read: "
-                         + ", ".join(map(code, links)) + ".")  # fmt: skip
+            lines.append(
+                f"Links and special files in {run}, not followed or read: "
+                + ", ".join(map(code, links))
+                + "."
+            )
     return lines
 
 
@@ -261,8 +267,10 @@ def _tables_section(names: list[str], files_a: Files, files_b: Files) -> list[st
             lines += ["", f"{code(name)}: not compared ({text(error)})."]
             continue
         rows = {cell[0] for cell in cells}
-        lines += ["", f"{code(name)}: {n_rows} rows in both runs, {len(rows)} with a different "
-                  "value."]  # fmt: skip
+        lines += [
+            "",
+            f"{code(name)}: {n_rows} rows in both runs, {len(rows)} with a different value.",
+        ]
         if alone:
             lines.append("Rows in one run only: " + "; ".join(map(text, alone)) + ".")
         if cells:

@@ -72,10 +72,18 @@ def write_differences(a: str | Path, b: str | Path, out: str | Path) -> None:
 
 
 def compress(
-    image: str | Path, out: str | Path, k: int, impl: str, seed: int, max_iter: int,
-    fit_max_pixels: int, sample_seed: int, background: str, threads: int | None,
+    image: str | Path,
+    out: str | Path,
+    k: int,
+    impl: str,
+    seed: int,
+    max_iter: int,
+    fit_max_pixels: int,
+    sample_seed: int,
+    background: str,
+    threads: int | None,
     compress_level: int | None = None,
-) -> tuple[FitResult, float, int]:  # fmt: skip
+) -> tuple[FitResult, float, int]:
     """Fit K colours to the image's fit sample with `impl`'s own seeded defaults, give every
     pixel its nearest colour and write the indexed PNG to `out` (the study's smallest file, or
     at a zlib `compress_level`): the fit, the PSNR of the written image and the PNG's size in

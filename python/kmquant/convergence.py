@@ -107,8 +107,12 @@ def trace_pair(
     return ident, trajectories, checks
 
 
-def save(path: str | Path, ident: dict[str, Any], trajectories: dict[str, Trajectory],
-         checks: dict[str, dict[str, Any]]) -> None:  # fmt: skip
+def save(
+    path: str | Path,
+    ident: dict[str, Any],
+    trajectories: dict[str, Trajectory],
+    checks: dict[str, dict[str, Any]],
+) -> None:
     arrays = {}
     for impl, trace in trajectories.items():
         arrays[f"{impl}_centres"] = trace.centres
@@ -159,10 +163,17 @@ def table_rows(
                 }
             )
             centres += [
-                ident | {"impl": impl, "iteration": i, "cluster": j,
-                         "red": 255.0 * rgb[0], "green": 255.0 * rgb[1], "blue": 255.0 * rgb[2]}
+                ident
+                | {
+                    "impl": impl,
+                    "iteration": i,
+                    "cluster": j,
+                    "red": 255.0 * rgb[0],
+                    "green": 255.0 * rgb[1],
+                    "blue": 255.0 * rgb[2],
+                }
                 for j, rgb in enumerate(c.tolist())
-            ]  # fmt: skip
+            ]
     checks = [ident | {"impl": impl} | meta["checks"][impl] for impl in impls]
     return iterations, centres, checks
 

@@ -96,8 +96,13 @@ def _legend_below(figure: Figure, ncols: int = 3) -> None:
     for ax in figure.axes:
         entries.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
     if entries:
-        figure.legend(list(entries.values()), list(entries), loc="outside lower center",
-                      ncols=ncols, frameon=False)  # fmt: skip
+        figure.legend(
+            list(entries.values()),
+            list(entries),
+            loc="outside lower center",
+            ncols=ncols,
+            frameon=False,
+        )
 
 
 def _log_scale(ax: Axes, values: pd.Series) -> None:
@@ -129,18 +134,41 @@ def _by_implementation(ax: Axes, fits: pd.DataFrame, column: str, ks: Sequence[i
         stats = (
             done[done["impl"] == impl].groupby("k_requested")[column].agg(["mean", "min", "max"])
         )
-        ax.plot(stats.index, stats["mean"], color=COLOURS[impl], marker=MARKERS[impl],
-                markersize=2.5, linewidth=1, label=LABELS[impl])  # fmt: skip
+        ax.plot(
+            stats.index,
+            stats["mean"],
+            color=COLOURS[impl],
+            marker=MARKERS[impl],
+            markersize=2.5,
+            linewidth=1,
+            label=LABELS[impl],
+        )
         ax.fill_between(stats.index, stats["min"], stats["max"], color=COLOURS[impl], alpha=0.15)
     warned = done[done["status"] == "warning"]
     if len(warned):
-        ax.scatter(warned["k_requested"], warned[column], marker="x", s=14, linewidths=0.8,
-                   color="black", zorder=3, label="fit warned (see fits.csv)")  # fmt: skip
+        ax.scatter(
+            warned["k_requested"],
+            warned[column],
+            marker="x",
+            s=14,
+            linewidths=0.8,
+            color="black",
+            zorder=3,
+            label="fit warned (see fits.csv)",
+        )
     failed = fits[fits["status"] == "error"]
     if len(failed):
-        ax.scatter(failed["k_requested"], np.zeros(len(failed)), marker="v", s=18, color="black",
-                   transform=ax.get_xaxis_transform(), clip_on=False, zorder=3,
-                   label="fit failed (no value)")  # fmt: skip
+        ax.scatter(
+            failed["k_requested"],
+            np.zeros(len(failed)),
+            marker="v",
+            s=18,
+            color="black",
+            transform=ax.get_xaxis_transform(),
+            clip_on=False,
+            zorder=3,
+            label="fit failed (no value)",
+        )
     _k_axis(ax, ks)
 
 
@@ -149,8 +177,14 @@ def _references(ax: Axes, references: pd.DataFrame, column: str) -> None:
     done = references[references["status"] != "error"]
     for method, group in done.groupby("method", sort=False):
         line = group.groupby("k_requested")[column].mean()
-        ax.plot(line.index, line.values, markersize=2.5, linewidth=0.9, label=method,
-                **QUANTIZERS[method].style)  # fmt: skip
+        ax.plot(
+            line.index,
+            line.values,
+            markersize=2.5,
+            linewidth=0.9,
+            label=method,
+            **QUANTIZERS[method].style,
+        )
 
 
 def metric_panels(
@@ -181,8 +215,14 @@ def metric_panels(
             if log:
                 _log_scale(ax, values)
             if values.isna().all():
-                ax.text(0.5, 0.5, "no finite value\n(lossless at every K)", ha="center",
-                        va="center", transform=ax.transAxes)  # fmt: skip
+                ax.text(
+                    0.5,
+                    0.5,
+                    "no finite value\n(lossless at every K)",
+                    ha="center",
+                    va="center",
+                    transform=ax.transAxes,
+                )
             ax.set_title(f"{image}: {name}")
             ax.grid(alpha=0.3, linewidth=0.5)
     _legend_below(figure)
@@ -261,12 +301,25 @@ def agreement_figure(pairs: pd.DataFrame) -> Figure:
             for image, group in subset.groupby("image"):
                 values = group[column].clip(lower=floor)
                 finite = np.isfinite(values)
-                ax.scatter(group["k_requested"][finite], values[finite], s=12, alpha=0.8,
-                           marker=markers[image], facecolors="none", edgecolors="black",
-                           linewidths=0.7, label=image)  # fmt: skip
+                ax.scatter(
+                    group["k_requested"][finite],
+                    values[finite],
+                    s=12,
+                    alpha=0.8,
+                    marker=markers[image],
+                    facecolors="none",
+                    edgecolors="black",
+                    linewidths=0.7,
+                    label=image,
+                )
             if threshold is not None:
-                ax.axhline(threshold, color="grey", linewidth=0.6, linestyle=":",
-                           label="'identical' (1e-9 of full scale)")  # fmt: skip
+                ax.axhline(
+                    threshold,
+                    color="grey",
+                    linewidth=0.6,
+                    linestyle=":",
+                    label="'identical' (1e-9 of full scale)",
+                )
             ax.set_yscale("log")
             ax.set_ylim(floor / 3, 1e3 if threshold is not None else 2.0)
             _k_axis(ax, ks)
@@ -325,14 +378,19 @@ def matrix_figure(pairs: pd.DataFrame) -> Figure:
             share = _worst(subset, names, "share_different_labels", _FLOOR_SHARE / 2)
             distance = _worst(subset, names, "distance", _IDENTICAL_8BIT / 2)
             ax.set_facecolor("0.85")
-            ax.imshow(np.ma.masked_where(~np.eye(len(names), dtype=bool), np.eye(len(names))),
-                      cmap=ListedColormap(["0.45"]))  # fmt: skip
-            shown["share"] = ax.imshow(np.ma.masked_where(~lower, share), cmap=share_map,
-                                       norm=share_norm)  # fmt: skip
-            shown["distance"] = ax.imshow(np.ma.masked_where(~lower.T, distance),
-                                          cmap=distance_map, norm=distance_norm)  # fmt: skip
-            ax.set_xticks(range(len(names)), names if row == len(modes) - 1 else [],
-                          rotation=90, fontsize=6)  # fmt: skip
+            ax.imshow(
+                np.ma.masked_where(~np.eye(len(names), dtype=bool), np.eye(len(names))),
+                cmap=ListedColormap(["0.45"]),
+            )
+            shown["share"] = ax.imshow(
+                np.ma.masked_where(~lower, share), cmap=share_map, norm=share_norm
+            )
+            shown["distance"] = ax.imshow(
+                np.ma.masked_where(~lower.T, distance), cmap=distance_map, norm=distance_norm
+            )
+            ax.set_xticks(
+                range(len(names)), names if row == len(modes) - 1 else [], rotation=90, fontsize=6
+            )
             ax.set_yticks(range(len(names)), names if col == 0 else [], fontsize=6)
             ax.tick_params(length=0)
             for spine in ax.spines.values():
@@ -345,11 +403,13 @@ def matrix_figure(pairs: pd.DataFrame) -> Figure:
             ("share", "share of pixels labelled differently (below the diagonal)"),
             ("distance", "max matched centre distance, 8-bit (above the diagonal)"),
         ):
-            figure.colorbar(shown[key], ax=axes, location="bottom", shrink=0.6, aspect=40,
-                            label=label)  # fmt: skip
-    figure.suptitle("Which implementations reach the same fit from the same start\n"
-                    "(the worst over images and seeds; white: exact agreement; light grey: "
-                    "not run)")  # fmt: skip
+            figure.colorbar(
+                shown[key], ax=axes, location="bottom", shrink=0.6, aspect=40, label=label
+            )
+    figure.suptitle(
+        "Which implementations reach the same fit from the same start\n"
+        "(the worst over images and seeds; white: exact agreement; light grey: not run)"
+    )
     return figure
 
 
@@ -382,8 +442,14 @@ def convergence_figure(trace: pd.DataFrame, centres: pd.DataFrame) -> Figure:
         ax = figure.add_subplot(len(runs), 2, 2 * row + 1)
         for impl, lines in group.groupby("impl"):
             first = impl == HEADLINE[0]
-            ax.plot(lines["iteration"], lines["sse"], color=COLOURS[impl], label=LABELS[impl],
-                    linewidth=2.4 if first else 1.0, linestyle="-" if first else "--")  # fmt: skip
+            ax.plot(
+                lines["iteration"],
+                lines["sse"],
+                color=COLOURS[impl],
+                label=LABELS[impl],
+                linewidth=2.4 if first else 1.0,
+                linestyle="-" if first else "--",
+            )
         _log_scale(ax, group["sse"])
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # iterations
         ax.set_xlabel("Lloyd iteration")
@@ -398,8 +464,12 @@ def convergence_figure(trace: pd.DataFrame, centres: pd.DataFrame) -> Figure:
             path = path.sort_values("iteration")
             xyz = path[["red", "green", "blue"]].to_numpy()
             first = impl == HEADLINE[0]
-            ax3.plot(*xyz.T, color=COLOURS[impl], linewidth=0.9 if first else 0.6,
-                     linestyle="-" if first else "--")  # fmt: skip
+            ax3.plot(
+                *xyz.T,
+                color=COLOURS[impl],
+                linewidth=0.9 if first else 0.6,
+                linestyle="-" if first else "--",
+            )
             final = np.clip(xyz[-1] / 255, 0, 1)
             ax3.scatter(*xyz[-1], color=final, edgecolors="black", s=18, linewidths=0.4)
             ax3.scatter(*xyz[0], color="white", edgecolors="grey", s=8, linewidths=0.4)
@@ -441,10 +511,22 @@ def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
                 if line.empty:
                     continue
                 style, text = _method_line(method, mode)
-                ax.plot(line["bits_per_pixel"], line[column], markersize=2.5, linewidth=1,
-                        label=text, gid=f"method:{method}", **style)  # fmt: skip
-            ax.axvline(subset["original_bits_per_pixel"].iloc[0], color="0.3", linestyle=":",
-                       linewidth=0.8, label="original (RGB PNG)")  # fmt: skip
+                ax.plot(
+                    line["bits_per_pixel"],
+                    line[column],
+                    markersize=2.5,
+                    linewidth=1,
+                    label=text,
+                    gid=f"method:{method}",
+                    **style,
+                )
+            ax.axvline(
+                subset["original_bits_per_pixel"].iloc[0],
+                color="0.3",
+                linestyle=":",
+                linewidth=0.8,
+                label="original (RGB PNG)",
+            )
             ax.set_xscale("log")
             ax.set_xlabel("bits per pixel of the PNG (log)")
             ax.set_ylabel(label)
@@ -466,9 +548,13 @@ def _over_images_methods(table: pd.DataFrame, mode: str) -> list[tuple[str, str]
 
 
 def _median_line(
-    ax: Axes, x: pd.Series, median: pd.Series, band: tuple[pd.Series, pd.Series], method: str,
+    ax: Axes,
+    x: pd.Series,
+    median: pd.Series,
+    band: tuple[pd.Series, pd.Series],
+    method: str,
     mode: str,
-) -> None:  # fmt: skip
+) -> None:
     """One method's median over images as a line, its interquartile range as a band."""
     style, text = _method_line(method, mode)
     ax.plot(x, median, markersize=2.5, linewidth=1, label=text, gid=f"method:{method}", **style)
@@ -489,8 +575,9 @@ def quality_over_images_figure(over: pd.DataFrame, mode: str) -> Figure:
         for method, shown in _over_images_methods(over, mode):
             line = rows[(rows["method"] == method) & (rows["mode"] == shown)]
             line = line.sort_values("k_requested")
-            _median_line(ax, line["k_requested"], line["median"], (line["q1"], line["q3"]),
-                         method, mode)  # fmt: skip
+            _median_line(
+                ax, line["k_requested"], line["median"], (line["q1"], line["q3"]), method, mode
+            )
         _k_axis(ax, ks)
         ax.set_ylabel(label)
         ax.set_title(name)
@@ -536,8 +623,11 @@ def paired_figure(pairs: pd.DataFrame, mode: str) -> Figure:
     minus each reference quantizer, image by image: the median difference over the images
     with its 95 % bootstrap interval (paired.csv); above the dotted line K-means is better
     for PSNR and SSIM, below it for CIEDE2000."""
-    first = pairs[(pairs["method_a"] == HEADLINE[0]) & (pairs["mode_a"] == mode)
-                  & (pairs["mode_b"] == REFERENCE)]  # fmt: skip
+    first = pairs[
+        (pairs["method_a"] == HEADLINE[0])
+        & (pairs["mode_a"] == mode)
+        & (pairs["mode_b"] == REFERENCE)
+    ]
     ks = sorted(pairs["k_requested"].unique()) or [1]
     panels = [_panel(metric) for metric in RANKED]
     figure = _figure(7, 3.2)
@@ -548,9 +638,16 @@ def paired_figure(pairs: pd.DataFrame, mode: str) -> Figure:
             line = rows[rows["method_b"] == method].sort_values("k_requested")
             low = line["median_difference"] - line["median_difference_ci_low"]
             high = line["median_difference_ci_high"] - line["median_difference"]
-            ax.errorbar(line["k_requested"], line["median_difference"], yerr=[low, high],
-                        markersize=2.5, linewidth=0.9, capsize=2, label=method,
-                        **QUANTIZERS[method].style)  # fmt: skip
+            ax.errorbar(
+                line["k_requested"],
+                line["median_difference"],
+                yerr=[low, high],
+                markersize=2.5,
+                linewidth=0.9,
+                capsize=2,
+                label=method,
+                **QUANTIZERS[method].style,
+            )
         ax.axhline(0, color="0.3", linestyle=":", linewidth=0.8)
         _k_axis(ax, ks)
         ax.set_ylabel(f"difference in {label}")
@@ -589,12 +686,20 @@ def matrix_over_images_figure(over: pd.DataFrame) -> Figure:
                 identical, n = int(group["n_identical"].sum()), int(group["n_images"].sum())
                 share[i, j] = share[j, i] = identical / n
                 for x, y in ((i, j), (j, i)):
-                    ax.text(x, y, str(identical), ha="center", va="center", fontsize=4.5,
-                            color="white" if identical > n / 2 else "black")  # fmt: skip
+                    ax.text(
+                        x,
+                        y,
+                        str(identical),
+                        ha="center",
+                        va="center",
+                        fontsize=4.5,
+                        color="white" if identical > n / 2 else "black",
+                    )
             ax.set_facecolor("0.85")
             shown = ax.imshow(share, cmap=cmap, vmin=0, vmax=1)
-            ax.set_xticks(range(len(names)), names if row == len(modes) - 1 else [],
-                          rotation=90, fontsize=6)  # fmt: skip
+            ax.set_xticks(
+                range(len(names)), names if row == len(modes) - 1 else [], rotation=90, fontsize=6
+            )
             ax.set_yticks(range(len(names)), names if col == 0 else [], fontsize=6)
             ax.tick_params(length=0)
             for spine in ax.spines.values():
@@ -603,12 +708,20 @@ def matrix_over_images_figure(over: pd.DataFrame) -> Figure:
             if col == 0:
                 ax.set_ylabel(f"{mode} mode")
     if shown is not None:
-        figure.colorbar(shown, ax=axes, location="bottom", shrink=0.6, aspect=40,
-                        label="share of images (and seeds) with the identical fit")  # fmt: skip
-    n = int(over.groupby(["impl_a", "impl_b", "mode", "k_requested"])["n_images"].sum().max()
-            if len(over) else 0)  # fmt: skip
-    figure.suptitle("On how many images two implementations reach the identical fit from the "
-                    f"same start (of at most {n}; light grey: not run)")  # fmt: skip
+        figure.colorbar(
+            shown,
+            ax=axes,
+            location="bottom",
+            shrink=0.6,
+            aspect=40,
+            label="share of images (and seeds) with the identical fit",
+        )
+    cells = ["impl_a", "impl_b", "mode", "k_requested"]
+    n = int(over.groupby(cells)["n_images"].sum().max()) if len(over) else 0
+    figure.suptitle(
+        "On how many images two implementations reach the identical fit from the "
+        f"same start (of at most {n}; light grey: not run)"
+    )
     return figure
 
 
@@ -835,9 +948,16 @@ def palettes(rows: list[tuple[int, np.ndarray, np.ndarray]], title: str) -> Figu
                 cell = (x, -(y + dy))
                 ax.add_patch(Rectangle(cell, 0.95, 0.9, color=np.asarray(colour) / 255))
                 light = np.dot(colour, [0.299, 0.587, 0.114]) > 140
-                ax.text(x + 0.47, -(y + dy) + 0.45, hex_colour(colour), ha="center",
-                        va="center", fontsize=4.2, color="black" if light else "white",
-                        family="monospace")  # fmt: skip
+                ax.text(
+                    x + 0.47,
+                    -(y + dy) + 0.45,
+                    hex_colour(colour),
+                    ha="center",
+                    va="center",
+                    fontsize=4.2,
+                    color="black" if light else "white",
+                    family="monospace",
+                )
             ax.text(-0.2, -y + 0.45, f"K={k} {name}", ha="right", va="center", fontsize=6)
             y += max(1, int(np.ceil(len(palette) / cols)))
         y += 0.4
@@ -866,9 +986,13 @@ def _png_pixels(path: Path, max_side: int = PANEL_MAX_SIDE) -> np.ndarray | None
 
 
 def images_figure(
-    given: Inputs, image: str, mode: str, seed: int, ks: Sequence[int],
+    given: Inputs,
+    image: str,
+    mode: str,
+    seed: int,
+    ks: Sequence[int],
     reference: str | None = None,
-) -> Figure:  # fmt: skip
+) -> Figure:
     """The image grid of one image from a run's written PNGs of the headline pair and their
     stored difference, with a reference quantizer's PNGs beside them where one is named."""
     run = given.results
@@ -878,10 +1002,13 @@ def images_figure(
 
     a, b = HEADLINE
     quantized = {
-        k: (shown(run.image(a, mode, image, k, seed)), shown(run.image(b, mode, image, k, seed)),
-            shown(run.difference(mode, image, k, seed)))
+        k: (
+            shown(run.image(a, mode, image, k, seed)),
+            shown(run.image(b, mode, image, k, seed)),
+            shown(run.difference(mode, image, k, seed)),
+        )
         for k in ks
-    }  # fmt: skip
+    }
     beside = None
     if reference is not None:
         beside = (reference, {k: shown(run.reference_png(reference, image, k)) for k in ks})

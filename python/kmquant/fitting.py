@@ -99,9 +99,12 @@ def complete(
 
 
 def fit_image(
-    pixels: Pixels, task: Task, max_iter: int, threads: int | None,
+    pixels: Pixels,
+    task: Task,
+    max_iter: int,
+    threads: int | None,
     init: np.ndarray | None = None,
-) -> FitResult:  # fmt: skip
+) -> FitResult:
     """One fit of an image's fit sample, completed for every pixel: from the given initial
     centres (a shared-start mode), or the implementation's own seeded default."""
     from kmquant.initial import effective_k
@@ -133,9 +136,13 @@ def fit_image(
 
 
 def fit_files(
-    pixels: str | Path, image: str, impl: str, runs: Sequence[Run], max_iter: int,
+    pixels: str | Path,
+    image: str,
+    impl: str,
+    runs: Sequence[Run],
+    max_iter: int,
     threads: int | None,
-) -> None:  # fmt: skip
+) -> None:
     """The fits of `runs` (kmquant.runs) of one image in one process, from the image's saved
     pixels and each run's CSV of initial centres, each saved to its own file as soon as it is
     done: each library is imported (and R started) once for them all. The same fits, one by

@@ -80,8 +80,12 @@ def _sixteen_bit_png(path: str | Path, background: str) -> np.ndarray:
     if alpha is not None:
         n_transparent = int((alpha < 65535).sum())
         if n_transparent:
-            log.warning("%s: %d pixels are (partly) transparent; composited over %s",
-                        path, n_transparent, background)  # fmt: skip
+            log.warning(
+                "%s: %d pixels are (partly) transparent; composited over %s",
+                path,
+                n_transparent,
+                background,
+            )
         base = np.array(parse_colour(background), dtype=np.float64) * 257
         colour = colour * (alpha / 65535) + base * (1 - alpha / 65535)
     return np.round(colour).astype(np.uint16)

@@ -77,9 +77,13 @@ class Results:
         return self.root / "init" / mode / image / f"{run_name(k, seed)}.csv"
 
     def fit(
-        self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}",
-        k: Part = "{k}", seed: Part = "{seed}",
-    ) -> Path:  # fmt: skip
+        self,
+        impl: str = "{impl}",
+        mode: str = "{mode}",
+        image: str = "{image}",
+        k: Part = "{k}",
+        seed: Part = "{seed}",
+    ) -> Path:
         return self.root / "fits" / impl / mode / image / f"{run_name(k, seed)}.npz"
 
     def fit_batch(self, impl: str = "{impl}", image: str = "{image}") -> Path:
@@ -96,15 +100,23 @@ class Results:
         return self.root / "images" / impl / mode / image
 
     def image(
-        self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}",
-        k: Part = "{k}", seed: Part = "{seed}",
-    ) -> Path:  # fmt: skip
+        self,
+        impl: str = "{impl}",
+        mode: str = "{mode}",
+        image: str = "{image}",
+        k: Part = "{k}",
+        seed: Part = "{seed}",
+    ) -> Path:
         return self.images(impl, mode, image) / f"{run_name(k, seed)}.png"
 
     def image_record(
-        self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}",
-        k: Part = "{k}", seed: Part = "{seed}",
-    ) -> Path:  # fmt: skip
+        self,
+        impl: str = "{impl}",
+        mode: str = "{mode}",
+        image: str = "{image}",
+        k: Part = "{k}",
+        seed: Part = "{seed}",
+    ) -> Path:
         """The scored record of the compressed image beside it (kmquant.scoring)."""
         return self.images(impl, mode, image) / record_name(run_name(k, seed))
 
@@ -209,9 +221,11 @@ class Inputs:
 
     @classmethod
     def of(
-        cls, kind: Callable[[Results], Path], anchors: Sequence[str | Path],
+        cls,
+        kind: Callable[[Results], Path],
+        anchors: Sequence[str | Path],
         *more: Sequence[str | Path],
-    ) -> Inputs:  # fmt: skip
+    ) -> Inputs:
         """The files and folders `anchors`, results of `kind` (a pattern of the map such as
         `Results.fit`), and `more`: the results folder is the one that holds the first anchor,
         wherever it lies (under the prefix of a workflow that uses this one as a module, say)."""

@@ -85,9 +85,13 @@ def prepare(path: str | Path, fit_max_pixels: int, sample_seed: int, background:
 
 
 def write(
-    image: str | Path, out: str | Path, fit_max_pixels: int, sample_seed: int, background: str,
+    image: str | Path,
+    out: str | Path,
+    fit_max_pixels: int,
+    sample_seed: int,
+    background: str,
     refused: str | None = None,
-) -> Pixels:  # fmt: skip
+) -> Pixels:
     """Load an image and save its pixels to `out`; an image that cannot be used, or that the
     study `refused` to open (saying why), is saved as its rejection (`rejection`), so that the
     study goes on without it."""
@@ -99,8 +103,13 @@ def write(
         logging.error("rejected: %s", error)
         pixels = rejection(str(error), image)
     else:
-        logging.info("%s: %d x %d pixels, max value %d, fit on %d rows", image, *pixels.shape,
-                     pixels.max_value, len(pixels.fit_rows))  # fmt: skip
+        logging.info(
+            "%s: %d x %d pixels, max value %d, fit on %d rows",
+            image,
+            *pixels.shape,
+            pixels.max_value,
+            len(pixels.fit_rows),
+        )
     save(pixels, out)
     return pixels
 

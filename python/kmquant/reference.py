@@ -136,8 +136,17 @@ def _pngquant(rgb: np.ndarray, k: int) -> tuple[bytes, float]:
     with tempfile.TemporaryDirectory() as folder:
         source, out = Path(folder) / "in.png", Path(folder) / "out.png"
         Image.fromarray(rgb).save(source, compress_level=1)
-        command = [shutil.which(binary("pngquant")) or "pngquant", "--nofs", "--strip",
-                   "--force", "--output", str(out), str(k), "--", str(source)]  # fmt: skip
+        command = [
+            shutil.which(binary("pngquant")) or "pngquant",
+            "--nofs",
+            "--strip",
+            "--force",
+            "--output",
+            str(out),
+            str(k),
+            "--",
+            str(source),
+        ]
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
@@ -305,9 +314,13 @@ def record(method: str, k: int, result: Quantized, pixels: Pixels, image: str) -
 
 
 def write_outputs(
-    pixels: Pixels, method: str, image: str, ks: Sequence[int], out: str | Path,
+    pixels: Pixels,
+    method: str,
+    image: str,
+    ks: Sequence[int],
+    out: str | Path,
     seconds: str | Path,
-) -> None:  # fmt: skip
+) -> None:
     """Into the folder `out`: `method`'s PNG and scored record at every K of `ks`; into the
     timing file `seconds`, the tool's own seconds per K."""
     rgb = eight_bit(pixels.rgb, pixels.max_value)
@@ -321,6 +334,7 @@ def write_outputs(
             meta = record(method, k, result, pixels, image)
             logging.info("%s", json.dumps(meta, sort_keys=True))
             (folder / f"{name}.json").write_text(json.dumps(meta, sort_keys=True, indent=1) + "\n")
-            times.append({"image": image, "method": method, "k_requested": k,
-                          "fit_seconds": result.seconds})  # fmt: skip
+            times.append(
+                {"image": image, "method": method, "k_requested": k, "fit_seconds": result.seconds}
+            )
     write_text(seconds, json.dumps(times, indent=1) + "\n")

@@ -109,18 +109,33 @@ def _against_references(
         groups.setdefault(key, {}).setdefault(row["metric"], []).append(row)
     rows = [
         [image, k]
-        + [cell for metric in RANKED
-           for cell in (_best_of(by_metric.get(metric, []), [row["method"] for row in
-                        by_metric.get(metric, []) if row["best"] == "true"]),
-                        _best_of(by_metric.get(metric, []), list(IMPLEMENTATIONS)))]
+        + [
+            cell
+            for metric in RANKED
+            for cell in (
+                _best_of(
+                    by_metric.get(metric, []),
+                    [row["method"] for row in by_metric.get(metric, []) if row["best"] == "true"],
+                ),
+                _best_of(by_metric.get(metric, []), list(IMPLEMENTATIONS)),
+            )
+        ]
         for (image, k), by_metric in sorted(groups.items())
-    ]  # fmt: skip
+    ]
     n = max(int(row["n_methods"]) for row in ranking)
     ranked = ", the best ".join(METRICS[metric].label for metric in RANKED)
     table = _table(
-        ["image", "K", *[head for metric in RANKED
-                         for head in (f"best {METRICS[metric].label}", "best K-means")]], rows,
-    )  # fmt: skip
+        [
+            "image",
+            "K",
+            *[
+                head
+                for metric in RANKED
+                for head in (f"best {METRICS[metric].label}", "best K-means")
+            ],
+        ],
+        rows,
+    )
     return f"""
 Against the quantizers people use
 ---------------------------------
@@ -156,11 +171,15 @@ def _what_a_byte_buys(k_for_quality: Sequence[Mapping[str, str]]) -> str:
     table = _table(
         ["image", "target", "smallest file", "smallest K-means file"],
         [
-            [image, METRICS[metric].target_text(target), entry(rows),
-             entry([row for row in rows if row["method"] in IMPLEMENTATIONS])]
+            [
+                image,
+                METRICS[metric].target_text(target),
+                entry(rows),
+                entry([row for row in rows if row["method"] in IMPLEMENTATIONS]),
+            ]
             for (image, metric, target), rows in groups.items()
         ],
-    )  # fmt: skip
+    )
     return f"""
 What a byte buys
 ----------------
@@ -243,8 +262,7 @@ def _over_images(
         and row["method_a"] in HEADLINE
     ]
     versus = _table(
-        ["K-means", "reference", "metric", "K-means better on", "median difference (95 %)",
-         "p"],
+        ["K-means", "reference", "metric", "K-means better on", "median difference (95 %)", "p"],
         [
             [
                 row["method_a"],
@@ -258,7 +276,7 @@ def _over_images(
             ]
             for row in against
         ],
-    )  # fmt: skip
+    )
     return f"""
 Over the images
 ---------------
@@ -363,14 +381,16 @@ def _why(rows: Sequence[Mapping[str, str]], a: str, b: str) -> str:
         if cause == "float32":
             text = " and ".join(
                 f"{IMPLEMENTATIONS[name].library} computes in float32"
-                for name in (a, b) if not IMPLEMENTATIONS[name].exact
-            )  # fmt: skip
+                for name in (a, b)
+                if not IMPLEMENTATIONS[name].exact
+            )
         elif cause == "iteration_cap":
             text = " and ".join(
                 f"{IMPLEMENTATIONS[name].library} stops after at most "
                 f"{IMPLEMENTATIONS[name].iteration_cap} iterations"
-                for name in (a, b) if IMPLEMENTATIONS[name].iteration_cap is not None
-            )  # fmt: skip
+                for name in (a, b)
+                if IMPLEMENTATIONS[name].iteration_cap is not None
+            )
         else:
             text = words[cause]
         said.append(f"{text} ({counted[cause]} of {len(rows)})")
@@ -378,8 +398,11 @@ def _why(rows: Sequence[Mapping[str, str]], a: str, b: str) -> str:
 
 
 def _partings(rows: Sequence[Mapping[str, str]]) -> str:
-    found = [(int(row["parting_iteration"]), int(row["parting_pixels"]))
-             for row in rows if row["parting_iteration"]]  # fmt: skip
+    found = [
+        (int(row["parting_iteration"]), int(row["parting_pixels"]))
+        for row in rows
+        if row["parting_iteration"]
+    ]
     if not found:
         return "-"
     (first, flipped), last = min(found), max(found)[0]
@@ -412,20 +435,33 @@ def _same_fit(pairs: Sequence[Mapping[str, str]]) -> str:
         lowest = min(apart, key=lambda row: float(row["share_equal_labels"]))
         farthest = max(apart, key=lambda row: float(row["max_centre_distance_8bit"]))
         own_tied = [row for row in tied if (row["impl_a"], row["impl_b"]) == (a, b)]
-        rows.append([
-            f"``{a}`` / ``{b}``",
-            f"{len(own) - len(apart)} of {len(own)}",
-            f"{_percent(float(lowest['share_equal_labels']))} ({_where(lowest)})",
-            f"{float(farthest['max_centre_distance_8bit']):.3g} ({_where(farthest)})",
-            _partings(apart),
-            _why(apart, a, b),
-            f"{sum(row['verdict'] == 'identical' for row in own_tied)} of {len(own_tied)}",
-        ])  # fmt: skip
+        rows.append(
+            [
+                f"``{a}`` / ``{b}``",
+                f"{len(own) - len(apart)} of {len(own)}",
+                f"{_percent(float(lowest['share_equal_labels']))} ({_where(lowest)})",
+                f"{float(farthest['max_centre_distance_8bit']):.3g} ({_where(farthest)})",
+                _partings(apart),
+                _why(apart, a, b),
+                f"{sum(row['verdict'] == 'identical' for row in own_tied)} of {len(own_tied)}",
+            ]
+        )
     table = (
-        _table(["pair", "identical", "equal labels, lowest", "largest centre distance (8-bit)",
-                "labels first differ after iteration", "why", "tied mode: identical"], rows)
-        if rows else "Every pair of implementations is identical in every matched run."
-    )  # fmt: skip
+        _table(
+            [
+                "pair",
+                "identical",
+                "equal labels, lowest",
+                "largest centre distance (8-bit)",
+                "labels first differ after iteration",
+                "why",
+                "tied mode: identical",
+            ],
+            rows,
+        )
+        if rows
+        else "Every pair of implementations is identical in every matched run."
+    )
     return f"""
 Which implementations reach the same fit
 ----------------------------------------

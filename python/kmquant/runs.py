@@ -71,8 +71,10 @@ def parse(text: str) -> list[Run]:
     if not isinstance(given, list) or not given:
         raise RunError("runs: give a JSON list of at least one run")
     runs = [_run(item) for item in given]
-    for label, values in (("(K, mode, seed)", [run.key for run in runs]),
-                          ("output file", [run.out for run in runs])):  # fmt: skip
+    for label, values in (
+        ("(K, mode, seed)", [run.key for run in runs]),
+        ("output file", [run.out for run in runs]),
+    ):
         repeated = sorted({value for value in values if values.count(value) > 1})
         if repeated:
             raise RunError(f"runs: two runs of one {label}: {repeated[0]}")

@@ -244,9 +244,11 @@ def write_fits_table(out: str | Path, fits: Sequence[str | Path], given: Inputs)
 
 
 def write_timings_table(
-    out: str | Path, fits: Sequence[str | Path], reference_seconds: Sequence[str | Path],
+    out: str | Path,
+    fits: Sequence[str | Path],
+    reference_seconds: Sequence[str | Path],
     given: Inputs,
-) -> None:  # fmt: skip
+) -> None:
     """timings.csv: the seconds of every fit and its job, and of every reference output."""
     references = [row for path in reference_seconds for row in read_json(path)]
     write_table(out, TIMING_COLUMNS, timing_rows(list(map(load_meta, fits)), references, given))

@@ -44,8 +44,9 @@ def _call(function: str, *args: Any, iter_max: int) -> RawFit:
     warnings = [str(w) for w in np.atleast_1d(fields["warnings"])]
     seconds = float(_first(fields, "seconds"))
     if str(_first(fields, "status")) == "error":
-        return RawFit(None, None, warnings=warnings, error=str(_first(fields, "message")),
-                      seconds=seconds)  # fmt: skip
+        return RawFit(
+            None, None, warnings=warnings, error=str(_first(fields, "message")), seconds=seconds
+        )
     # R counts the pass that found no change, and iter.max + 1 when it did not converge.
     n_iter = min(int(_first(fields, "iter")), iter_max) if "iter" in fields else None
     return RawFit(
