@@ -47,3 +47,27 @@ def test_figures_are_drawn_by_name_and_an_unknown_name_is_refused(tmp_path) -> N
     uneven = [*command, "--figures", "timing", "--out", "a", "b"]
     done = subprocess.run(uneven, capture_output=True, text=True, check=False)
     assert done.returncode != 0 and "one stem per figure" in done.stderr
+
+
+def test_the_figures_over_images_draw_medians_and_leave_out_undefined_values(tmp_path) -> None:
+    """Over three images the rate-distortion line passes through the medians (bits per pixel
+    and metric, worked out here by hand); a metric undefined on every image (SSIM of images
+    smaller than its window) leaves its panel saying so, where a log axis of nothing failed."""
+    import pandas as pd
+
+    from kmquant import figures
+
+    rows = [
+        {"image": image, "method": method, "k_requested": k, "bits_per_pixel": bpp,
+         "psnr_db": psnr, "mean_ciede2000": 5.0, "ssim": float("nan")}
+        for image, (bpp, psnr) in zip("abc", [(1.0, 20.0), (2.0, 30.0), (4.0, 22.0)], strict=True)
+        for method in ("python", "pngquant")
+        for k in (2, 4)
+    ]  # fmt: skip
+    figure = figures.rate_distortion_over_images_figure(pd.DataFrame(rows), "matched")
+    psnr, _, ssim = figure.axes[:3]
+    (line, *_) = [line for line in psnr.get_lines() if line.get_gid() == "method:python"]
+    assert list(line.get_xdata()) == [2.0, 2.0] and list(line.get_ydata()) == [22.0, 22.0]
+    assert [text.get_text() for text in ssim.texts] == ["no finite value"]
+    figures.save(figure, tmp_path / "over")
+    assert (tmp_path / "over.svg").stat().st_size > 0

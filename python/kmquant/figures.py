@@ -601,13 +601,18 @@ def rate_distortion_over_images_figure(points: pd.DataFrame, mode: str) -> Figur
     figure = _figure(7, 3.4)
     axes = figure.subplots(1, len(panels), squeeze=False)[0]
     for ax, (metric, name, label, _) in zip(axes, panels, strict=True):
+        # Only finite values are drawn (SSIM is undefined on an image smaller than its window).
+        scored = points[points[metric].notna()]
         for method in methods:
-            by_k = points[points["method"] == method].groupby("k_requested")
+            by_k = scored[scored["method"] == method].groupby("k_requested")
             rate = by_k["bits_per_pixel"].median()
             q1, median, q3 = (by_k[metric].quantile(q) for q in (0.25, 0.5, 0.75))
             _median_line(ax, rate, median, (q1, q3), method, mode)
-        ax.set_xscale("log")
-        ax.xaxis.set_minor_formatter(NullFormatter())  # the labels of a short log axis overlap
+        if scored.empty:
+            ax.text(0.5, 0.5, "no finite value", ha="center", va="center", transform=ax.transAxes)
+        else:  # a log axis of nothing cannot be drawn
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())  # a short log axis's labels overlap
         ax.set_xlabel("median bits per pixel of the PNG (log)")
         ax.set_ylabel(label)
         ax.set_title(name)
