@@ -351,3 +351,25 @@ def test_the_front_page_names_exactly_the_reference_quantizers_that_ran() -> Non
     assert not [label for label in others if label in section]
     assert "wrote no PNG" not in named(ran[:1])
     assert "Against the quantizers people use" not in named([])
+
+
+def test_a_study_of_many_images_shows_its_per_image_tables_for_a_few() -> None:
+    """Of six images, the front page's tables of a row per image show the first four by name
+    (or the images `per_image_figures` names) and say where the others are."""
+    images = [f"photo{n}" for n in range(6)]
+    fits = [fit_row(image, "ok") for image in images]
+    targets = [
+        {"image": image, "metric": "psnr_db", "target": "30", "method": "python",
+         "reached": "true", "k_requested": "2", "indexed_png_bytes": "100"}
+        for image in images
+    ]  # fmt: skip
+    text = report.description(fits, [], ENVIRONMENT, SETTINGS, k_for_quality=targets)
+    byte = text[text.index("What a byte buys") : text.index("Versions")]
+    assert [image for image in images if f"- {image}\n" in byte] == images[:4]
+    assert "the 4 images of the per-image figures" in byte and "of 6;" in byte
+    chosen = SETTINGS | {"per_image_figures": ["photo5"]}
+    text = report.description(fits, [], ENVIRONMENT, chosen, k_for_quality=targets)
+    byte = text[text.index("What a byte buys") : text.index("Versions")]
+    assert [image for image in images if f"- {image}\n" in byte] == ["photo5"]
+    few = report.description(fits[:2], [], ENVIRONMENT, SETTINGS, k_for_quality=targets[:2])
+    assert "per-image figures" not in few  # a study of up to four shows every image

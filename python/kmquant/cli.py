@@ -298,6 +298,12 @@ def _explorer(args: argparse.Namespace) -> None:
     arg("--agreement-over", help="results/tables/agreement_over_images.csv"),
     arg("--paired", help="results/tables/paired.csv"),
     arg("--reference", help="results/tables/reference.csv"),
+    arg(
+        "--per-image-figures",
+        nargs="+",
+        help="the images whose per-image tables the page shows (by default all of at most "
+        "four, else the first four by name)",
+    ),
 )
 def _report_description(args: argparse.Namespace) -> None:
     from kmquant import report
@@ -306,6 +312,7 @@ def _report_description(args: argparse.Namespace) -> None:
         "max_iter": args.max_iter,
         "fit_max_pixels": args.fit_max_pixels,
         "fit_sample_seed": args.fit_sample_seed,
+        "per_image_figures": args.per_image_figures,
     }
     names = ("ranking", "k_for_quality", "agreement_over", "paired", "reference")
     tables = {name: getattr(args, name) for name in names} | {"image_table": args.images}

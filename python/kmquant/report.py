@@ -15,6 +15,7 @@ from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES, rate_mode
 from kmquant.reference import QUANTIZERS
 from kmquant.scoring import METRICS, RANKED
+from kmquant.study import figure_images
 from kmquant.tables import read_csv, read_json
 
 VERDICTS = ("identical", "same_image", "different", "failed")
@@ -513,6 +514,8 @@ def description(
     """reStructuredText for Snakemake's report directive. It contains no Jinja2 markup, because
     Snakemake renders the page as a template."""
     images = sorted({row["image"] for row in fits})
+    # The tables of a row per image show the images of the per-image figures.
+    shown = figure_images(images, settings.get("per_image_figures"))
     impls = ordered([row["impl"] for row in fits])
     modes = [mode for mode in MODES if mode in {row["mode"] for row in fits}]
     status = Counter(row["status"] for row in fits)
@@ -560,8 +563,8 @@ it. The interactive explorer, ``results/report/explorer.html``, shows every choi
 mode, seed and pair of implementations side by side; open it in a browser straight from the
 file system.
 
-{_what_a_byte_buys(k_for_quality)}
-{_against_references(ranking, reference)}
+{_what_a_byte_buys(_of(k_for_quality, shown))}{_shown_note(shown, images)}
+{_against_references(_of(ranking, shown), reference)}{_shown_note(shown, images)}
 {_over_images(agreement_over, paired)}
 Versions
 --------
@@ -571,6 +574,23 @@ Versions
     if "{{" in text or "{%" in text or "{#" in text:
         raise ValueError("an image name would be read as Jinja2 markup by Snakemake's report")
     return text.lstrip("\n")
+
+
+def _of(rows: Sequence[Mapping[str, str]], images: Sequence[str]) -> list[Mapping[str, str]]:
+    """The rows of `images`."""
+    return [row for row in rows if row["image"] in images]
+
+
+def _shown_note(shown: Sequence[str], images: Sequence[str]) -> str:
+    """Where a table of a row per image shows some of the images only, which and where the
+    others are."""
+    if len(shown) == len(images):
+        return ""
+    return (
+        f"\nThe table shows the {len(shown)} images of the per-image figures "
+        f"({_literal(shown)}) of {len(images)}; the tables it names hold every image, and "
+        "the section over the images below says what holds over all of them.\n"
+    )
 
 
 def write_description(

@@ -164,10 +164,16 @@ rule report_description:
         max_iter=config["max_iter"],
         fit_max_pixels=config["fit_max_pixels"],
         fit_sample_seed=config["fit_sample_seed"],
+        per_image=(
+            f"--per-image-figures {words(config['per_image_figures'])}"
+            if config["per_image_figures"]
+            else ""
+        ),
     shell:
         "python -m kmquant report-description {input.fits:q} {input.agreement:q}"
         " {input.environment:q} {output:q} --max-iter {params.max_iter}"
         " --fit-max-pixels {params.fit_max_pixels} --fit-sample-seed {params.fit_sample_seed}"
         " --ranking {input.ranking:q} --k-for-quality {input.k_for_quality:q}"
         " --images {input.images:q} --agreement-over {input.agreement_over:q}"
-        " --paired {input.paired:q} --reference {input.reference:q} > {log:q} 2>&1"
+        " --paired {input.paired:q} --reference {input.reference:q} {params.per_image}"
+        " > {log:q} 2>&1"
