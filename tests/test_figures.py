@@ -71,3 +71,19 @@ def test_the_figures_over_images_draw_medians_and_leave_out_undefined_values(tmp
     assert [text.get_text() for text in ssim.texts] == ["no finite value"]
     figures.save(figure, tmp_path / "over")
     assert (tmp_path / "over.svg").stat().st_size > 0
+
+
+def test_the_agreement_matrix_over_images_of_a_study_of_one_implementation_is_empty(
+    tmp_path,
+) -> None:
+    """One implementation has no pairs: agreement_over_images.csv is its header alone, and the
+    figure is drawn empty (it failed on the empty table)."""
+    import pandas as pd
+
+    from kmquant import figures
+    from kmquant.over_images import AGREEMENT_OVER_IMAGES_COLUMNS
+
+    empty = pd.DataFrame(columns=list(AGREEMENT_OVER_IMAGES_COLUMNS))
+    figure = figures.matrix_over_images_figure(empty)
+    assert "of at most 0" in figure.get_suptitle()
+    figures.save(figure, tmp_path / "matrix")

@@ -673,7 +673,7 @@ def matrix_over_images_figure(over: pd.DataFrame) -> Figure:
     the same start, as a count in each cell, coloured by its share
     (agreement_over_images.csv)."""
     plt = pyplot()
-    over = over[over["mode"].map(lambda mode: MODES[mode].shared_start)]
+    over = over[over["mode"].isin([name for name, mode in MODES.items() if mode.shared_start])]
     modes = [mode for mode in MODES if mode in set(over["mode"])]
     ks = sorted(over["k_requested"].unique())
     names = ordered(list(over["impl_a"]) + list(over["impl_b"]))
