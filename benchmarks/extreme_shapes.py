@@ -65,15 +65,31 @@ def main() -> None:
             camera_photo(LARGEST_MEGAPIXELS, data / "largest.jpg")
             with Image.open(data / "largest.jpg") as im:
                 sizes["largest"] = im.width * im.height
-        config = {"image_dir": "data", "k_values": [16], "seeds": [0], "modes": ["matched"],
-                  "implementations": [name for name in IMPLEMENTATIONS if name != "amap"],
-                  "convergence_k": [], "palette_max_k": 16}  # fmt: skip
+        config = {
+            "image_dir": "data",
+            "k_values": [16],
+            "seeds": [0],
+            "modes": ["matched"],
+            "implementations": [name for name in IMPLEMENTATIONS if name != "amap"],
+            "convergence_k": [],
+            "palette_max_k": 16,
+        }
         (work / "config.yaml").write_text(yaml.safe_dump(config))
         subprocess.run(
-            [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work),
-             "--cores", args.cores, "--quiet"],
+            [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "-s",
+                str(ROOT / "Snakefile"),
+                "-d",
+                str(work),
+                "--cores",
+                args.cores,
+                "--quiet",
+            ],
             check=True,
-        )  # fmt: skip
+        )
         found = peaks(work / "results", list(sizes))
     print("peak MB (bytes per pixel) per rule and image")
     print(f"{'rule':<34}" + "".join(f"{name:>22}" for name in (*sizes, "all")))

@@ -40,23 +40,44 @@ def main() -> None:
             work = Path(folder)
             (work / "photos").mkdir()
             camera_photo(megapixels, work / "photos" / f"camera{megapixels}mp.jpg")
-            config = {"image_dir": "photos", "k_values": [k], "seeds": [0],
-                      "modes": ["matched", "native"], "convergence_k": []}  # fmt: skip
+            config = {
+                "image_dir": "photos",
+                "k_values": [k],
+                "seeds": [0],
+                "modes": ["matched", "native"],
+                "convergence_k": [],
+            }
             (work / "config.yaml").write_text(yaml.safe_dump(config))
             subprocess.run(
-                [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d",
-                 str(work), "--cores", args.cores, "--quiet"],
+                [
+                    sys.executable,
+                    "-m",
+                    "snakemake",
+                    "-s",
+                    str(ROOT / "Snakefile"),
+                    "-d",
+                    str(work),
+                    "--cores",
+                    args.cores,
+                    "--quiet",
+                ],
                 check=True,
-            )  # fmt: skip
+            )
             fits = read_csv(work / "results" / "tables" / "fits.csv")
-            print(f"\n{megapixels} MP, K = {k}: " + ", ".join(
-                f"{f['impl']} {f['mode']} {f['status']} PSNR {float(f['psnr_db']):.2f} dB"
-                for f in fits))  # fmt: skip
+            print(
+                f"\n{megapixels} MP, K = {k}: "
+                + ", ".join(
+                    f"{f['impl']} {f['mode']} {f['status']} PSNR {float(f['psnr_db']):.2f} dB"
+                    for f in fits
+                )
+            )
             pixels = megapixels * 1e6
             rows = jobs(work / "results")
             for name, seconds, peak in rows:
-                print(f"  {name:<48} {seconds:7.1f} s {peak:7.0f} MB "
-                      f"{peak * 2**20 / pixels:5.1f} bytes/pixel")  # fmt: skip
+                print(
+                    f"  {name:<48} {seconds:7.1f} s {peak:7.0f} MB "
+                    f"{peak * 2**20 / pixels:5.1f} bytes/pixel"
+                )
             worst = max(rows, key=lambda row: row[2])
             print(f"  largest peak: {worst[0]}, {worst[2] * 2**20 / pixels:.1f} bytes/pixel")
 

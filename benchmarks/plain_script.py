@@ -50,9 +50,11 @@ def fit(
     """(centres, labels) of one fit, each library called as its users call it."""
     if impl in ("python", "elkan"):
         algorithm = "lloyd" if impl == "python" else "elkan"
-        model = (KMeans(k, init=start, n_init=1, algorithm=algorithm, max_iter=max_iter, tol=0)
-                 if start is not None else
-                 KMeans(k, algorithm=algorithm, random_state=seed, max_iter=max_iter))  # fmt: skip
+        model = (
+            KMeans(k, init=start, n_init=1, algorithm=algorithm, max_iter=max_iter, tol=0)
+            if start is not None
+            else KMeans(k, algorithm=algorithm, random_state=seed, max_iter=max_iter)
+        )
         labels = model.fit_predict(x)
         return model.cluster_centers_, labels
     if impl == "scipy":
@@ -64,8 +66,9 @@ def fit(
         criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_MAX_ITER, max_iter, 0.0)
         if start is not None:
             labels = nearest_centres(x, start).astype(np.int32).reshape(-1, 1)
-            _, labels, centres = cv2.kmeans(x32, k, labels, criteria, 1,
-                                            cv2.KMEANS_USE_INITIAL_LABELS)  # fmt: skip
+            _, labels, centres = cv2.kmeans(
+                x32, k, labels, criteria, 1, cv2.KMEANS_USE_INITIAL_LABELS
+            )
         else:
             cv2.setRNGSeed(seed)
             _, labels, centres = cv2.kmeans(x32, k, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
@@ -106,8 +109,9 @@ def main() -> None:
             for seed in config["seeds"]:
                 drawn = starts(distinct, k, seed, seed in tied_seeds)
                 for mode, init in drawn.items():
-                    np.savetxt(out / f"init_{mode}_k{k}_s{seed}.csv", init, delimiter=",",
-                               fmt="%.17g")  # fmt: skip
+                    np.savetxt(
+                        out / f"init_{mode}_k{k}_s{seed}.csv", init, delimiter=",", fmt="%.17g"
+                    )
                 for mode in ("native", *drawn):
                     for impl in config["implementations"]:
                         if k not in implementation_ks(impl, config):
@@ -121,14 +125,21 @@ def main() -> None:
                             continue
                         centres, labels = fit(impl, x, k, seed, drawn.get(mode), max_iter)
                         save_png(np.asarray(centres), labels, rgb.shape, out / f"{name}.png")
-                        np.savetxt(out / f"{name}_centres.csv", centres, delimiter=",",
-                                   fmt="%.17g")  # fmt: skip
+                        np.savetxt(out / f"{name}_centres.csv", centres, delimiter=",", fmt="%.17g")
             if r_runs:
                 subprocess.run(
-                    ["Rscript", str(HERE / "plain_fits.R"), str(out / "pixels.csv"), str(k),
-                     str(max_iter), str(out), str(out), *r_runs],
+                    [
+                        "Rscript",
+                        str(HERE / "plain_fits.R"),
+                        str(out / "pixels.csv"),
+                        str(k),
+                        str(max_iter),
+                        str(out),
+                        str(out),
+                        *r_runs,
+                    ],
                     check=True,
-                )  # fmt: skip
+                )
                 for run in r_runs:
                     name = "{}_{}_k{}_s{}".format(*run.split(":")[:2], k, run.split(":")[2])
                     centres = np.loadtxt(out / f"{name}_centres.csv", delimiter=",", ndmin=2)

@@ -37,8 +37,17 @@ SMALLEST = "smallest"
 
 def ours(photo: Path, png: Path, impl: str, k: int, sample: int, level: str) -> float:
     """Seconds of one `kmquant compress`: load, fit on the sample, label every pixel, write."""
-    command = kmquant("compress", str(photo), str(png), "--impl", impl, "--k", str(k),
-                      "--fit-max-pixels", str(sample))  # fmt: skip
+    command = kmquant(
+        "compress",
+        str(photo),
+        str(png),
+        "--impl",
+        impl,
+        "--k",
+        str(k),
+        "--fit-max-pixels",
+        str(sample),
+    )
     packing = [] if level == SMALLEST else ["--compress-level", level]
     return measure([*command, *packing]).seconds
 
@@ -47,13 +56,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--megapixels", type=float, default=12)
     parser.add_argument("--k", type=int, default=256)
-    parser.add_argument("--fit-max-pixels", type=int, nargs="+", default=[300_000, 100_000],
-                        help="fit sample sizes (300 000 is the study's default)")  # fmt: skip
+    parser.add_argument(
+        "--fit-max-pixels",
+        type=int,
+        nargs="+",
+        default=[300_000, 100_000],
+        help="fit sample sizes (300 000 is the study's default)",
+    )
     names = list(IMPLEMENTATIONS)
     parser.add_argument("--impl", nargs="+", choices=names, default=names, help="(all)")
-    parser.add_argument("--compress-level", nargs="+", default=[SMALLEST],
-                        choices=[SMALLEST, *map(str, range(10))],
-                        help="the study's smallest PNG, or a zlib level")  # fmt: skip
+    parser.add_argument(
+        "--compress-level",
+        nargs="+",
+        default=[SMALLEST],
+        choices=[SMALLEST, *map(str, range(10))],
+        help="the study's smallest PNG, or a zlib level",
+    )
     args = parser.parse_args()
     if shutil.which("pngquant") is None:
         raise SystemExit("pngquant is missing: apt-get install pngquant")
@@ -67,8 +85,10 @@ def main() -> None:
         baseline = measure([*command, str(photo)]).seconds
         baseline_psnr = psnr_db(photo, quant)
         print(f"{args.megapixels:g} MP, K = {args.k}")
-        print(f"pngquant --nofs {args.k}: {baseline:.1f} s, PSNR {baseline_psnr:.2f} dB, "
-              f"{quant.stat().st_size / 1e6:.2f} MB")  # fmt: skip
+        print(
+            f"pngquant --nofs {args.k}: {baseline:.1f} s, PSNR {baseline_psnr:.2f} dB, "
+            f"{quant.stat().st_size / 1e6:.2f} MB"
+        )
         runs = itertools.product(args.impl, args.fit_max_pixels, args.compress_level)
         for impl, sample, level in runs:
             png = work / f"{impl}_{sample}_{level}.png"
@@ -76,9 +96,11 @@ def main() -> None:
             psnr = psnr_db(photo, png)
             ratio, gain = seconds / baseline, psnr - baseline_psnr
             size = png.stat().st_size / 1e6
-            print(f"{impl}, fit sample {sample}, PNG {level}: {seconds:.1f} s, PSNR {psnr:.2f} dB, "
-                  f"{size:.2f} MB; time ratio to pngquant {ratio:.2f}, "
-                  f"PSNR difference {gain:+.2f} dB")  # fmt: skip
+            print(
+                f"{impl}, fit sample {sample}, PNG {level}: {seconds:.1f} s, PSNR {psnr:.2f} dB, "
+                f"{size:.2f} MB; time ratio to pngquant {ratio:.2f}, "
+                f"PSNR difference {gain:+.2f} dB"
+            )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,9 @@ def main() -> None:
             raw = fit_r.fit_native(x, args.k, 0, 300)
             bridge.append(time.perf_counter() - start)
             start = time.perf_counter()
-            out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True,
-                                 check=True).stdout.split()  # fmt: skip
+            out = subprocess.run(
+                ["Rscript", "-e", script], capture_output=True, text=True, check=True
+            ).stdout.split()
             bare_process.append(time.perf_counter() - start)
             bare_kmeans.append(float(out[0]))
     sse = float(np.sum((x - raw.centres[raw.labels]) ** 2))
@@ -56,8 +57,10 @@ def main() -> None:
     print(f"same fit in both (SSE equal to 1e-12): {same}")
     print(f"through rpy2, the whole call: {b:.2f} s; kmeans alone in bare Rscript: {k:.2f} s")
     print(f"rpy2 overhead ratio (rpy2 call / bare kmeans): {b / k:.3f}")
-    print(f"bare Rscript process (start R, read data, kmeans): {p:.2f} s, ratio to rpy2 call: "
-          f"{p / b:.2f}")  # fmt: skip
+    print(
+        f"bare Rscript process (start R, read data, kmeans): {p:.2f} s, ratio to rpy2 call: "
+        f"{p / b:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,16 @@ def steps(photo: Path, work: Path, k: int) -> dict[str, list[str]]:
         commands[f"fit+label {impl}"] = kmquant(
             "fit", str(px), "--runs", runs, "--impl", impl, "--image", "photo", "--max-iter", "300"
         )
-        commands[f"png {impl}"] = kmquant("images", str(px), "--out", str(work / "png" / impl),
-                                          "--mode", "native", "--fits", str(fit))  # fmt: skip
+        commands[f"png {impl}"] = kmquant(
+            "images",
+            str(px),
+            "--out",
+            str(work / "png" / impl),
+            "--mode",
+            "native",
+            "--fits",
+            str(fit),
+        )
     return commands
 
 
@@ -46,14 +54,18 @@ def main() -> None:
             for step, command in steps(photo, work, args.k).items():
                 m = measure(command)
                 seconds[mp][step] = m.seconds
-                print(f"{mp:5g} {step:<16} {m.seconds:7.1f} {m.seconds / mp:6.2f} "
-                      f"{m.peak_mb:8.0f} {m.peak_mb * 2**20 / (mp * 1e6):11.1f}")  # fmt: skip
+                print(
+                    f"{mp:5g} {step:<16} {m.seconds:7.1f} {m.seconds / mp:6.2f} "
+                    f"{m.peak_mb:8.0f} {m.peak_mb * 2**20 / (mp * 1e6):11.1f}"
+                )
     sizes = sorted(seconds)
     for small, large in itertools.pairwise(sizes):
         for step in seconds[small]:
             ratio = seconds[large][step] / seconds[small][step]
-            print(f"time ratio {large:g} MP / {small:g} MP, {step}: {ratio:.2f} "
-                  f"(pixels x {large / small:g})")  # fmt: skip
+            print(
+                f"time ratio {large:g} MP / {small:g} MP, {step}: {ratio:.2f} "
+                f"(pixels x {large / small:g})"
+            )
 
 
 if __name__ == "__main__":

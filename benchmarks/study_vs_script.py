@@ -37,10 +37,13 @@ def same_fits(study: Path, plain: Path) -> tuple[int, dict[str, float]]:
     plain script's scikit-learn runs on both cores, the study's on one, which rounds its sums
     in another order (differences of about 1e-12 of a level).
     """
-    ours = {(r["image"], r["impl"], r["mode"], r["k_requested"], r["seed"])
-            for r in read_csv(study / "results" / "tables" / "fits.csv")}  # fmt: skip
-    theirs = {(r["image"], r["impl"], r["mode"], r["k"], r["seed"])
-              for r in read_csv(plain / "fits.csv")}  # fmt: skip
+    ours = {
+        (r["image"], r["impl"], r["mode"], r["k_requested"], r["seed"])
+        for r in read_csv(study / "results" / "tables" / "fits.csv")
+    }
+    theirs = {
+        (r["image"], r["impl"], r["mode"], r["k"], r["seed"]) for r in read_csv(plain / "fits.csv")
+    }
     if ours != theirs:
         raise SystemExit("the study and the plain script ran different sets of fits")
     results = Results(study / "results")
@@ -77,24 +80,42 @@ def main() -> None:
         work = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         shutil.copy(args.config, work / "config.yaml")
         (work / "data").symlink_to(ROOT / "data")
-        snakemake = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"),
-                     "-d", str(work), "--cores", args.cores, "--quiet"]  # fmt: skip
+        snakemake = [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(ROOT / "Snakefile"),
+            "-d",
+            str(work),
+            "--cores",
+            args.cores,
+            "--quiet",
+        ]
         study = measure(snakemake).seconds
-        script = [sys.executable, str(Path(__file__).with_name("plain_script.py")),
-                  str(work / "config.yaml"), str(work / "plain")]  # fmt: skip
+        script = [
+            sys.executable,
+            str(Path(__file__).with_name("plain_script.py")),
+            str(work / "config.yaml"),
+            str(work / "plain"),
+        ]
         plain = measure(script).seconds
         n_fits, gaps = same_fits(work, work / "plain")
         print(f"study, snakemake --cores {args.cores}: {study:.0f} s")
         print(f"plain serial script: {plain:.0f} s")
         print(f"ratio study / plain script: {study / plain:.2f}")
-        print(f"same fits: {n_fits} fits; largest centre difference (8-bit) per implementation: "
-              + ", ".join(f"{impl} {gap:.1e}" for impl, gap in gaps.items()))  # fmt: skip
+        print(
+            f"same fits: {n_fits} fits; largest centre difference (8-bit) per implementation: "
+            + ", ".join(f"{impl} {gap:.1e}" for impl, gap in gaps.items())
+        )
         # The time inside the fit calls bounds the study from below, whatever the overhead.
         timings = read_csv(work / "results" / "tables" / "timings.csv")
         fitting = sum(float(row["fit_seconds"]) for row in timings)
         floor = fitting / int(args.cores)
-        print(f"the study's fit calls alone: {fitting:.0f} s; spread evenly over {args.cores} "
-              f"cores {floor:.0f} s, {floor / plain:.2f} of the plain script")  # fmt: skip
+        print(
+            f"the study's fit calls alone: {fitting:.0f} s; spread evenly over {args.cores} "
+            f"cores {floor:.0f} s, {floor / plain:.2f} of the plain script"
+        )
         totals = job_seconds(work / "results")
         print(f"the study's job seconds, {sum(totals.values()):.0f} s in all:")
         for name, seconds in sorted(totals.items(), key=lambda item: -item[1]):

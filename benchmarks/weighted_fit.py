@@ -41,9 +41,11 @@ def main() -> None:
         weighted, weighted_s = lloyd(distinct / px.max_value, init, counts)
         gap = 255 * float(np.abs(plain.cluster_centers_ - weighted.cluster_centers_).max())
         same = gap < 1e-9 and np.array_equal(plain.labels_, weighted.labels_[inverse])
-        print(f"K = {k}: time ratio weighted / plain {weighted_s / plain_s:.2f}; iterations "
-              f"{plain.n_iter_} and {weighted.n_iter_}; largest centre gap {gap:.2g} (8-bit); "
-              f"{'the same fit' if same else 'a different fit'}")  # fmt: skip
+        print(
+            f"K = {k}: time ratio weighted / plain {weighted_s / plain_s:.2f}; iterations "
+            f"{plain.n_iter_} and {weighted.n_iter_}; largest centre gap {gap:.2g} (8-bit); "
+            f"{'the same fit' if same else 'a different fit'}"
+        )
 
 
 if __name__ == "__main__":

@@ -147,10 +147,16 @@ def readme_command(command: str) -> str:
 def fresh_copy(folder: Path) -> Path:
     """The repository as a fresh clone of it would hold it: every file git tracks, or would
     track (new files not yet committed), as the working tree has it; links stay links."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")  # fmt: skip
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         if source.exists() or source.is_symlink():
@@ -164,8 +170,9 @@ def shell(command: str, cwd: Path, check: bool = True) -> subprocess.CompletedPr
     (as after `source .venv/bin/activate`: its bin folder first on PATH)."""
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     env = os.environ | {"PATH": path, "PYTHONHASHSEED": "0"}
-    result = subprocess.run(["bash", "-c", command], cwd=cwd, capture_output=True, text=True,
-                            env=env, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["bash", "-c", command], cwd=cwd, capture_output=True, text=True, env=env, check=False
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"{command} failed:\n{result.stdout}\n{result.stderr}")
     return result

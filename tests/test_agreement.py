@@ -241,8 +241,11 @@ def test_a_pair_record_counts_the_pixels_tied_at_a_shared_start(tmp_path) -> Non
     (record,) = task_records(fits, (px, init), 10)
     assert record["tied_initial_pixels"] == 3
     assert (record["image"], record["mode"], record["k_requested"], record["seed"]) == (
-        "line", "tied", 2, 0,
-    )  # fmt: skip
+        "line",
+        "tied",
+        2,
+        0,
+    )
     # The pair in the registry's order, whatever order the fits came in.
     assert (record["impl_a"], record["impl_b"]) == ("python", "r")
     assert (record["k_effective_a"], record["k_effective_b"]) == (2, 2)
@@ -362,8 +365,9 @@ def test_runs_stepped_to_find_a_parting_run_on_their_fit_s_threads(
 
     def counted(name: str, function: str, *args: Any) -> Iterator[Step]:
         for step in library_call(name, function, *args):
-            seen.extend(pool["num_threads"] for pool in threadpool_info()
-                        if pool["user_api"] == "openmp")  # fmt: skip
+            seen.extend(
+                pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"
+            )
             yield step
 
     monkeypatch.setattr(divergence, "call", counted)
@@ -388,22 +392,53 @@ def test_one_agreement_job_writes_each_runs_pairs_as_if_alone(tmp_path) -> None:
     cli = [sys.executable, "-m", "kmquant"]
     run = {"check": True, "capture_output": True, "cwd": tmp_path}
     subprocess.run([*cli, "pixels", "photo.png", "p.npz", "--fit-max-pixels", "5000"], **run)
-    subprocess.run([*cli, "init", "p.npz", "--out", "m0.csv", "m1.csv", "--mode", "matched",
-                    "--k", "6", "--seed", "0", "1"], **run)  # fmt: skip
-    subprocess.run([*cli, "init", "p.npz", "--out", "t0.csv", "--mode", "tied", "--k", "6",
-                    "--seed", "0"], **run)  # fmt: skip
+    subprocess.run(
+        [
+            *cli,
+            "init",
+            "p.npz",
+            "--out",
+            "m0.csv",
+            "m1.csv",
+            "--mode",
+            "matched",
+            "--k",
+            "6",
+            "--seed",
+            "0",
+            "1",
+        ],
+        **run,
+    )
+    subprocess.run(
+        [*cli, "init", "p.npz", "--out", "t0.csv", "--mode", "tied", "--k", "6", "--seed", "0"],
+        **run,
+    )
     tasks = [("matched", 0), ("matched", 1), ("native", 0), ("tied", 0)]
     starts = {("matched", 0): "m0.csv", ("matched", 1): "m1.csv", ("tied", 0): "t0.csv"}
     fits = []
     for impl in ("python", "opencv"):
-        fitting.fit_files(tmp_path / "p.npz", "photo", impl,
-                          [Run(6, mode, seed, str(tmp_path / f"{impl}_{mode}_{seed}.npz"),
-                               str(tmp_path / starts[mode, seed]) if (mode, seed) in starts
-                               else None) for mode, seed in tasks],
-                          50, THREADS)  # fmt: skip
+        fitting.fit_files(
+            tmp_path / "p.npz",
+            "photo",
+            impl,
+            [
+                Run(
+                    6,
+                    mode,
+                    seed,
+                    str(tmp_path / f"{impl}_{mode}_{seed}.npz"),
+                    str(tmp_path / starts[mode, seed]) if (mode, seed) in starts else None,
+                )
+                for mode, seed in tasks
+            ],
+            50,
+            THREADS,
+        )
         fits += [f"{impl}_{mode}_{seed}.npz" for mode, seed in tasks]
-    runs = [Run(6, mode, seed, f"{mode}_{seed}.json", starts.get((mode, seed)))
-            for mode, seed in tasks]  # fmt: skip
+    runs = [
+        Run(6, mode, seed, f"{mode}_{seed}.json", starts.get((mode, seed))) for mode, seed in tasks
+    ]
     agree = [*cli, "agree", "--fits", *fits, "--pixels", "p.npz", "--max-iter", "50", "--runs"]
     subprocess.run([*agree, dump(runs)], **run)
     px = pixels.load(tmp_path / "p.npz")
@@ -419,7 +454,8 @@ def test_one_agreement_job_writes_each_runs_pairs_as_if_alone(tmp_path) -> None:
         assert [r["mode"] for r in expected] == [mode] and [r["seed"] for r in expected] == [seed]
         assert (expected[0]["tied_initial_pixels"] is None) == (start is None)
     unstarted = [replace(run, init=None) if run.mode == "tied" else run for run in runs]
-    refused = subprocess.run([*agree, dump(unstarted)], capture_output=True, text=True,
-                             cwd=tmp_path, check=False)  # fmt: skip
+    refused = subprocess.run(
+        [*agree, dump(unstarted)], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert "a tied run needs initial centres (init)" in refused.stderr

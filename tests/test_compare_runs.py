@@ -51,8 +51,9 @@ def runs(tmp_path: Path) -> tuple[Path, Path]:
     return a, b
 
 
-def expected(a: Path, b: Path, environments: str, files: str, tables: str, images: str,
-             fits: str) -> str:  # fmt: skip
+def expected(
+    a: Path, b: Path, environments: str, files: str, tables: str, images: str, fits: str
+) -> str:
     return (
         f"# Two runs compared\n\nA: `{a}`\nB: `{b}`\n\n## Environments\n\n{environments}\n\n"
         f"## Files\n\n{files}\n\n## Tables\n\n{tables}\n\n## Images\n\n{images}\n\n"
@@ -68,9 +69,14 @@ SAME_FITS = "1 fits in both runs, 0 with other centres or labels."
 def test_two_copies_of_a_run_are_the_same(runs: tuple[Path, Path]) -> None:
     a, b = runs
     assert report(a, b) == expected(
-        a, b, "The same in both runs.", "3 files in both runs, 0 of them different.",
-        SAME_TABLE, SAME_IMAGES, SAME_FITS,
-    )  # fmt: skip
+        a,
+        b,
+        "The same in both runs.",
+        "3 files in both runs, 0 of them different.",
+        SAME_TABLE,
+        SAME_IMAGES,
+        SAME_FITS,
+    )
 
 
 def test_a_changed_table_cell_is_named_with_its_row_and_difference(
@@ -87,9 +93,14 @@ def test_a_changed_table_cell_is_named_with_its_row_and_difference(
         "| 0.25 (0.0238 relative) |"
     )
     assert report(a, b) == expected(
-        a, b, "The same in both runs.", "3 files in both runs, 1 of them different.",
-        table, SAME_IMAGES, SAME_FITS,
-    )  # fmt: skip
+        a,
+        b,
+        "The same in both runs.",
+        "3 files in both runs, 1 of them different.",
+        table,
+        SAME_IMAGES,
+        SAME_FITS,
+    )
 
 
 def test_a_changed_pixel_is_counted_with_its_size(runs: tuple[Path, Path]) -> None:
@@ -103,19 +114,28 @@ def test_a_changed_pixel_is_counted_with_its_size(runs: tuple[Path, Path]) -> No
         f"| `{PNG}` | 1 of 6 | 7 |"
     )
     assert report(a, b) == expected(
-        a, b, "The same in both runs.", "3 files in both runs, 1 of them different.",
-        SAME_TABLE, images, SAME_FITS,
-    )  # fmt: skip
+        a,
+        b,
+        "The same in both runs.",
+        "3 files in both runs, 1 of them different.",
+        SAME_TABLE,
+        images,
+        SAME_FITS,
+    )
 
 
 def test_a_missing_file_is_named(runs: tuple[Path, Path]) -> None:
     a, b = runs
     (b / PNG).unlink()
     assert report(a, b) == expected(
-        a, b, "The same in both runs.",
+        a,
+        b,
+        "The same in both runs.",
         f"2 files in both runs, 0 of them different.\nOnly in A: `{PNG}`.",
-        SAME_TABLE, "0 images in both runs, 0 with different pixels.", SAME_FITS,
-    )  # fmt: skip
+        SAME_TABLE,
+        "0 images in both runs, 0 with different pixels.",
+        SAME_FITS,
+    )
 
 
 def test_a_different_environment_is_shown_side_by_side(runs: tuple[Path, Path]) -> None:
@@ -127,9 +147,14 @@ def test_a_different_environment_is_shown_side_by_side(runs: tuple[Path, Path]) 
         "| python | 3.11.7 | 3.13.5 |\n| r.version | R 4.2.2 | R 4.5.0 |"
     )
     assert report(a, b) == expected(
-        a, b, environments, "3 files in both runs, 0 of them different.",
-        SAME_TABLE, SAME_IMAGES, SAME_FITS,
-    )  # fmt: skip
+        a,
+        b,
+        environments,
+        "3 files in both runs, 0 of them different.",
+        SAME_TABLE,
+        SAME_IMAGES,
+        SAME_FITS,
+    )
 
 
 def test_moved_centres_and_labels_are_measured(runs: tuple[Path, Path], tmp_path: Path) -> None:
@@ -144,9 +169,14 @@ def test_moved_centres_and_labels_are_measured(runs: tuple[Path, Path], tmp_path
         f"| `{FIT}` | 2 | 0.833333 |"
     )
     assert report(a, b) == expected(
-        a, b, "The same in both runs.", "3 files in both runs, 1 of them different.",
-        SAME_TABLE, SAME_IMAGES, fits,
-    )  # fmt: skip
+        a,
+        b,
+        "The same in both runs.",
+        "3 files in both runs, 1 of them different.",
+        SAME_TABLE,
+        SAME_IMAGES,
+        fits,
+    )
     out = tmp_path / "report.md"
     command = [sys.executable, "-m", "kmquant", "compare-runs", str(a), str(b), "--out", str(out)]
     subprocess.run(command, check=True, capture_output=True)

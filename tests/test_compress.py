@@ -23,9 +23,11 @@ def compress(image: Path, out: Path, *options: str) -> subprocess.CompletedProce
 @pytest.mark.parametrize(
     "impl",
     # The headline pair in the quick tier, every other implementation with the slow tests.
-    [impl if impl in HEADLINE else pytest.param(impl, marks=pytest.mark.slow)
-     for impl in IMPLEMENTATIONS],
-)  # fmt: skip
+    [
+        impl if impl in HEADLINE else pytest.param(impl, marks=pytest.mark.slow)
+        for impl in IMPLEMENTATIONS
+    ],
+)
 def test_compress_writes_the_native_png_the_study_writes(
     tiny_run: Path, tmp_path: Path, impl: str
 ) -> None:
@@ -58,8 +60,9 @@ def test_a_faster_compress_level_writes_the_same_pixels_in_a_larger_file(
     assert done.returncode == 0, done.stderr
     with Image.open(out) as fast, Image.open(study) as smallest:
         assert fast.mode == smallest.mode == "P"
-        np.testing.assert_array_equal(np.asarray(fast.convert("RGB")),
-                                      np.asarray(smallest.convert("RGB")))  # fmt: skip
+        np.testing.assert_array_equal(
+            np.asarray(fast.convert("RGB")), np.asarray(smallest.convert("RGB"))
+        )
     assert out.stat().st_size > study.stat().st_size  # level 0 stores the rows uncompressed
     refused = compress(tiny_run / "data" / "photo.png", out, "--compress-level", "10")
     assert refused.returncode == 2 and "--compress-level" in refused.stderr

@@ -32,8 +32,15 @@ def test_every_fit_of_the_grid_is_in_the_table(default_study: Path) -> None:
     }
     # Python and R every seed (3 matched, 1 tied, 3 native) at every K; the others one seed
     # in each mode at three K (amap at two).
-    assert runs == {"python": 56, "r": 56, "elkan": 9, "scipy": 9, "opencv": 9, "faiss": 9,
-                    "amap": 6}  # fmt: skip
+    assert runs == {
+        "python": 56,
+        "r": 56,
+        "elkan": 9,
+        "scipy": 9,
+        "opencv": 9,
+        "faiss": 9,
+        "amap": 6,
+    }
     assert len(rows) == 2 * sum(runs.values()) == 308  # the README's count
     assert {r["image"] for r in rows} == {"china", "flower"}
     assert {int(r["k_requested"]) for r in rows} == set(config["k_values"])
@@ -46,10 +53,20 @@ def test_every_matched_pair_in_double_precision_is_identical(default_study: Path
     headline = [r for r in exact if (r["impl_a"], r["impl_b"]) == HEADLINE]
     assert len(headline) == 2 * 8 * 3
     assert {(r["impl_a"], r["impl_b"]) for r in exact} == {
-        (a, b) for a, b in [("python", "r"), ("python", "elkan"), ("python", "scipy"),
-                            ("python", "amap"), ("r", "elkan"), ("r", "scipy"), ("r", "amap"),
-                            ("elkan", "scipy"), ("elkan", "amap"), ("scipy", "amap")]
-    }  # fmt: skip
+        (a, b)
+        for a, b in [
+            ("python", "r"),
+            ("python", "elkan"),
+            ("python", "scipy"),
+            ("python", "amap"),
+            ("r", "elkan"),
+            ("r", "scipy"),
+            ("r", "amap"),
+            ("elkan", "scipy"),
+            ("elkan", "amap"),
+            ("scipy", "amap"),
+        ]
+    }
     for row in exact:
         assert row["verdict"] == "identical", row
         assert row["share_equal_labels"] == "1.0"
@@ -65,8 +82,11 @@ def test_every_matched_pair_in_double_precision_is_identical(default_study: Path
 
 
 def test_the_tied_experiment_counts_its_ties_at_every_k(default_study: Path) -> None:
-    tied = [r for r in _rows(default_study, "agreement.csv")
-            if r["mode"] == "tied" and (r["impl_a"], r["impl_b"]) == HEADLINE]  # fmt: skip
+    tied = [
+        r
+        for r in _rows(default_study, "agreement.csv")
+        if r["mode"] == "tied" and (r["impl_a"], r["impl_b"]) == HEADLINE
+    ]
     assert {(r["image"], int(r["k_requested"])) for r in tied} == {
         (image, k) for image in ("china", "flower") for k in (2, 4, 8, 16, 32, 64, 128, 256)
     }

@@ -96,9 +96,15 @@ def shown_metric(page: object, impl: str, field: str) -> float:
 
 
 def check_view(
-    page: object, run: Path, image: str, mode: str, k: int, width: int,
-    a: str = "python", b: str = "r",
-) -> None:  # fmt: skip
+    page: object,
+    run: Path,
+    image: str,
+    mode: str,
+    k: int,
+    width: int,
+    a: str = "python",
+    b: str = "r",
+) -> None:
     """What the page shows is the run's PNGs, palettes, metrics and verdict for this choice."""
     assert page.text_content("#k-value") == f"K = {k}"
     images = shown_images(page)
@@ -203,8 +209,11 @@ def test_what_a_byte_buys_shows_the_figure_and_each_methods_k_per_target(
         " document.getElementById('img-rate').naturalWidth]"
     )
     assert source == "../figures/rate_distortion.png" and width > 0
-    expected = [r for r in rows(tiny_run / "results" / "tables" / "k_for_quality.csv")
-                if r["image"] == "photo"]  # fmt: skip
+    expected = [
+        r
+        for r in rows(tiny_run / "results" / "tables" / "k_for_quality.csv")
+        if r["image"] == "photo"
+    ]
     # every implementation and the five quantizers, at eight default targets
     assert len(expected) == (len(IMPLEMENTATIONS) + 5) * 8
     for row in expected:
@@ -225,8 +234,12 @@ def test_a_failed_fit_is_shown_with_its_message(
     results = tiny_run / "results"
     data = explorer.explorer_data(whole_run(results), tmp_path)
     view = data["views"]["photo|matched|8|0"]
-    view["fits"]["r"] |= {"status": "error", "message": "initial centers are not distinct",
-                          "png": None, "palette": None}  # fmt: skip
+    view["fits"]["r"] |= {
+        "status": "error",
+        "message": "initial centers are not distinct",
+        "png": None,
+        "palette": None,
+    }
     failure = "r failed: initial centers are not distinct"
     view["pairs"]["python|r"] |= {"verdict": "failed", "match": None, "message": failure}
     page_path = tmp_path / "explorer.html"
@@ -244,8 +257,10 @@ def test_a_failed_fit_is_shown_with_its_message(
 
 def blended_difference(page: object) -> np.ndarray:
     """The difference panel as the browser draws it, at the PNGs' own size, as RGB pixels."""
-    page.add_style_tag(content="figure.difference img { width: auto; } .blend { position: fixed;"
-                       " top: 0; left: 0; z-index: 9; width: max-content; }")  # fmt: skip
+    page.add_style_tag(
+        content="figure.difference img { width: auto; } .blend { position: fixed;"
+        " top: 0; left: 0; z-index: 9; width: max-content; }"
+    )
     page.wait_for_function("() => document.getElementById('diff-b').complete")
     shot = page.locator("#blend").screenshot()
     with Image.open(io.BytesIO(shot)) as im:
@@ -261,14 +276,21 @@ def test_the_browser_draws_the_difference_of_any_pair_as_the_study_computes_it(
     html = results / "report" / "explorer.html"
     page.set_viewport_size({"width": 1300, "height": 900})
     page.goto(html.as_uri() + "#image=photo&mode=native&k=8&seed=0&a=python&b=r")
-    stored = np.asarray(Image.open(results / "images" / "difference" / "native" / "photo" /
-                                   "k8_s0.png").convert("RGB"))  # fmt: skip
+    stored = np.asarray(
+        Image.open(results / "images" / "difference" / "native" / "photo" / "k8_s0.png").convert(
+            "RGB"
+        )
+    )
     assert stored.any()  # the native fits differ: a real difference to draw
     np.testing.assert_array_equal(blended_difference(page), stored)
     page.goto(html.as_uri() + "#image=photo&mode=native&k=8&seed=0&a=faiss&b=opencv")
     page.reload()
-    pngs = [np.asarray(Image.open(results / "images" / impl / "native" / "photo" / "k8_s0.png")
-                       .convert("RGB")) for impl in ("faiss", "opencv")]  # fmt: skip
+    pngs = [
+        np.asarray(
+            Image.open(results / "images" / impl / "native" / "photo" / "k8_s0.png").convert("RGB")
+        )
+        for impl in ("faiss", "opencv")
+    ]
     np.testing.assert_array_equal(blended_difference(page), amplified_difference(*pngs))
 
 
@@ -294,8 +316,12 @@ def test_a_datasets_image_is_shown_with_its_credit(
     link to its source; an image of no dataset has none."""
     results = shutil.copytree(tiny_run / "results", tmp_path / "results", symlinks=True)
     table = rows(results / "tables" / "images.csv")
-    credit = {"dataset": "cq100", "licence": "CC BY-SA 4.0", "author": "<b>A. Author</b>",
-              "source_url": "https://example.org/photo"}  # fmt: skip
+    credit = {
+        "dataset": "cq100",
+        "licence": "CC BY-SA 4.0",
+        "author": "<b>A. Author</b>",
+        "source_url": "https://example.org/photo",
+    }
     for row in table:
         row.update(credit if row["image"] == "photo" else {})
     with open(results / "tables" / "images.csv", "w", newline="", encoding="utf-8") as handle:

@@ -87,8 +87,10 @@ def built(run: Path) -> Iterator[tuple[str, Figure]]:
         tables = [figures.read_table(results.table(table)) for table in spec.tables]
         yield name, spec.build(tables, spec.mode(list(MODES)))
     for image in ("photo", "five_colours"):
-        yield (f"images_{image}",
-               figures.images_figure(given, image, "matched", 0, [2, 8], "pngquant"))  # fmt: skip
+        yield (
+            f"images_{image}",
+            figures.images_figure(given, image, "matched", 0, [2, 8], "pngquant"),
+        )
         yield f"palettes_{image}", figures.palettes_figure(given, image, "matched", 0, [2, 8])
 
 
@@ -120,16 +122,37 @@ def test_the_legend_of_the_metric_figures_stays_below_every_panel(n_images: int)
     import pandas as pd
 
     rows = [
-        {"image": f"im{i}", "impl": impl, "mode": "native", "k_requested": k, "seed": 0,
-         "status": "ok", "psnr_db": 20.0 + k / 10 + i, "mean_ciede2000": 5.0 - k / 100,
-         "ssim": 0.8 + k / 1000}
-        for i in range(n_images) for impl in figures.LABELS for k in (2, 4, 8, 16, 32, 64, 128)
-    ]  # fmt: skip
+        {
+            "image": f"im{i}",
+            "impl": impl,
+            "mode": "native",
+            "k_requested": k,
+            "seed": 0,
+            "status": "ok",
+            "psnr_db": 20.0 + k / 10 + i,
+            "mean_ciede2000": 5.0 - k / 100,
+            "ssim": 0.8 + k / 1000,
+        }
+        for i in range(n_images)
+        for impl in figures.LABELS
+        for k in (2, 4, 8, 16, 32, 64, 128)
+    ]
     references = pd.DataFrame(
-        [{"image": f"im{i}", "method": method, "k_requested": k, "status": "ok",
-          "psnr_db": 21.0, "mean_ciede2000": 4.0, "ssim": 0.85}
-         for i in range(n_images) for method in QUANTIZERS for k in (2, 128)]
-    )  # fmt: skip
+        [
+            {
+                "image": f"im{i}",
+                "method": method,
+                "k_requested": k,
+                "status": "ok",
+                "psnr_db": 21.0,
+                "mean_ciede2000": 4.0,
+                "ssim": 0.85,
+            }
+            for i in range(n_images)
+            for method in QUANTIZERS
+            for k in (2, 128)
+        ]
+    )
     figure = figures.metric_figure("quality", pd.DataFrame(rows), references, "native")
     assert overlaps(figure) == []
     figures.pyplot().close(figure)

@@ -58,12 +58,19 @@ def test_the_figures_over_images_draw_medians_and_leave_out_undefined_values(tmp
     from kmquant import figures
 
     rows = [
-        {"image": image, "method": method, "k_requested": k, "bits_per_pixel": bpp,
-         "psnr_db": psnr, "mean_ciede2000": 5.0, "ssim": float("nan")}
+        {
+            "image": image,
+            "method": method,
+            "k_requested": k,
+            "bits_per_pixel": bpp,
+            "psnr_db": psnr,
+            "mean_ciede2000": 5.0,
+            "ssim": float("nan"),
+        }
         for image, (bpp, psnr) in zip("abc", [(1.0, 20.0), (2.0, 30.0), (4.0, 22.0)], strict=True)
         for method in ("python", "pngquant")
         for k in (2, 4)
-    ]  # fmt: skip
+    ]
     figure = figures.rate_distortion_over_images_figure(pd.DataFrame(rows), "matched")
     psnr, _, ssim = figure.axes[:3]
     (line, *_) = [line for line in psnr.get_lines() if line.get_gid() == "method:python"]

@@ -172,16 +172,46 @@ def test_k_above_distinct_colours_runs_with_k_effective(
     Image.fromarray(five_colour_image()).save(tmp_path / "five.png")
     cli = [sys.executable, "-m", "kmquant"]
     run = {"check": True, "capture_output": True, "cwd": ROOT}
-    subprocess.run([*cli, "pixels", tmp_path / "five.png", tmp_path / "p.npz",
-                    "--fit-max-pixels", "1000"], **run)  # fmt: skip
+    subprocess.run(
+        [*cli, "pixels", tmp_path / "five.png", tmp_path / "p.npz", "--fit-max-pixels", "1000"],
+        **run,
+    )
     init = None
     if MODES[mode].shared_start:
         init = str(tmp_path / "i.csv")
-        subprocess.run([*cli, "init", tmp_path / "p.npz", "--out", init, "--mode", mode, "--k",
-                        "8", "--seed", "0"], **run)  # fmt: skip
+        subprocess.run(
+            [
+                *cli,
+                "init",
+                tmp_path / "p.npz",
+                "--out",
+                init,
+                "--mode",
+                mode,
+                "--k",
+                "8",
+                "--seed",
+                "0",
+            ],
+            **run,
+        )
     runs = dump([Run(8, mode, 0, str(tmp_path / "f.npz"), init)])
-    subprocess.run([*cli, "fit", tmp_path / "p.npz", "--runs", runs, "--impl", impl, "--image",
-                    "five", "--max-iter", "300"], **run)  # fmt: skip
+    subprocess.run(
+        [
+            *cli,
+            "fit",
+            tmp_path / "p.npz",
+            "--runs",
+            runs,
+            "--impl",
+            impl,
+            "--image",
+            "five",
+            "--max-iter",
+            "300",
+        ],
+        **run,
+    )
     meta = fitting.load_meta(tmp_path / "f.npz")
     assert (meta["k_requested"], meta["k_effective"], meta["status"]) == (8, 5, "ok")
     assert meta["fit_sse"] < 1e-9  # five colours, five centres: lossless
@@ -265,24 +295,54 @@ def test_a_batch_of_ks_modes_and_seeds_is_the_same_fits_as_one_job_each(
     small_photo().save(tmp_path / "photo.png")
     cli = [sys.executable, "-m", "kmquant"]
     run = {"check": True, "capture_output": True, "cwd": ROOT}
-    subprocess.run([*cli, "pixels", tmp_path / "photo.png", tmp_path / "p.npz",
-                    "--fit-max-pixels", "1000"], **run)  # fmt: skip
+    subprocess.run(
+        [*cli, "pixels", tmp_path / "photo.png", tmp_path / "p.npz", "--fit-max-pixels", "1000"],
+        **run,
+    )
     tasks = [(8, "matched", 0), (8, "matched", 1), (8, "tied", 1), (8, "native", 0),
              (8, "native", 2), (4, "matched", 0), (4, "native", 0)]  # fmt: skip
     inits = {}
     for k, mode, seed in tasks:
         if MODES[mode].shared_start:
             inits[k, mode, seed] = str(tmp_path / f"i_{mode}{k}_{seed}.csv")
-            subprocess.run([*cli, "init", tmp_path / "p.npz", "--out", inits[k, mode, seed],
-                            "--mode", mode, "--k", str(k), "--seed", str(seed)], **run)  # fmt: skip
+            subprocess.run(
+                [
+                    *cli,
+                    "init",
+                    tmp_path / "p.npz",
+                    "--out",
+                    inits[k, mode, seed],
+                    "--mode",
+                    mode,
+                    "--k",
+                    str(k),
+                    "--seed",
+                    str(seed),
+                ],
+                **run,
+            )
 
     def fit(batch: list[tuple[int, str, int]], name: str) -> list[Path]:
         outs = [tmp_path / f"{name}_{mode}{k}_{seed}.npz" for k, mode, seed in batch]
         runs = [
             Run(*task, str(out), inits.get(task)) for task, out in zip(batch, outs, strict=True)
         ]
-        subprocess.run([*cli, "fit", tmp_path / "p.npz", "--runs", dump(runs), "--impl", impl,
-                        "--image", "photo", "--max-iter", "300"], **run)  # fmt: skip
+        subprocess.run(
+            [
+                *cli,
+                "fit",
+                tmp_path / "p.npz",
+                "--runs",
+                dump(runs),
+                "--impl",
+                impl,
+                "--image",
+                "photo",
+                "--max-iter",
+                "300",
+            ],
+            **run,
+        )
         return outs
 
     batched = fit(tasks, "batch")
@@ -328,10 +388,26 @@ def test_a_jobs_runs_are_refused_whole_in_one_sentence(
     """A fit job's runs are one JSON value, checked whole before anything is read: every run
     complete, initial centres exactly for the shared-start modes, no run or file twice."""
     done = subprocess.run(
-        [sys.executable, "-m", "kmquant", "fit", "p.npz", "--runs", runs, "--impl", "python",
-         "--image", "x", "--max-iter", "5"],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "kmquant",
+            "fit",
+            "p.npz",
+            "--runs",
+            runs,
+            "--impl",
+            "python",
+            "--image",
+            "x",
+            "--max-iter",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert message in done.stderr
 
@@ -345,16 +421,46 @@ def test_an_r_trace_steps_to_where_its_full_run_ends(tmp_path: Path) -> None:
 
     cli = [sys.executable, "-m", "kmquant"]
     run = {"check": True, "capture_output": True, "cwd": tmp_path}
-    subprocess.run([*cli, "pixels", ROOT / "data" / "china.jpg", "p.npz",
-                    "--fit-max-pixels", "300000"], **run)  # fmt: skip
-    subprocess.run([*cli, "init", "p.npz", "--out", "i.csv", "--mode", "matched", "--k", "4",
-                    "--seed", "0"], **run)  # fmt: skip
+    subprocess.run(
+        [*cli, "pixels", ROOT / "data" / "china.jpg", "p.npz", "--fit-max-pixels", "300000"], **run
+    )
+    subprocess.run(
+        [*cli, "init", "p.npz", "--out", "i.csv", "--mode", "matched", "--k", "4", "--seed", "0"],
+        **run,
+    )
     for impl in ("python", "r"):
         runs = dump([Run(4, "matched", 0, f"{impl}.npz", "i.csv")])
-        subprocess.run([*cli, "fit", "p.npz", "--runs", runs, "--impl", impl, "--image", "china",
-                        "--max-iter", "300"], **run)  # fmt: skip
-    subprocess.run([*cli, "converge", "p.npz", "i.csv", "c.npz", "--fits", "python.npz",
-                    "r.npz", "--max-iter", "300"], **run)  # fmt: skip
+        subprocess.run(
+            [
+                *cli,
+                "fit",
+                "p.npz",
+                "--runs",
+                runs,
+                "--impl",
+                impl,
+                "--image",
+                "china",
+                "--max-iter",
+                "300",
+            ],
+            **run,
+        )
+    subprocess.run(
+        [
+            *cli,
+            "converge",
+            "p.npz",
+            "i.csv",
+            "c.npz",
+            "--fits",
+            "python.npz",
+            "r.npz",
+            "--max-iter",
+            "300",
+        ],
+        **run,
+    )
     checks = {row["impl"]: row for row in convergence.table_rows(tmp_path / "c.npz")[2]}
     assert checks["r"]["stepped_iterations"] == 35  # the full run counts one more: 36
     assert checks["r"]["ends_equal"] and checks["python"]["ends_equal"]

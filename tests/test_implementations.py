@@ -56,8 +56,7 @@ def test_the_registry_describes_every_entry_completely() -> None:
     # Every implementation is told apart in figures by its colour and its marker.
     assert len({entry.colour for entry in IMPLEMENTATIONS.values()}) == len(NAMES)
     assert len({entry.marker for entry in IMPLEMENTATIONS.values()}) == len(NAMES)
-    assert pairs(["r", "python", "faiss"]) == [("python", "r"), ("python", "faiss"),
-                                                ("r", "faiss")]  # fmt: skip
+    assert pairs(["r", "python", "faiss"]) == [("python", "r"), ("python", "faiss"), ("r", "faiss")]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -71,24 +70,34 @@ def test_its_backend_module_is_a_backend(name: str) -> None:
 
     entry = IMPLEMENTATIONS[name]
     source = Path(inspect.getfile(Backend)).read_text(encoding="utf-8")
-    checked = {alias.name for node in ast.walk(ast.parse(source))
-               if isinstance(node, ast.ImportFrom) and node.module == "kmquant.backends"
-               for alias in node.names}  # fmt: skip
+    checked = {
+        alias.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module == "kmquant.backends"
+        for alias in node.names
+    }
     assert entry.backend in checked, "name it where mypy checks the backend modules"
     module = backend(name)
-    functions = [f for f, member in vars(Backend).items()
-                 if inspect.isfunction(member) and not f.startswith("_")]  # fmt: skip
+    functions = [
+        f
+        for f, member in vars(Backend).items()
+        if inspect.isfunction(member) and not f.startswith("_")
+    ]
     assert functions == ["fit_shared", "fit_native", "steps"]
     by_keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     for function in functions:
         wanted = getattr(Backend, function)
-        shared = [p.name for p in list(inspect.signature(wanted).parameters.values())[1:]
-                  if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD]  # fmt: skip
+        shared = [
+            p.name
+            for p in list(inspect.signature(wanted).parameters.values())[1:]
+            if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD
+        ]
         own = getattr(module, function)
         parameters = list(inspect.signature(own).parameters.values())
         assert [p.name for p in parameters[: len(shared)]] == shared, function
-        assert all(p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD
-                   for p in parameters[: len(shared)])  # fmt: skip
+        assert all(
+            p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters[: len(shared)]
+        )
         options = parameters[len(shared) :]
         assert {p.name for p in options} == set(entry.options), function
         assert all(p.kind in by_keyword for p in options), function

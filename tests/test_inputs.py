@@ -175,8 +175,9 @@ def test_decompression_bomb_is_refused_without_decoding(tmp_path: Path) -> None:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     path = tmp_path / "bomb.png"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
-                     + chunk(b"IEND", b""))  # fmt: skip
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
     assert path.stat().st_size < 1_000_000
     with pytest.raises(ImageError, match="too many pixels"):
         load_rgb(path)

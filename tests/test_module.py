@@ -58,9 +58,16 @@ def small_study(folder: Path) -> Path:
     """One image, two K, two modes, three implementations: a study of a few dozen jobs."""
     (folder / "data").mkdir(parents=True)
     small_photo().save(folder / "data" / "photo.png")
-    write_config(folder, image_dir="data", k_values=[2, 8], seeds=[0], modes=["matched", "native"],
-                 implementations=["python", "r", "faiss"], fit_max_pixels=1000,
-                 convergence_k=[8])  # fmt: skip
+    write_config(
+        folder,
+        image_dir="data",
+        k_values=[2, 8],
+        seeds=[0],
+        modes=["matched", "native"],
+        implementations=["python", "r", "faiss"],
+        fit_max_pixels=1000,
+        convergence_k=[8],
+    )
     return folder
 
 

@@ -56,9 +56,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     site = Path(
         subprocess.run(
             [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
-    )  # fmt: skip
+    )
     # Installed before the dependencies join the path, where pip would see the editable one.
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", wheel], env=env, check=True)
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
@@ -101,8 +103,15 @@ def test_the_workflow_runs_with_an_installed_package(
     study = tmp_path / "study"
     (study / "data").mkdir(parents=True)
     small_photo(12, 8).save(study / "data" / "photo.png")
-    write_config(study, image_dir="data", k_values=[2], seeds=[0], modes=["matched"],
-                 implementations=["python"], convergence_k=[])  # fmt: skip
+    write_config(
+        study,
+        image_dir="data",
+        k_values=[2],
+        seeds=[0],
+        modes=["matched"],
+        implementations=["python"],
+        convergence_k=[],
+    )
     snakemake = [python, "-m", "snakemake", "-s", deployed / "Snakefile", "-d", study]
     subprocess.run([*snakemake, "--cores", "1", "--quiet"], env=env, check=True)
     assert (study / "results" / "tables" / "fits.csv").exists()
@@ -115,12 +124,15 @@ def _imports(path: Path) -> set[str]:
     if path.suffix == ".py":
         tree = ast.parse(path.read_text(encoding="utf-8"))
         names = {
-            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
             for alias in node.names
         } | {
-            node.module for node in ast.walk(tree)
+            node.module
+            for node in ast.walk(tree)
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-        }  # fmt: skip
+        }
     else:  # the Snakefile and its rules files
         names = set(re.findall(r"^(?:from|import) ([\w.]+)", path.read_text(), re.M))
     return {name.split(".")[0] for name in names}

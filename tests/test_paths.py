@@ -80,8 +80,17 @@ def test_a_table_job_given_too_little_stops_with_the_file_it_lacked(
     the job says which file it was not given instead of reading it behind Snakemake's back."""
     run = Results(tiny_run / "results")
     fit = run.fit("python", "matched", "photo", 8, 0)
-    command = [sys.executable, "-m", "kmquant", "fits-table", str(tmp_path / "fits.csv"),
-               "--fits", str(fit), "--originals", str(run.original("photo"))]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "kmquant",
+        "fits-table",
+        str(tmp_path / "fits.csv"),
+        "--fits",
+        str(fit),
+        "--originals",
+        str(run.original("photo")),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == 1
     assert f"{run.image('python', 'matched', 'photo', 8, 0)} is not among" in done.stderr

@@ -20,8 +20,11 @@ def workflow_rules() -> set[str]:
     """The rules of the default study, as Snakemake itself lists them."""
     listed = subprocess.run(
         [sys.executable, "-m", "snakemake", "--list-rules"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return set(listed.stdout.split())
 
 

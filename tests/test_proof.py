@@ -103,8 +103,11 @@ def _pair(folder: Path, name: str) -> dict:
 def test_matched_pairs_of_a_shipped_photo_are_identical(china_pairs: Path, k: int) -> None:
     """Every pair of implementations in double precision that ran the task: at K = 64 Python,
     R, Elkan, SciPy (amap runs the small K only), at 256 the headline pair."""
-    exact = {pair: record for pair, record in _pairs(china_pairs, f"matched/china/k{k}_s0").items()
-             if all(IMPLEMENTATIONS[name].exact for name in pair)}  # fmt: skip
+    exact = {
+        pair: record
+        for pair, record in _pairs(china_pairs, f"matched/china/k{k}_s0").items()
+        if all(IMPLEMENTATIONS[name].exact for name in pair)
+    }
     assert len(exact) == (6 if k == 64 else 1)
     for pair in exact.values():
         assert pair["verdict"] == "identical", pair["message"]

@@ -80,9 +80,14 @@ def test_ssim_in_tiles_is_scikit_images_whole_image_value_bit_for_bit(
     original = rng.integers(0, 65536, (37, 29, 3), dtype=np.uint16)  # 16-bit, scaled to 8
     shown = rng.integers(0, 256, (37, 29, 3), dtype=np.uint8)
     whole = structural_similarity(
-        original * (255.0 / 65535), shown.astype(np.float64), data_range=255.0,
-        channel_axis=-1, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
-    )  # fmt: skip
+        original * (255.0 / 65535),
+        shown.astype(np.float64),
+        data_range=255.0,
+        channel_axis=-1,
+        gaussian_weights=True,
+        sigma=1.5,
+        use_sample_covariance=False,
+    )
     assert metrics.ssim_8bit(original, shown, 65535) == whole
 
 
@@ -130,9 +135,18 @@ def test_a_fit_is_scored_with_the_mae_and_ssim_of_its_written_image() -> None:
 
 
 def _output(method: str, k: int, size: int, psnr: float, **fields: str) -> dict[str, str]:
-    return {"image": "a", "k_requested": str(k), "status": "ok", "indexed_png_bytes": str(size),
-            "original_png_bytes": "5000", "psnr_db": str(psnr), "mean_ciede2000": "2.0",
-            "ssim": "0.9", "method": method, "impl": method} | fields  # fmt: skip
+    return {
+        "image": "a",
+        "k_requested": str(k),
+        "status": "ok",
+        "indexed_png_bytes": str(size),
+        "original_png_bytes": "5000",
+        "psnr_db": str(psnr),
+        "mean_ciede2000": "2.0",
+        "ssim": "0.9",
+        "method": method,
+        "impl": method,
+    } | fields
 
 
 def test_rate_points_average_a_modes_seeds_and_leave_out_failures() -> None:
@@ -142,14 +156,19 @@ def test_rate_points_average_a_modes_seeds_and_leave_out_failures() -> None:
         _output("python", 4, 999, 99.0, mode="matched", seed="0"),  # another mode: not drawn
         _output("r", 4, 0, 0.0, mode="native", seed="0", status="error"),  # failed: left out
     ]
-    references = [_output("pngquant", 4, 800, 29.0), _output("pillow_fastoctree", 4, 0, 0.0,
-                                                             status="error")]  # fmt: skip
-    images = [{"image": "a", "n_pixels": "2000", "rejected": ""},
-              {"image": "broken", "n_pixels": "", "rejected": "cannot read"}]  # fmt: skip
+    references = [
+        _output("pngquant", 4, 800, 29.0),
+        _output("pillow_fastoctree", 4, 0, 0.0, status="error"),
+    ]
+    images = [
+        {"image": "a", "n_pixels": "2000", "rejected": ""},
+        {"image": "broken", "n_pixels": "", "rejected": "cannot read"},
+    ]
     points = rate.points(fits, references, images, "native")
     assert [(p["method"], p["k_requested"], p["n_outputs"]) for p in points] == [
-        ("pngquant", 4, 1), ("python", 4, 2)
-    ]  # fmt: skip
+        ("pngquant", 4, 1),
+        ("python", 4, 2),
+    ]
     python = points[1]
     assert python["indexed_png_bytes"] == 1100.0
     assert python["bits_per_pixel"] == 8 * 1100 / 2000
@@ -159,9 +178,16 @@ def test_rate_points_average_a_modes_seeds_and_leave_out_failures() -> None:
 
 
 def _point(method: str, k: int, size: float, psnr: float, ssim: float) -> dict[str, object]:
-    return {"image": "a", "method": method, "k_requested": k, "indexed_png_bytes": size,
-            "bits_per_pixel": size / 100, "psnr_db": psnr, "mean_ciede2000": 50 - psnr,
-            "ssim": ssim}  # fmt: skip
+    return {
+        "image": "a",
+        "method": method,
+        "k_requested": k,
+        "indexed_png_bytes": size,
+        "bits_per_pixel": size / 100,
+        "psnr_db": psnr,
+        "mean_ciede2000": 50 - psnr,
+        "ssim": ssim,
+    }
 
 
 def test_k_for_quality_takes_the_smallest_k_and_marks_the_smallest_file() -> None:
@@ -175,16 +201,27 @@ def test_k_for_quality_takes_the_smallest_k_and_marks_the_smallest_file() -> Non
     rows = rate.k_for_quality(points, {"psnr_db": [30, 40], "mean_ciede2000": [15], "ssim": [0.9]})
     found = {(r["metric"], r["target"], r["method"]): r for r in rows}
     assert found["psnr_db", 30, "python"] | {} == {
-        "image": "a", "metric": "psnr_db", "target": 30, "method": "python", "reached": True,
-        "k_requested": 4, "value": 31.0, "indexed_png_bytes": 150.0, "bits_per_pixel": 1.5,
+        "image": "a",
+        "metric": "psnr_db",
+        "target": 30,
+        "method": "python",
+        "reached": True,
+        "k_requested": 4,
+        "value": 31.0,
+        "indexed_png_bytes": 150.0,
+        "bits_per_pixel": 1.5,
         "smallest_file": True,
-    }  # fmt: skip
+    }
     # pngquant reaches 30 dB at K = 8 with a file as small as Python's at K = 4: both smallest.
     assert found["psnr_db", 30, "pngquant"]["smallest_file"] is True
     assert found["psnr_db", 40, "python"] == {
-        "image": "a", "metric": "psnr_db", "target": 40, "method": "python", "reached": False,
+        "image": "a",
+        "metric": "psnr_db",
+        "target": 40,
+        "method": "python",
+        "reached": False,
         "smallest_file": False,
-    }  # fmt: skip
+    }
     # lower is better for CIEDE2000: 50 - 36 = 14 <= 15 only at Python's K = 8
     assert found["mean_ciede2000", 15, "python"]["k_requested"] == 8
     assert found["mean_ciede2000", 15, "pngquant"]["reached"] is False
@@ -251,8 +288,14 @@ def test_the_rate_distortion_figure_draws_one_line_per_method(tiny_run: Path) ->
 def test_a_target_of_an_unknown_metric_is_refused_by_the_schema(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     small_photo().save(tmp_path / "data" / "a.png")
-    write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["native"],
-                 quality_targets={"psnr": [30]})  # fmt: skip
+    write_config(
+        tmp_path,
+        image_dir="data",
+        k_values=[2],
+        seeds=[0],
+        modes=["native"],
+        quality_targets={"psnr": [30]},
+    )
     result = run_snakemake(tmp_path, "-n", check=False)
     assert result.returncode != 0
     assert "psnr" in result.stdout + result.stderr
@@ -261,10 +304,25 @@ def test_a_target_of_an_unknown_metric_is_refused_by_the_schema(tmp_path: Path) 
 @pytest.mark.parametrize("modes", [["matched"], ["matched", "matched"]])
 def test_the_images_step_needs_one_folder_per_mode(tmp_path: Path, modes: list[str]) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "kmquant", "images", "p.npz", "--out", "a", "b", "--mode",
-         *modes, "--fits", "f.npz"],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "kmquant",
+            "images",
+            "p.npz",
+            "--out",
+            "a",
+            "b",
+            "--mode",
+            *modes,
+            "--fits",
+            "f.npz",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "give one --out folder per --mode, each mode once" in done.stderr
 
@@ -285,8 +343,9 @@ def test_each_written_image_has_its_scored_record_beside_it(
     init = px.fit_features()[[0, 100, 200]].copy()
     good = fitting.fit_image(px, fitting.Task("p", "python", "matched", 3, 0), 300, 1, init)
     native = fitting.fit_image(px, fitting.Task("p", "python", "native", 3, 1), 300, 1)
-    failed = fitting.complete(fitting.RawFit(None, None, error="e"), px,
-                              {"image": "p", "k_requested": 3, "seed": 1})  # fmt: skip
+    failed = fitting.complete(
+        fitting.RawFit(None, None, error="e"), px, {"image": "p", "k_requested": 3, "seed": 1}
+    )
     fits = [tmp_path / name for name in ("good.npz", "native.npz", "failed.npz")]
     for result, path in zip((good, native, failed), fits, strict=True):
         fitting.save(result, path)

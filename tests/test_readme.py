@@ -172,9 +172,11 @@ def test_the_cq100_profile_plans_the_benchmark_locally_and_on_slurm(tmp_path: Pa
     line = dry(readme_command(command)).replace("DIR", str(mirror))
     local, slurm = (
         (done.stdout + done.stderr)
-        for done in (shell(line, copy),
-                     shell(line.replace("--cores all", "--profile profiles/slurm"), copy))
-    )  # fmt: skip
+        for done in (
+            shell(line, copy),
+            shell(line.replace("--cores all", "--profile profiles/slurm"), copy),
+        )
+    )
     for planned in (local, slurm):
         counts = dict(re.findall(r"^(\w+)\s+(\d+)$", planned, flags=re.MULTILINE))
         assert (counts["dataset_file"], counts["pixels"]) == ("101", "100")

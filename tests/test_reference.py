@@ -70,8 +70,18 @@ def test_pngquant_is_the_real_binary(photo: pixels.Pixels, tmp_path: Path) -> No
     binary = shutil.which("pngquant")
     assert binary, "pngquant must be installed (setup.sh installs it)"
     Image.fromarray(_rgb(photo)).save(tmp_path / "in.png")
-    subprocess.run([binary, "--nofs", "--output", str(tmp_path / "out.png"), "16", "--",
-                    str(tmp_path / "in.png")], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            binary,
+            "--nofs",
+            "--output",
+            str(tmp_path / "out.png"),
+            "16",
+            "--",
+            str(tmp_path / "in.png"),
+        ],
+        check=True,
+    )
     version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True)
     result = reference.quantize("pngquant", _rgb(photo), 16)
     assert result.version == f"pngquant {version.stdout.strip()}"
@@ -161,14 +171,24 @@ def test_a_study_without_pngquant_completes_with_error_rows(
 ) -> None:
     (tmp_path / "data").mkdir()
     small_photo().save(tmp_path / "data" / "a.png")
-    write_config(tmp_path, image_dir="data", k_values=[2, 8], seeds=[0], modes=["native"],
-                 reference_quantizers=["pngquant", "pillow_mediancut"])  # fmt: skip
+    write_config(
+        tmp_path,
+        image_dir="data",
+        k_values=[2, 8],
+        seeds=[0],
+        modes=["native"],
+        reference_quantizers=["pngquant", "pillow_mediancut"],
+    )
     monkeypatch.setenv(reference.binary_variable("pngquant"), "/nonexistent/pngquant")
     run_snakemake(tmp_path, "--cores", "2", "results/tables/ranking.csv")
     with open(tmp_path / "results" / "tables" / "reference.csv", encoding="utf-8") as handle:
         rows = {(r["method"], r["k_requested"]): r for r in csv.DictReader(handle)}
-    assert sorted(rows) == [("pillow_mediancut", "2"), ("pillow_mediancut", "8"),
-                            ("pngquant", "2"), ("pngquant", "8")]  # fmt: skip
+    assert sorted(rows) == [
+        ("pillow_mediancut", "2"),
+        ("pillow_mediancut", "8"),
+        ("pngquant", "2"),
+        ("pngquant", "8"),
+    ]
     for k in ("2", "8"):
         assert rows["pngquant", k]["status"] == "error"
         assert "no binary" in rows["pngquant", k]["message"]
@@ -178,16 +198,31 @@ def test_a_study_without_pngquant_completes_with_error_rows(
 def _fit(
     impl: str, mode: str, seed: int, psnr: float, ciede: float, ssim: float = math.nan
 ) -> dict[str, str]:
-    return {"image": "a", "impl": impl, "mode": mode, "k_requested": "8", "seed": str(seed),
-            "status": "ok", "psnr_db": str(psnr), "mean_ciede2000": str(ciede),
-            "ssim": str(ssim)}  # fmt: skip
+    return {
+        "image": "a",
+        "impl": impl,
+        "mode": mode,
+        "k_requested": "8",
+        "seed": str(seed),
+        "status": "ok",
+        "psnr_db": str(psnr),
+        "mean_ciede2000": str(ciede),
+        "ssim": str(ssim),
+    }
 
 
 def _reference(
     method: str, psnr: float, ciede: float, status: str = "ok", ssim: float = math.nan
 ) -> dict[str, str]:
-    return {"image": "a", "method": method, "k_requested": "8", "status": status,
-            "psnr_db": str(psnr), "mean_ciede2000": str(ciede), "ssim": str(ssim)}  # fmt: skip
+    return {
+        "image": "a",
+        "method": method,
+        "k_requested": "8",
+        "status": status,
+        "psnr_db": str(psnr),
+        "mean_ciede2000": str(ciede),
+        "ssim": str(ssim),
+    }
 
 
 def test_ranking_takes_each_implementations_best_fit_and_shares_ranks_on_ties() -> None:
@@ -206,8 +241,14 @@ def test_ranking_takes_each_implementations_best_fit_and_shares_ranks_on_ties() 
     base = {"image": "a", "k_requested": 8}
 
     def expect(metric: str, method: str, value: float, rank: int, n: int) -> dict:
-        return base | {"metric": metric, "method": method, "value": value, "rank": rank,
-                       "n_methods": n, "best": rank == 1}  # fmt: skip
+        return base | {
+            "metric": metric,
+            "method": method,
+            "value": value,
+            "rank": rank,
+            "n_methods": n,
+            "best": rank == 1,
+        }
 
     assert rows["psnr_db", "pngquant"] == expect("psnr_db", "pngquant", 32.0, 1, 4)
     assert rows["psnr_db", "python"] == expect("psnr_db", "python", 31.0, 2, 4)
@@ -223,8 +264,15 @@ def test_ranking_takes_each_implementations_best_fit_and_shares_ranks_on_ties() 
 
 def test_the_report_names_the_best_method_and_the_best_implementation() -> None:
     def row(metric: str, method: str, rank: int, n: int) -> dict[str, str]:
-        return {"image": "a", "k_requested": "8", "metric": metric, "method": method,
-                "rank": str(rank), "n_methods": str(n), "best": str(rank == 1).lower()}  # fmt: skip
+        return {
+            "image": "a",
+            "k_requested": "8",
+            "metric": metric,
+            "method": method,
+            "rank": str(rank),
+            "n_methods": str(n),
+            "best": str(rank == 1).lower(),
+        }
 
     rows = [
         row("psnr_db", "pngquant", 1, 4), row("psnr_db", "python", 2, 4),
@@ -239,8 +287,16 @@ def test_the_report_names_the_best_method_and_the_best_implementation() -> None:
     lines = text.splitlines()
     start = lines.index("   * - a")
     cells = ["a"] + [line.removeprefix("     - ") for line in lines[start + 1 : start + 8]]
-    assert cells == ["a", "8", "pngquant (1)", "python (2)", "pngquant, r (1)", "r (1)",
-                     "libimagequant (1)", "python (2)"]  # fmt: skip
+    assert cells == [
+        "a",
+        "8",
+        "pngquant (1)",
+        "python (2)",
+        "pngquant, r (1)",
+        "r (1)",
+        "libimagequant (1)",
+        "python (2)",
+    ]
 
 
 @pytest.fixture

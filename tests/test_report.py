@@ -39,18 +39,39 @@ SETTINGS = {"max_iter": 300, "fit_max_pixels": 1000, "fit_sample_seed": 0}
 def fit_row(
     image: str, status: str, k: int = 2, mode: str = "matched", impl: str = "python"
 ) -> dict[str, str]:
-    return {"image": image, "impl": impl, "mode": mode, "k_requested": str(k), "seed": "0",
-            "status": status}  # fmt: skip
+    return {
+        "image": image,
+        "impl": impl,
+        "mode": mode,
+        "k_requested": str(k),
+        "seed": "0",
+        "status": status,
+    }
 
 
 def pair_row(
-    image: str, verdict: str, mode: str = "matched", k: int = 2,
-    pair: tuple[str, str] = ("python", "r"), **fields: str,
-) -> dict[str, str]:  # fmt: skip
-    row = {"image": image, "mode": mode, "k_requested": str(k), "seed": "0", "verdict": verdict,
-           "impl_a": pair[0], "impl_b": pair[1], "causes": "", "parting_iteration": "",
-           "parting_pixels": "", "share_equal_labels": "1.0", "max_centre_distance_8bit": "0.0",
-           "status": "failed" if verdict == "failed" else "ok"}  # fmt: skip
+    image: str,
+    verdict: str,
+    mode: str = "matched",
+    k: int = 2,
+    pair: tuple[str, str] = ("python", "r"),
+    **fields: str,
+) -> dict[str, str]:
+    row = {
+        "image": image,
+        "mode": mode,
+        "k_requested": str(k),
+        "seed": "0",
+        "verdict": verdict,
+        "impl_a": pair[0],
+        "impl_b": pair[1],
+        "causes": "",
+        "parting_iteration": "",
+        "parting_pixels": "",
+        "share_equal_labels": "1.0",
+        "max_centre_distance_8bit": "0.0",
+        "status": "failed" if verdict == "failed" else "ok",
+    }
     return row | fields
 
 
@@ -97,8 +118,15 @@ def test_description_says_what_ran_what_came_out_and_the_versions() -> None:
 
 def _target(method: str, metric: str, target: str, k: str = "", size: str = "") -> dict[str, str]:
     reached = "true" if k else "false"
-    return {"image": "a", "metric": metric, "target": target, "method": method,
-            "reached": reached, "k_requested": k, "indexed_png_bytes": size}  # fmt: skip
+    return {
+        "image": "a",
+        "metric": metric,
+        "target": target,
+        "method": method,
+        "reached": reached,
+        "k_requested": k,
+        "indexed_png_bytes": size,
+    }
 
 
 def test_the_front_page_names_the_smallest_file_per_target() -> None:
@@ -118,10 +146,18 @@ def test_the_front_page_names_the_smallest_file_per_target() -> None:
     )["body"]
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
     cells = [re.findall(r"<td>(?:<p>)?(.*?)(?:</p>)?</td>", row, re.S) for row in rows]
-    assert ["a", "PSNR ≥ 35 dB", "python (K = 32), libimagequant (K = 64): 39,500 bytes",
-            "python (K = 32): 39,500 bytes"] in cells  # fmt: skip
-    assert ["a", "SSIM ≥ 0.95", "python (K = 128): 70,000 bytes",
-            "python (K = 128): 70,000 bytes"] in cells  # fmt: skip
+    assert [
+        "a",
+        "PSNR ≥ 35 dB",
+        "python (K = 32), libimagequant (K = 64): 39,500 bytes",
+        "python (K = 32): 39,500 bytes",
+    ] in cells
+    assert [
+        "a",
+        "SSIM ≥ 0.95",
+        "python (K = 128): 70,000 bytes",
+        "python (K = 128): 70,000 bytes",
+    ] in cells
     assert "What a byte buys" in text and "rate_distortion.png" in text
 
 
@@ -169,8 +205,11 @@ def _html_cells(text: str) -> list[list[str]]:
 
 def test_the_front_page_says_which_implementations_reach_the_same_fit_and_why_not() -> None:
     fits = [fit_row("a", "ok", impl=impl) for impl in ("python", "r", "scipy", "opencv")]
-    identical = [pair_row("a", "identical", k=k, pair=pair) for k in (2, 8)
-                 for pair in [("python", "r"), ("python", "scipy"), ("r", "scipy")]]  # fmt: skip
+    identical = [
+        pair_row("a", "identical", k=k, pair=pair)
+        for k in (2, 8)
+        for pair in [("python", "r"), ("python", "scipy"), ("r", "scipy")]
+    ]
     apart = {
         "causes": "float32 iteration_cap max_iter",
         "share_equal_labels": "0.879",
@@ -257,26 +296,65 @@ def test_the_front_page_credits_datasets_and_says_what_holds_over_images() -> No
     fits = [fit_row("a", "ok"), fit_row("b", "ok")]
     pairs = [pair_row("a", "identical"), pair_row("b", "identical")]
     images = [
-        {"image": "a", "rejected": "", "dataset": "cq100", "n_distinct_colours": "7",
-         "dataset_n_colours": "7"},
-        {"image": "b", "rejected": "", "dataset": "cq100", "n_distinct_colours": "7",
-         "dataset_n_colours": "8"},
-    ]  # fmt: skip
+        {
+            "image": "a",
+            "rejected": "",
+            "dataset": "cq100",
+            "n_distinct_colours": "7",
+            "dataset_n_colours": "7",
+        },
+        {
+            "image": "b",
+            "rejected": "",
+            "dataset": "cq100",
+            "n_distinct_colours": "7",
+            "dataset_n_colours": "8",
+        },
+    ]
     agreement = [
-        {"impl_a": "python", "impl_b": "r", "mode": "matched", "k_requested": "2", "seed": "0",
-         "n_images": "2", "n_identical": "2", "share_equal_labels_min": "1.0",
-         "share_equal_labels_median": "1.0", "share_equal_labels_max": "1.0"},
-        {"impl_a": "python", "impl_b": "opencv", "mode": "matched", "k_requested": "2",
-         "seed": "0", "n_images": "2", "n_identical": "1", "share_equal_labels_min": "0.98",
-         "share_equal_labels_median": "0.99", "share_equal_labels_max": "1.0"},
-    ]  # fmt: skip
+        {
+            "impl_a": "python",
+            "impl_b": "r",
+            "mode": "matched",
+            "k_requested": "2",
+            "seed": "0",
+            "n_images": "2",
+            "n_identical": "2",
+            "share_equal_labels_min": "1.0",
+            "share_equal_labels_median": "1.0",
+            "share_equal_labels_max": "1.0",
+        },
+        {
+            "impl_a": "python",
+            "impl_b": "opencv",
+            "mode": "matched",
+            "k_requested": "2",
+            "seed": "0",
+            "n_images": "2",
+            "n_identical": "1",
+            "share_equal_labels_min": "0.98",
+            "share_equal_labels_median": "0.99",
+            "share_equal_labels_max": "1.0",
+        },
+    ]
     paired = [
-        {"method_a": "python", "mode_a": "native", "method_b": "pngquant", "mode_b": "reference",
-         "k_requested": "2", "metric": "psnr_db", "n_images": "2", "a_better": "2",
-         "equal": "0", "a_worse": "0", "median_difference": "0.5",
-         "median_difference_ci_low": "0.25", "median_difference_ci_high": "0.75",
-         "p_value": "0.5"},
-    ]  # fmt: skip
+        {
+            "method_a": "python",
+            "mode_a": "native",
+            "method_b": "pngquant",
+            "mode_b": "reference",
+            "k_requested": "2",
+            "metric": "psnr_db",
+            "n_images": "2",
+            "a_better": "2",
+            "equal": "0",
+            "a_worse": "0",
+            "median_difference": "0.5",
+            "median_difference_ci_low": "0.25",
+            "median_difference_ci_high": "0.75",
+            "p_value": "0.5",
+        },
+    ]
     text = report.description(
         fits,
         pairs,
@@ -304,12 +382,24 @@ def test_the_front_page_credits_datasets_and_says_what_holds_over_images() -> No
     assert versus in cells
     # A study without the native mode weighs its matched fits against the quantizers.
     matched = [row | {"mode_a": "matched"} for row in paired]
-    text = report.description(fits, pairs, ENVIRONMENT, SETTINGS, image_table=images,
-                              agreement_over=agreement, paired=matched)  # fmt: skip
+    text = report.description(
+        fits,
+        pairs,
+        ENVIRONMENT,
+        SETTINGS,
+        image_table=images,
+        agreement_over=agreement,
+        paired=matched,
+    )
     assert "Python and R (matched mode, each image's value the mean over seeds)" in text
     assert "0.5 (0.25 to 0.75) dB" in text
-    one = report.description(fits[:1], pairs[:1], ENVIRONMENT, SETTINGS, agreement_over=[
-        agreement[0] | {"n_images": "1", "n_identical": "1"}])  # fmt: skip
+    one = report.description(
+        fits[:1],
+        pairs[:1],
+        ENVIRONMENT,
+        SETTINGS,
+        agreement_over=[agreement[0] | {"n_images": "1", "n_identical": "1"}],
+    )
     assert "Over the images" not in one
 
 
@@ -359,10 +449,17 @@ def test_a_study_of_many_images_shows_its_per_image_tables_for_a_few() -> None:
     images = [f"photo{n}" for n in range(6)]
     fits = [fit_row(image, "ok") for image in images]
     targets = [
-        {"image": image, "metric": "psnr_db", "target": "30", "method": "python",
-         "reached": "true", "k_requested": "2", "indexed_png_bytes": "100"}
+        {
+            "image": image,
+            "metric": "psnr_db",
+            "target": "30",
+            "method": "python",
+            "reached": "true",
+            "k_requested": "2",
+            "indexed_png_bytes": "100",
+        }
         for image in images
-    ]  # fmt: skip
+    ]
     text = report.description(fits, [], ENVIRONMENT, SETTINGS, k_for_quality=targets)
     byte = text[text.index("What a byte buys") : text.index("Versions")]
     assert [image for image in images if f"- {image}\n" in byte] == images[:4]

@@ -36,8 +36,11 @@ def test_the_changelog_describes_the_release_the_version_names() -> None:
     does."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
-    releases = re.findall(r"^## (\S+) \((\d{4}-\d{2}-\d{2})\)$",
-                          (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), re.M)  # fmt: skip
+    releases = re.findall(
+        r"^## (\S+) \((\d{4}-\d{2}-\d{2})\)$",
+        (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"),
+        re.M,
+    )
     assert releases[0] == (project["version"], str(citation["date-released"]))
     assert len({version for version, _ in releases}) == len(releases)
 

@@ -50,9 +50,17 @@ def one_image_study(folder: Path) -> Path:
     starts snakemake anew)."""
     (folder / "data").mkdir(parents=True)
     small_photo().save(folder / "data" / "photo.png")
-    write_config(folder, image_dir="data", k_values=[2, 8], seeds=[0], modes=["matched"],
-                 max_iter=300, fit_max_pixels=1000, convergence_k=[8],
-                 implementations=["python", "r"])  # fmt: skip
+    write_config(
+        folder,
+        image_dir="data",
+        k_values=[2, 8],
+        seeds=[0],
+        modes=["matched"],
+        max_iter=300,
+        fit_max_pixels=1000,
+        convergence_k=[8],
+        implementations=["python", "r"],
+    )
     return folder
 
 
@@ -61,9 +69,14 @@ def test_a_study_on_slurm_reproduces_the_local_run(slurm: None, tmp_path: Path) 
     run_snakemake(local, "--cores", "2")
     # This cluster keeps no accounting database, so job states come from squeue.
     result = run_snakemake(
-        cluster, "--profile", str(PROFILE), "--slurm-status-command", "squeue",
-        "--slurm-init-seconds-before-status-checks", "2",
-    )  # fmt: skip
+        cluster,
+        "--profile",
+        str(PROFILE),
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+    )
     output = result.stdout + result.stderr
     submitted = re.findall(r"submitted with SLURM jobid \d+ \(log: \S+/rule_(\w+)/", output)
     # 2 K: one fit job of each implementation per K, fitting every mode

@@ -61,16 +61,21 @@ def test_read_benchmark(tmp_path: Path) -> None:
 def test_each_fit_gets_the_time_of_the_job_that_fitted_its_image(tmp_path: Path) -> None:
     """One job fits every K, mode and seed of one (implementation, image)."""
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
-    jobs = {"a": "9.0\t0:00:09\t300\t0\t0\t0\t0\t0\t90\t8.5\n",
-            "b": "4.0\t0:00:04\t200\t0\t0\t0\t0\t0\t90\t3.5\n"}  # fmt: skip
+    jobs = {
+        "a": "9.0\t0:00:09\t300\t0\t0\t0\t0\t0\t90\t8.5\n",
+        "b": "4.0\t0:00:04\t200\t0\t0\t0\t0\t0\t90\t3.5\n",
+    }
     folder = tmp_path / "results" / "benchmarks" / "fits" / "r"
     folder.mkdir(parents=True)
     for name, line in jobs.items():
         (folder / f"{name}.tsv").write_text(header + line)
     fit = {"image": "a", "impl": "r", "mode": "matched", "fit_seconds": 1.0}
-    fits = [fit | {"k_requested": 8, "seed": 0}, fit | {"k_requested": 8, "seed": 1},
-            fit | {"k_requested": 16, "seed": 0, "mode": "tied"},
-            fit | {"k_requested": 16, "seed": 0, "image": "b"}]  # fmt: skip
+    fits = [
+        fit | {"k_requested": 8, "seed": 0},
+        fit | {"k_requested": 8, "seed": 1},
+        fit | {"k_requested": 16, "seed": 0, "mode": "tied"},
+        fit | {"k_requested": 16, "seed": 0, "image": "b"},
+    ]
     reference = {"image": "a", "method": "pngquant", "k_requested": 8, "fit_seconds": 0.1}
     rows = tables.timing_rows(fits, [reference], whole_run(tmp_path / "results"))
     assert [(r["image"], r["k_requested"], r["job_fits"], r["job_wall_seconds"],
@@ -106,8 +111,11 @@ def test_names_are_safe_for_command_lines_file_systems_and_wildcards(tmp_path: P
     assert image_name("a{b}.png") == "a_b"
     # A result's suffix in a name would make the log of `foo.csv` the log of `foo`.
     assert [image_name(f) for f in ("foo.png", "foo.csv.png", "foo.PNG.jpg", "my.photo.jpg")] == [
-        "foo", "foo_csv", "foo_PNG", "my.photo"
-    ]  # fmt: skip
+        "foo",
+        "foo_csv",
+        "foo_PNG",
+        "my.photo",
+    ]
     long = image_name("p" * 236 + ".png")
     assert len(long) == 64 and re.fullmatch("p{57}_[0-9a-f]{6}", long)
     # Snakemake refuses a value whose end repeats 20 times: such a name ends in a digest.
@@ -133,12 +141,15 @@ def test_files_that_cannot_be_images_are_refused_without_being_opened(tmp_path: 
     found = discover_images({"image_dir": "."}, root=tmp_path)
     refused = {name: refusal(Path(path)) for name, path in found.items()}
     assert refused == {
-        "ok": None, "link": None, "caf": "its file name is not valid UTF-8: rename it",
+        "ok": None,
+        "link": None,
+        "caf": "its file name is not valid UTF-8: rename it",
         "dead": "a link that leads to no file (dangling, or a loop)",
         "loop": "a link that leads to no file (dangling, or a loop)",
-        "dir": "not a regular file", "pipe": "not a regular file",
+        "dir": "not a regular file",
+        "pipe": "not a regular file",
         "a_b": "its path holds '{' or '}', which Snakemake reads as a wildcard: rename it",
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize(
@@ -153,8 +164,12 @@ def test_files_that_cannot_be_images_are_refused_without_being_opened(tmp_path: 
     ],
 )  # fmt: skip
 def test_a_config_is_checked_beyond_its_schema(change: dict, expected: str) -> None:
-    config = {"k_values": [2, 4], "seeds": [0, 1], "modes": ["matched", "tied"],
-              "convergence_k": [4]} | change  # fmt: skip
+    config = {
+        "k_values": [2, 4],
+        "seeds": [0, 1],
+        "modes": ["matched", "tied"],
+        "convergence_k": [4],
+    } | change
     with pytest.raises(ConfigError, match=re.escape(expected)):
         check_config(narrowed(config)[0], SCHEMA)
 
@@ -166,14 +181,23 @@ def test_narrowing_k_values_or_seeds_narrows_every_list_drawn_from_them() -> Non
     shipped = yaml.safe_load((ROOT / "config.yaml").read_text())
     config, dropped = narrowed(shipped | {"k_values": [2, 16], "seeds": [0]})
     assert config["implementation_k_values"] == {
-        "elkan": [16], "scipy": [16], "opencv": [16], "faiss": [16], "amap": [16]
-    }  # fmt: skip
+        "elkan": [16],
+        "scipy": [16],
+        "opencv": [16],
+        "faiss": [16],
+        "amap": [16],
+    }
     assert dropped == [
         f"config key 'implementation_k_values: {name}': {gone} not among 'k_values' [2, 16], "
         "left out"
-        for name, gone in [("amap", [4]), ("elkan", [4, 64]), ("faiss", [4, 64]),
-                           ("opencv", [4, 64]), ("scipy", [4, 64])]
-    ]  # fmt: skip
+        for name, gone in [
+            ("amap", [4]),
+            ("elkan", [4, 64]),
+            ("faiss", [4, 64]),
+            ("opencv", [4, 64]),
+            ("scipy", [4, 64]),
+        ]
+    ]
     check_config(config, SCHEMA)
     assert shipped["implementation_k_values"]["amap"] == [4, 16]  # the given config untouched
     seeds = {"k_values": [2], "seeds": [0, 1], "modes": ["matched", "tied"], "convergence_k": [2]}
@@ -195,8 +219,12 @@ def test_narrowing_k_values_or_seeds_narrows_every_list_drawn_from_them() -> Non
     ],
 )  # fmt: skip
 def test_a_list_narrowed_to_nothing_is_an_error(change: dict, expected: str) -> None:
-    config = {"k_values": [2, 4], "seeds": [0, 1], "modes": ["matched", "tied"],
-              "convergence_k": [4]} | change  # fmt: skip
+    config = {
+        "k_values": [2, 4],
+        "seeds": [0, 1],
+        "modes": ["matched", "tied"],
+        "convergence_k": [4],
+    } | change
     with pytest.raises(ConfigError, match=re.escape(expected)):
         narrowed(config)
 

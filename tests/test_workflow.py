@@ -68,9 +68,11 @@ def test_native_summary_and_convergence_tables(tiny_run: Path) -> None:
     tables = tiny_run / "results" / "tables"
     summary = read_csv(tables / "native_summary.csv")
     assert {(r["image"], r["k_requested"], r["impl"]) for r in summary} == {
-        (image, k, impl) for image in ("photo", "five_colours") for k in ("2", "8")
+        (image, k, impl)
+        for image in ("photo", "five_colours")
+        for k in ("2", "8")
         for impl in IMPLEMENTATIONS
-    }  # fmt: skip
+    }
     checks = read_csv(tables / "convergence_check.csv")
     assert len(checks) == 2 * 1 * 2  # images x convergence K values x languages
     assert {r["ends_equal"] for r in checks} == {"true"}
@@ -105,9 +107,11 @@ def test_the_reference_quantizers_are_rows_lines_and_pictures(tiny_run: Path) ->
     rows = read_csv(results / "tables" / "reference.csv")
     methods = list(QUANTIZERS)  # the schema's default: every one
     assert sorted((r["image"], r["method"], r["k_requested"]) for r in rows) == sorted(
-        (image, method, k) for image in ("five_colours", "photo") for method in methods
+        (image, method, k)
+        for image in ("five_colours", "photo")
+        for method in methods
         for k in ("2", "8")
-    )  # fmt: skip
+    )
     for row in rows:
         assert row["status"] == "ok", row
         png = results / "reference" / row["method"] / row["image"] / f"k{row['k_requested']}.png"
@@ -147,8 +151,11 @@ def test_matched_pairs_are_identical_and_shared_starts_say_why_not(tiny_run: Pat
     assert len(rows) == 2 * 3 * 2 * len(every_pair)  # images x modes x K x pairs
     assert [(r["impl_a"], r["impl_b"]) for r in rows[: len(every_pair)]] == every_pair
     matched = [r for r in rows if r["mode"] == "matched"]
-    exact = [r for r in matched if IMPLEMENTATIONS[r["impl_a"]].exact
-             and IMPLEMENTATIONS[r["impl_b"]].exact]  # fmt: skip
+    exact = [
+        r
+        for r in matched
+        if IMPLEMENTATIONS[r["impl_a"]].exact and IMPLEMENTATIONS[r["impl_b"]].exact
+    ]
     assert {r["verdict"] for r in exact} == {"identical"}
     for row in matched:
         assert row["tied_initial_pixels"] == "0"
@@ -210,8 +217,11 @@ def planned_jobs(workdir: Path, **change: object) -> dict[str, int]:
 
 def per_impl(planned: dict[str, int], kind: str) -> dict[str, int]:
     """The planned jobs of the rules `{kind}_{impl}`, one per implementation."""
-    counted = {rule.removeprefix(f"{kind}_"): n for rule, n in planned.items()
-               if rule.startswith(f"{kind}_")}  # fmt: skip
+    counted = {
+        rule.removeprefix(f"{kind}_"): n
+        for rule, n in planned.items()
+        if rule.startswith(f"{kind}_")
+    }
     assert set(counted) <= set(IMPLEMENTATIONS), counted
     return counted
 
@@ -259,8 +269,11 @@ def test_a_fresh_run_on_one_core_gives_byte_identical_results(
 def test_manifest_checks_with_sha256sum(tiny_run: Path) -> None:
     result = subprocess.run(
         ["sha256sum", "-c", "--strict", "results/manifest.sha256"],
-        cwd=tiny_run, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=tiny_run,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     listed = result.stdout.count(": OK")
     assert listed == len((tiny_run / "results" / "manifest.sha256").read_text().splitlines())
@@ -274,8 +287,18 @@ def test_the_manifest_hashes_every_reproducible_file_of_the_run(tiny_run: Path) 
     results = tiny_run / "results"
     lines = (results / "manifest.sha256").read_text().splitlines()
     listed = {line.split(maxsplit=1)[1] for line in lines}
-    kept_out = {"logs", "benchmarks", "timings", "pixels", "fits", "convergence", "figures",
-                "report", "environment.json", "manifest.sha256"}  # fmt: skip
+    kept_out = {
+        "logs",
+        "benchmarks",
+        "timings",
+        "pixels",
+        "fits",
+        "convergence",
+        "figures",
+        "report",
+        "environment.json",
+        "manifest.sha256",
+    }
     written = {
         f"results/{path.relative_to(results).as_posix()}"
         for path in results.rglob("*")
@@ -289,8 +312,17 @@ def test_the_manifest_hashes_every_reproducible_file_of_the_run(tiny_run: Path) 
 
 @pytest.mark.slow
 def test_killed_run_resumes_to_the_same_results(tiny_run: Path, tiny_study: Path) -> None:
-    command = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"),
-               "-d", str(tiny_study), "--cores", "2"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(ROOT / "Snakefile"),
+        "-d",
+        str(tiny_study),
+        "--cores",
+        "2",
+    ]
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
@@ -370,9 +402,16 @@ def test_odd_file_names_links_and_shapes_are_studied_or_listed(tmp_path: Path) -
     (data / "loop.png").symlink_to(data / "loop.png")
     (data / "folder.png").mkdir()
     os.mkfifo(data / "pipe.png")
-    write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"],
-                 implementations=["python", "r"], reference_quantizers=["pngquant"],
-                 convergence_k=[])  # fmt: skip
+    write_config(
+        tmp_path,
+        image_dir="data",
+        k_values=[2],
+        seeds=[0],
+        modes=["matched"],
+        implementations=["python", "r"],
+        reference_quantizers=["pngquant"],
+        convergence_k=[],
+    )
     run_snakemake(tmp_path, "--cores", "2")
     tables = tmp_path / "results" / "tables"
     names = {row["image"]: row["file"] for row in read_csv(tables / "images.csv")}
@@ -495,8 +534,15 @@ def test_bad_config_is_rejected_naming_the_key(
 def test_a_study_of_only_large_k_draws_no_palette_figure(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     small_photo().save(tmp_path / "data" / "photo.png")
-    write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"],
-                 palette_max_k=1, convergence_k=[])  # fmt: skip
+    write_config(
+        tmp_path,
+        image_dir="data",
+        k_values=[2],
+        seeds=[0],
+        modes=["matched"],
+        palette_max_k=1,
+        convergence_k=[],
+    )
     run_snakemake(tmp_path, "--cores", "2")
     figures = {p.name for p in (tmp_path / "results" / "figures").iterdir()}
     assert "images_photo.png" in figures and "elbow.png" in figures
@@ -512,8 +558,9 @@ def test_files_with_one_name_are_all_studied_and_listed(tmp_path: Path) -> None:
     photo.save(data / "photo.jpg", quality=90)  # an original and its export
     Image.new("RGB", (3, 2), (200, 10, 10)).save(data / "a b.png")
     Image.new("RGB", (2, 2), (10, 10, 200)).save(data / "a_b.png")
-    write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"],
-                 convergence_k=[])  # fmt: skip
+    write_config(
+        tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"], convergence_k=[]
+    )
     run_snakemake(tmp_path, "--cores", "2")
     tables = tmp_path / "results" / "tables"
     listed = {r["file"]: r for r in read_csv(tables / "images.csv")}
