@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ROOT
 from kmquant.cli import build_parser
+from kmquant.implementations import IMPLEMENTATIONS
 
 
 def test_the_scaling_steps_are_commands_kmquant_takes(
@@ -23,3 +24,26 @@ def test_the_scaling_steps_are_commands_kmquant_takes(
     for command in steps.values():
         assert command[:3] == [sys.executable, "-m", "kmquant"]
         build_parser().parse_args(command[3:])  # a wrong argument exits (SystemExit: 2)
+
+
+def test_run_costs_accounts_for_every_job_of_a_run(
+    tiny_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every job of the run is counted once under its kind, and the seconds inside the fit
+    calls are those timings.csv records (summed here by hand from the table)."""
+    import csv
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import run_costs
+
+    benchmarks = list((tiny_run / "results" / "benchmarks").rglob("*.tsv"))
+    jobs = run_costs.job_seconds(tiny_run)
+    assert sum(map(len, jobs.values())) == len(benchmarks)
+    assert {f"fits/{impl}" for impl in IMPLEMENTATIONS} <= set(jobs)
+    with open(tiny_run / "results" / "tables" / "timings.csv", newline="") as handle:
+        timed = [row for row in csv.DictReader(handle) if row["mode"] != "reference"]
+    fits = sum(float(row["fit_seconds"]) for row in timed)
+    text = run_costs.report(tiny_run, wall=100.0, cores=2)
+    assert f"inside the K-means fit calls {fits:.0f} s" in text
+    assert f"{len(benchmarks)} jobs" in text
+    assert "| fits/python | 2 |" in text  # one job per image

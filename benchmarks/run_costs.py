@@ -1,0 +1,127 @@
+"""Where a finished run's time went, from its own records: every job's wall seconds (Snakemake's
+benchmark files under results/benchmarks/), the seconds inside the K-means fit calls and the
+reference tools (results/tables/timings.csv), the start-up of a job of each kind measured here
+in fresh processes, and the ratio of the run's wall time to its fit seconds spread over the
+cores. Prints one table; numbers of one run compare with each other, not across machines.
+
+    python run_costs.py RUN_FOLDER --wall SECONDS [--cores 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from kmquant.implementations import IMPLEMENTATIONS
+
+#: What a job of each kind imports before its work, as one fresh process: the kmquant command
+#: line and, for a fit job, its implementation's backend module (the agreement job, which steps
+#: pairs of implementations apart, imports every one).
+BACKENDS = {name: f"kmquant.backends.{entry.backend}" for name, entry in IMPLEMENTATIONS.items()}
+#: What the other jobs import besides the command line, where it is more than that.
+IMPORTS = {
+    "images": "kmquant.compressed, kmquant.scoring",
+    "reference": "kmquant.reference, kmquant.scoring",
+    "figures": "kmquant.figures, matplotlib.pyplot",
+}
+
+
+def rule_of(benchmark: Path, root: Path) -> str:
+    """A job's kind from its benchmark's place: `fits/{impl}` for fit jobs, else the folder."""
+    parts = benchmark.relative_to(root).with_suffix("").parts
+    return "/".join(parts[:2]) if parts[0] == "fits" and len(parts) > 2 else parts[0]
+
+
+def job_seconds(run: Path) -> dict[str, list[float]]:
+    """Every job's wall seconds, by kind."""
+    root = run / "results" / "benchmarks"
+    jobs: dict[str, list[float]] = {}
+    for benchmark in sorted(root.rglob("*.tsv")):
+        with open(benchmark, newline="", encoding="utf-8") as handle:
+            (row,) = csv.DictReader(handle, delimiter="\t")
+        jobs.setdefault(rule_of(benchmark, root), []).append(float(row["s"]))
+    return jobs
+
+
+def work_seconds(run: Path) -> Counter[str]:
+    """The seconds inside the fit calls, per implementation, and inside the reference tools."""
+    inside: Counter[str] = Counter()
+    with open(run / "results" / "tables" / "timings.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            kind = "reference" if row["mode"] == "reference" else f"fits/{row['impl']}"
+            inside[kind] += float(row["fit_seconds"] or 0)
+    return inside
+
+
+def start_up(imports: str, repeats: int = 3) -> float:
+    """The median seconds of a fresh Python that imports the kmquant command line and
+    `imports`, and exits."""
+    code = f"import kmquant.cli{', ' + imports if imports else ''}"
+    seconds = []
+    for _ in range(repeats):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seconds.append(float(done.stdout))
+    return statistics.median(seconds)
+
+
+def start_ups() -> dict[str, float]:
+    """The start-up of a job of each kind."""
+    measured = {f"fits/{impl}": start_up(module) for impl, module in BACKENDS.items()}
+    measured["agreement"] = start_up(", ".join(sorted(set(BACKENDS.values()))))
+    measured |= {kind: start_up(imports) for kind, imports in IMPORTS.items()}
+    measured["other"] = start_up("")
+    return measured
+
+
+def report(run: Path, wall: float, cores: int) -> str:
+    jobs, inside, starts = job_seconds(run), work_seconds(run), start_ups()
+    total = sum(sum(seconds) for seconds in jobs.values())
+    fits = sum(seconds for kind, seconds in inside.items() if kind.startswith("fits/"))
+    lines = [
+        "| jobs of | jobs | job-seconds | inside fits or tools | start-up (measured x jobs) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    started = 0.0
+    for kind, seconds in sorted(jobs.items(), key=lambda item: -sum(item[1])):
+        start = starts.get(kind, starts["other"]) * len(seconds)
+        started += start
+        lines.append(
+            f"| {kind} | {len(seconds)} | {sum(seconds):.0f} | "
+            f"{inside.get(kind, 0):.0f} | {start:.0f} |"
+        )
+    lines += [
+        "",
+        f"wall {wall:.0f} s on {cores} cores; {sum(map(len, jobs.values()))} jobs, "
+        f"{total:.0f} job-seconds ({total / wall:.2f} cores busy on average)",
+        f"inside the K-means fit calls {fits:.0f} s; wall / (fit seconds / cores) = "
+        f"{wall / (fits / cores):.2f}",
+        f"start-up {started:.0f} s, {started / total:.1%} of the job-seconds",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("run", type=Path, help="the folder the run ran in (holds results/)")
+    parser.add_argument("--wall", type=float, required=True, help="the run's wall seconds")
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args()
+    print(report(args.run, args.wall, args.cores))
+
+
+if __name__ == "__main__":
+    main()
