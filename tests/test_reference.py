@@ -157,7 +157,14 @@ def test_the_default_config_runs_every_quantizer_and_an_unknown_one_is_refused(
     assert config["reference_quantizers"] == list(reference.QUANTIZERS)
     (tmp_path / "data").mkdir()
     small_photo().save(tmp_path / "data" / "a.png")
-    write_config(tmp_path, image_dir="data", k_values=[2], reference_quantizers=["gimp"])
+    write_config(
+        tmp_path,
+        image_dir="data",
+        k_values=[2],
+        seeds=[0],
+        modes=["native"],
+        reference_quantizers=["gimp"],
+    )
     result = run_snakemake(tmp_path, "-n", check=False)
     assert result.returncode != 0
     expected = (

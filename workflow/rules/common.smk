@@ -208,13 +208,23 @@ def runs(impl, mode):
 
 def fit_runs(impl):
     """The (K, mode, seed) of every fit that `impl` runs on each image, K by K and in the
-    order of MODES: what its one job per image fits."""
-    return [
+    order of MODES: what its one job per image fits. The headline pair also fits the traced
+    runs (`convergence_k`, `convergence_seeds`) where they lie outside its grid."""
+    grid = [
         (k, mode, seed)
         for k in implementation_ks(impl, config)
         for mode in MODES
         for seed in run_seeds(impl, mode, config)
     ]
+    traced = [
+        (k, TRACED_MODE, seed)
+        for k in config["convergence_k"]
+        for seed in config["convergence_seeds"]
+        if impl in SHOWN and TRACED_MODE in MODES
+    ]
+    return sorted(
+        grid + [run for run in traced if run not in grid], key=lambda run: run[0]
+    )
 
 
 def fit_jobs(pattern):
