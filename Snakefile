@@ -2,8 +2,8 @@
 # SciPy, OpenCV and faiss in Python; stats::kmeans and amap::Kmeans in R), cross-validated.
 # The study in six stages, each in its own file under workflow/rules/:
 #   load        each image's pixels (rejected images listed, never fatal), the images table
-#   fit         the shared initial centres, one fit per (implementation, mode, image, K, seed),
-#               PNGs
+#   fit         the shared initial centres, one fit job per (implementation, image) for every
+#               K, mode and seed, PNGs
 #   reference   the quantizers people use (pngquant, libimagequant, Pillow) on the same pixels
 #   compare     every pair of implementations, the headline pair's difference images and
 #               convergence traces, the result tables
