@@ -10,7 +10,6 @@ cores. Prints one table; numbers of one run compare with each other, not across 
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from kmquant.implementations import IMPLEMENTATIONS
+from kmquant.tables import read_benchmark, read_csv
 
 #: What a job of each kind imports before its work, as one fresh process: the kmquant command
 #: line and, for a fit job, its implementation's backend module (the agreement job, which steps
@@ -42,19 +42,17 @@ def job_seconds(run: Path) -> dict[str, list[float]]:
     root = run / "results" / "benchmarks"
     jobs: dict[str, list[float]] = {}
     for benchmark in sorted(root.rglob("*.tsv")):
-        with open(benchmark, newline="", encoding="utf-8") as handle:
-            (row,) = csv.DictReader(handle, delimiter="\t")
-        jobs.setdefault(rule_of(benchmark, root), []).append(float(row["s"]))
+        seconds = read_benchmark(benchmark)["job_wall_seconds"]
+        jobs.setdefault(rule_of(benchmark, root), []).append(seconds)
     return jobs
 
 
 def work_seconds(run: Path) -> Counter[str]:
     """The seconds inside the fit calls, per implementation, and inside the reference tools."""
     inside: Counter[str] = Counter()
-    with open(run / "results" / "tables" / "timings.csv", newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            kind = "reference" if row["mode"] == "reference" else f"fits/{row['impl']}"
-            inside[kind] += float(row["fit_seconds"] or 0)
+    for row in read_csv(run / "results" / "tables" / "timings.csv"):
+        kind = "reference" if row["mode"] == "reference" else f"fits/{row['impl']}"
+        inside[kind] += float(row["fit_seconds"] or 0)
     return inside
 
 
