@@ -392,30 +392,10 @@ def test_one_agreement_job_writes_each_runs_pairs_as_if_alone(tmp_path) -> None:
     cli = [sys.executable, "-m", "kmquant"]
     run = {"check": True, "capture_output": True, "cwd": tmp_path}
     subprocess.run([*cli, "pixels", "photo.png", "p.npz", "--fit-max-pixels", "5000"], **run)
-    subprocess.run(
-        [
-            *cli,
-            "init",
-            "p.npz",
-            "--out",
-            "m0.csv",
-            "m1.csv",
-            "--mode",
-            "matched",
-            "--k",
-            "6",
-            "--seed",
-            "0",
-            "1",
-        ],
-        **run,
-    )
-    subprocess.run(
-        [*cli, "init", "p.npz", "--out", "t0.csv", "--mode", "tied", "--k", "6", "--seed", "0"],
-        **run,
-    )
     tasks = [("matched", 0), ("matched", 1), ("native", 0), ("tied", 0)]
     starts = {("matched", 0): "m0.csv", ("matched", 1): "m1.csv", ("tied", 0): "t0.csv"}
+    written = [Run(6, mode, seed, out) for (mode, seed), out in starts.items()]
+    subprocess.run([*cli, "init", "p.npz", "--runs", dump(written)], **run)
     fits = []
     for impl in ("python", "opencv"):
         fitting.fit_files(

@@ -179,22 +179,8 @@ def test_k_above_distinct_colours_runs_with_k_effective(
     init = None
     if MODES[mode].shared_start:
         init = str(tmp_path / "i.csv")
-        subprocess.run(
-            [
-                *cli,
-                "init",
-                tmp_path / "p.npz",
-                "--out",
-                init,
-                "--mode",
-                mode,
-                "--k",
-                "8",
-                "--seed",
-                "0",
-            ],
-            **run,
-        )
+        starts = dump([Run(8, mode, 0, init)])
+        subprocess.run([*cli, "init", tmp_path / "p.npz", "--runs", starts], **run)
     runs = dump([Run(8, mode, 0, str(tmp_path / "f.npz"), init)])
     subprocess.run(
         [
@@ -301,26 +287,13 @@ def test_a_batch_of_ks_modes_and_seeds_is_the_same_fits_as_one_job_each(
     )
     tasks = [(8, "matched", 0), (8, "matched", 1), (8, "tied", 1), (8, "native", 0),
              (8, "native", 2), (4, "matched", 0), (4, "native", 0)]  # fmt: skip
-    inits = {}
-    for k, mode, seed in tasks:
-        if MODES[mode].shared_start:
-            inits[k, mode, seed] = str(tmp_path / f"i_{mode}{k}_{seed}.csv")
-            subprocess.run(
-                [
-                    *cli,
-                    "init",
-                    tmp_path / "p.npz",
-                    "--out",
-                    inits[k, mode, seed],
-                    "--mode",
-                    mode,
-                    "--k",
-                    str(k),
-                    "--seed",
-                    str(seed),
-                ],
-                **run,
-            )
+    inits = {
+        (k, mode, seed): str(tmp_path / f"i_{mode}{k}_{seed}.csv")
+        for k, mode, seed in tasks
+        if MODES[mode].shared_start
+    }
+    starts = dump([Run(*task, out) for task, out in inits.items()])
+    subprocess.run([*cli, "init", tmp_path / "p.npz", "--runs", starts], **run)
 
     def fit(batch: list[tuple[int, str, int]], name: str) -> list[Path]:
         outs = [tmp_path / f"{name}_{mode}{k}_{seed}.npz" for k, mode, seed in batch]
@@ -424,10 +397,7 @@ def test_an_r_trace_steps_to_where_its_full_run_ends(tmp_path: Path) -> None:
     subprocess.run(
         [*cli, "pixels", ROOT / "data" / "china.jpg", "p.npz", "--fit-max-pixels", "300000"], **run
     )
-    subprocess.run(
-        [*cli, "init", "p.npz", "--out", "i.csv", "--mode", "matched", "--k", "4", "--seed", "0"],
-        **run,
-    )
+    subprocess.run([*cli, "init", "p.npz", "--runs", dump([Run(4, "matched", 0, "i.csv")])], **run)
     for impl in ("python", "r"):
         runs = dump([Run(4, "matched", 0, f"{impl}.npz", "i.csv")])
         subprocess.run(

@@ -31,13 +31,23 @@ PREFIX_LINES = re.compile(r'^    prefix:\n        "([^"]+)".*\n', flags=re.MULTI
 #: What Snakemake says where a `localrules:` list names rules it does not know: under a module
 #: the rules are renamed and such a list misses every one of them.
 UNKNOWN_LOCALRULES = "localrules directive specifies rules that are not present"
-#: The rules whose jobs (a second or two each) run where snakemake runs, not as cluster jobs,
-#: in two groups of which neither is upstream of the other's jobs: forced together, each group
-#: runs only its own jobs.
-LOCAL_RULES = (
-    ("manifest", "report_description"),
-    ("image_tables", "agreement_table", "timings_table"),
+#: A rule of the study's workflow files, named, with its body up to the next rule.
+RULE = re.compile(
+    r"^[ \t]*(?:rule|checkpoint) (\w+):\n(.*?)(?=^[ \t]*(?:rule|checkpoint)\b|\Z)",
+    flags=re.MULTILINE | re.DOTALL,
 )
+
+
+def local_rules() -> list[str]:
+    """The rules whose jobs (a second or two each) run where snakemake runs, not as cluster
+    jobs: those whose definition says `localrule: True`."""
+    files = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
+    return [
+        name
+        for path in files
+        for name, body in RULE.findall(path.read_text(encoding="utf-8"))
+        if "localrule: True" in body
+    ]
 
 
 def readme_snakefile() -> tuple[str, str]:
@@ -79,9 +89,9 @@ def direct(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def run_on_slurm(folder: Path, rules: tuple[str, ...], bin_dir: Path) -> str:
-    """Rerun the jobs of `rules` (the study's names, renamed as the README's Snakefile renames
-    them) through the SLURM executor plugin, and its log: a local job runs here; a cluster job
+def run_on_slurm(folder: Path, rule: str, bin_dir: Path) -> str:
+    """Rerun the jobs of `rule` (the study's name, renamed as the README's Snakefile renames
+    it) through the SLURM executor plugin, and its log: a local job runs here; a cluster job
     fails (without SLURM, at the plugin's first call; with it, at a stand-in `sbatch` that
     refuses it, so that no test job reaches a real cluster)."""
     sbatch = bin_dir / "sbatch"
@@ -89,10 +99,10 @@ def run_on_slurm(folder: Path, rules: tuple[str, ...], bin_dir: Path) -> str:
         bin_dir.mkdir(parents=True, exist_ok=True)
         sbatch.write_text('#!/bin/sh\necho "a cluster job: $*" >&2\nexit 1\n')
         sbatch.chmod(0o755)
-    names = " ".join(f"kmquant_{rule}" for rule in rules)
     done = shell(
         f'PATH={shlex.quote(str(bin_dir))}:"$PATH" snakemake --executor slurm --jobs 1'
-        f" --slurm-init-seconds-before-status-checks 1 --forcerun {names} -- {names}",
+        f" --slurm-init-seconds-before-status-checks 1 --forcerun kmquant_{rule}"
+        f" -- kmquant_{rule}",
         folder,
     )
     return done.stdout + done.stderr
@@ -119,9 +129,15 @@ def test_the_readme_snakefile_runs_the_study_as_a_module_and_writes_the_same_res
     # The report's front page is found under the prefix too.
     shell(f"snakemake --report {shlex.quote(str(tmp_path / 'report.html'))}", outer)
     assert "every implementation cross-validated" in (tmp_path / "report.html").read_text()
+    if not with_prefix:
+        return
     # The cheap aggregation steps stay local under the module's names: through the SLURM
-    # executor they run here. (A dry run does not say which jobs are local.)
-    for rules in LOCAL_RULES:
-        log = run_on_slurm(outer, rules, tmp_path / "bin")
-        for rule in rules:
-            assert f"localrule kmquant_{rule}:" in log, log
+    # executor each runs here. (A dry run does not say which jobs are local.) Each local rule
+    # that the study can target by name (one without wildcards) is forced alone, so that no
+    # job downstream of it runs.
+    listed = shell("snakemake --list-target-rules", outer).stdout.split()
+    targets = [rule for rule in local_rules() if f"kmquant_{rule}" in listed]
+    assert {"all", "manifest", "report_description", "image_tables"} <= set(targets)
+    for rule in targets:
+        log = run_on_slurm(outer, rule, tmp_path / "bin")
+        assert f"localrule kmquant_{rule}:" in log, log

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,7 @@ from PIL import Image
 
 from conftest import five_colour_image
 from kmquant import initial, pixels
+from kmquant.runs import Run, dump
 
 
 def _pixels(rgb: np.ndarray, max_value: int = 255, fit_rows: np.ndarray | None = None):
@@ -100,6 +103,33 @@ def test_only_fit_sample_colours_are_drawn() -> None:
     px = _pixels(rgb, fit_rows=np.array([0, 1, 2]))
     centres = initial.initial_centres(px, k=2, seed=0, off_lattice=False)
     assert centres.shape == (1, 3)
+
+
+def test_one_job_writes_each_runs_start_as_if_alone(tmp_path: Path) -> None:
+    """`kmquant init` given runs of both shared-start modes writes each run's centres, those
+    `initial_centres` draws for its K and seed, off the lattice in matched mode only; a run of
+    a mode without a shared start, or one that names a start, is refused in one sentence."""
+    px = _pixels(five_colour_image())
+    pixels.save(px, tmp_path / "p.npz")
+    written = [
+        Run(3, "matched", 0, "m.csv"),
+        Run(4, "matched", 1, "n.csv"),
+        Run(3, "tied", 0, "t.csv"),
+    ]
+    init = [sys.executable, "-m", "kmquant", "init", "p.npz", "--runs"]
+    subprocess.run([*init, dump(written)], check=True, capture_output=True, cwd=tmp_path)
+    for run in written:
+        expected = initial.initial_centres(px, run.k, run.seed, off_lattice=run.mode == "matched")
+        np.testing.assert_array_equal(initial.read_centres(tmp_path / run.out), expected)
+    for wrong, message in (
+        (Run(3, "native", 0, "x.csv"), "a native run has no shared start to write"),
+        (Run(3, "tied", 0, "x.csv", "t.csv"), "a tied run takes no initial centres (init)"),
+    ):
+        refused = subprocess.run(
+            [*init, dump([wrong])], capture_output=True, text=True, cwd=tmp_path, check=False
+        )
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+        assert message in refused.stderr and not (tmp_path / "x.csv").exists()
 
 
 def test_centres_csv_round_trips_exactly(tmp_path: Path) -> None:

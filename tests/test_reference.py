@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 import math
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +91,36 @@ def test_pngquant_is_the_real_binary(photo: pixels.Pixels, tmp_path: Path) -> No
         np.testing.assert_array_equal(
             np.asarray(ours.convert("RGB")), np.asarray(by_hand.convert("RGB"))
         )
+
+
+def test_one_job_runs_each_tool_as_if_alone(photo: pixels.Pixels, tmp_path: Path) -> None:
+    """`kmquant reference` given several tools writes, for each, the PNGs and records its own
+    `write_outputs` writes alone; a tool named twice or not registered is refused in one
+    sentence before any runs."""
+    pixels.save(photo, tmp_path / "p.npz")
+    cli = [sys.executable, "-m", "kmquant", "reference", "p.npz", "--image", "photo", "--k", "2"]
+    tools = ["pngquant", "pillow_mediancut"]
+    given = [word for tool in tools for word in ("--tool", tool, f"{tool}", f"{tool}.json")]
+    subprocess.run([*cli, "16", *given], check=True, capture_output=True, cwd=tmp_path)
+    for tool in tools:
+        alone = tmp_path / "alone" / tool
+        reference.write_outputs(photo, tool, "photo", [2, 16], alone, alone.with_suffix(".json"))
+        written = sorted(path.name for path in (tmp_path / tool).iterdir())
+        assert written == sorted(path.name for path in alone.iterdir())
+        for name in written:
+            assert (tmp_path / tool / name).read_bytes() == (alone / name).read_bytes()
+        assert len(json.loads((tmp_path / f"{tool}.json").read_text())) == 2
+    for wrong, message in (("nope", "--tool nope: no such"), ("pngquant", "given twice")):
+        refused = subprocess.run(
+            [*cli, "--tool", "pngquant", "a", "a.json", "--tool", wrong, "b", "b.json"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+        assert message in refused.stderr
+        assert not (tmp_path / "a").exists()
 
 
 def test_a_missing_pngquant_is_a_row_not_a_crash(

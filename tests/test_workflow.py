@@ -230,7 +230,8 @@ def test_an_added_image_reruns_only_its_own_jobs_and_an_added_k_or_seed_every_ba
     tiny_run: Path, tmp_path: Path
 ) -> None:
     """Fit jobs are one per (implementation, image), pairs one per image and PNGs one per
-    (implementation, image), each for every K, mode and seed."""
+    (implementation, image), each for every K, mode and seed; the reference quantizers one
+    job per image."""
     work = tmp_path / "copy"
     shutil.copytree(tiny_run, work, symlinks=True)  # keeps the times that tell what is done
     every = dict.fromkeys(IMPLEMENTATIONS, 2)
@@ -242,6 +243,8 @@ def test_an_added_image_reruns_only_its_own_jobs_and_an_added_k_or_seed_every_ba
     assert per_impl(jobs, "fit") == dict.fromkeys(IMPLEMENTATIONS, 1)
     assert per_impl(jobs, "images") == dict.fromkeys(IMPLEMENTATIONS, 1)
     assert jobs["agreement"] == 1 and jobs["over_images"] == 1
+    # One job runs every reference quantizer on it.
+    assert jobs["reference"] == 1
     (work / "data" / "added.png").unlink()
     # A new K: every fit job refits, its pairs and every PNG of each (implementation, image).
     jobs = planned_jobs(work, k_values=[2, 4, 8])

@@ -48,21 +48,19 @@ def command(
     return register
 
 
-def _same_length(**lists: Sequence[Any]) -> None:
-    """Per-seed arguments come one per seed, in the same order."""
-    given = [name for name, values in lists.items() if values]
-    if len({len(lists[name]) for name in given}) > 1:
-        raise SystemExit(f"give as many {', '.join(given)} as seeds, in the same order")
-
-
-def _runs(text: str) -> list[Any]:
+def _runs(text: str, writes_starts: bool = False) -> list[Any]:
     """The runs of a job (`--runs`), checked whole (kmquant.runs)."""
     from kmquant import runs
 
     try:
-        return runs.parse(text)
+        return runs.parse(text, writes_starts=writes_starts)
     except runs.RunError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _starts(text: str) -> list[Any]:
+    """The runs whose shared initial centres a job writes (`kmquant init --runs`)."""
+    return _runs(text, writes_starts=True)
 
 
 #: The runs of a fit or pairs job: one JSON list of {k, mode, seed, out, init} (kmquant.runs).
@@ -197,21 +195,19 @@ def _image_tables(args: argparse.Namespace) -> None:
 
 @command(
     "init",
-    "the shared initial centres of the matched or tied mode",
+    "the shared initial centres of the matched and tied runs of one image",
     arg("pixels"),
-    arg("--out", nargs="+", required=True, help="one CSV per seed"),
     arg(
-        "--mode", choices=[name for name, mode in MODES.items() if mode.shared_start], required=True
+        "--runs",
+        type=_starts,
+        required=True,
+        help="the runs, a JSON list of {k, mode, seed, out} of shared-start modes; out: the CSV",
     ),
-    arg("--k", type=int, required=True),
-    arg("--seed", type=int, nargs="+", required=True),
 )
 def _init(args: argparse.Namespace) -> None:
     from kmquant import initial, pixels
 
-    _same_length(seed=args.seed, out=args.out)
-    off_lattice = MODES[args.mode].off_lattice
-    initial.write_starts(pixels.load(args.pixels), args.k, args.seed, off_lattice, args.out)
+    initial.write_starts(pixels.load(args.pixels), args.runs)
 
 
 @command(
@@ -424,19 +420,32 @@ def _timings_table(args: argparse.Namespace) -> None:
 
 @command(
     "reference",
-    "one reference quantizer on one image at every K: indexed PNGs and scored records",
+    "reference quantizers on one image at every K: indexed PNGs and scored records",
     arg("pixels"),
-    arg("out", help="results/reference/{method}/{image}"),
-    arg("--method", choices=list(QUANTIZERS), required=True),
+    arg(
+        "--tool",
+        nargs=3,
+        action="append",
+        required=True,
+        metavar=("METHOD", "OUT", "SECONDS"),
+        help="a quantizer, the folder of its PNGs and records (results/reference/{method}/"
+        "{image}) and the timing file of its seconds per K; once per quantizer",
+    ),
     arg("--image", required=True),
     arg("--k", type=int, nargs="+", required=True),
-    arg("--seconds", required=True, help="where the tool's seconds per K go (a timing file)"),
 )
 def _reference(args: argparse.Namespace) -> None:
     from kmquant import pixels, reference
 
+    methods = [method for method, _, _ in args.tool]
+    for method in methods:
+        if method not in QUANTIZERS:
+            raise SystemExit(f"--tool {method}: no such quantizer ({', '.join(QUANTIZERS)})")
+        if methods.count(method) > 1:
+            raise SystemExit(f"--tool {method}: given twice")
     px = pixels.load(args.pixels)
-    reference.write_outputs(px, args.method, args.image, args.k, args.out, args.seconds)
+    for method, out, seconds in args.tool:
+        reference.write_outputs(px, method, args.image, args.k, out, seconds)
 
 
 @command(

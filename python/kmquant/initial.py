@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from kmquant.atomic import write_text
+from kmquant.modes import MODES
 from kmquant.pixels import Pixels, distinct_colours
+from kmquant.runs import Run
 
 
 def effective_k(k_requested: int, n_distinct: int) -> int:
@@ -49,12 +51,11 @@ def write_centres(centres: np.ndarray, path: str | Path) -> None:
     write_text(path, out.getvalue())
 
 
-def write_starts(
-    pixels: Pixels, k: int, seeds: Sequence[int], off_lattice: bool, outs: Sequence[str | Path]
-) -> None:
-    """The initial centres of several seeds of one image and K, each to its own file."""
-    for seed, out in zip(seeds, outs, strict=True):
-        write_centres(initial_centres(pixels, k, seed, off_lattice), out)
+def write_starts(pixels: Pixels, runs: Sequence[Run]) -> None:
+    """The shared initial centres of each run (K, mode, seed) of one image, to its file."""
+    for run in runs:
+        off_lattice = MODES[run.mode].off_lattice
+        write_centres(initial_centres(pixels, run.k, run.seed, off_lattice), run.out)
 
 
 def read_centres(path: str | Path) -> np.ndarray:

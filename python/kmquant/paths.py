@@ -147,6 +147,11 @@ class Results:
         record (JSON) per K."""
         return self.root / "reference" / method / image
 
+    def reference_batch(self, image: str = "{image}") -> Path:
+        """Every reference quantizer's outputs on one image, one job's work (its log and
+        benchmark)."""
+        return self.root / "reference" / image
+
     def reference_png(self, method: str, image: str, k: Part) -> Path:
         return self.reference(method, image) / f"{reference_name(k)}.png"
 

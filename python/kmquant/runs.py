@@ -60,17 +60,18 @@ def dump(runs: Sequence[Run]) -> str:
     return text
 
 
-def parse(text: str) -> list[Run]:
+def parse(text: str, *, writes_starts: bool = False) -> list[Run]:
     """The runs of a job from their JSON (`dump`), checked whole: each run complete, of a
     known mode, with initial centres exactly where its mode starts from shared ones; no two
-    runs of the same (K, mode, seed) or writing the same file."""
+    runs of the same (K, mode, seed) or writing the same file. The runs of a job that
+    `writes_starts` are each of a shared-start mode and write its initial centres (`out`)."""
     try:
         given = json.loads(text)
     except json.JSONDecodeError as error:
         raise RunError(f"runs: not JSON ({error})") from None
     if not isinstance(given, list) or not given:
         raise RunError("runs: give a JSON list of at least one run")
-    runs = [_run(item) for item in given]
+    runs = [_run(item, writes_starts) for item in given]
     for label, values in (
         ("(K, mode, seed)", [run.key for run in runs]),
         ("output file", [run.out for run in runs]),
@@ -81,7 +82,7 @@ def parse(text: str) -> list[Run]:
     return runs
 
 
-def _run(item: Any) -> Run:
+def _run(item: Any, writes_starts: bool) -> Run:
     if not isinstance(item, dict) or not {"k", "mode", "seed", "out"} <= set(item):
         raise RunError(f"runs: {json.dumps(item)} is not a run: give k, mode, seed and out")
     unknown = sorted(set(item) - set(FIELDS))
@@ -93,8 +94,10 @@ def _run(item: Any) -> Run:
         raise RunError(f"runs: {json.dumps(item)}: K at least 1, a seed at least 0, out a path")
     if mode not in MODES:
         raise RunError(f"runs: {json.dumps(item)}: no mode {mode} (modes: {', '.join(MODES)})")
-    if MODES[mode].shared_start != isinstance(init, str):
-        needs = "needs" if MODES[mode].shared_start else "takes no"
+    if writes_starts and not MODES[mode].shared_start:
+        raise RunError(f"runs: {json.dumps(item)}: a {mode} run has no shared start to write")
+    if (MODES[mode].shared_start and not writes_starts) != isinstance(init, str):
+        needs = "needs" if init is None else "takes no"
         raise RunError(f"runs: {json.dumps(item)}: a {mode} run {needs} initial centres (init)")
     return Run(k, mode, seed, out, init)
 

@@ -150,7 +150,6 @@ wildcard_constraints:
     image=r"[A-Za-z0-9_.-]+",
     impl="|".join(IMPLEMENTATIONS),
     mode="|".join(MODE_REGISTRY),
-    method="|".join(QUANTIZERS),
     k=r"\d+",
     seed=r"\d+",
 
@@ -358,6 +357,16 @@ def job_runs(runs):
                 for run in named
             ]
         )
+
+    return spec
+
+
+def start_run(mode):
+    """The one run whose initial centres a job of `mode` writes (its K and seed wildcards,
+    its output), as the JSON value its command takes."""
+
+    def spec(wildcards, output):
+        return dump_runs([Run(int(wildcards.k), mode, int(wildcards.seed), output[0])])
 
     return spec
 

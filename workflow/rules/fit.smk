@@ -1,5 +1,6 @@
 # Fit: the shared initial centres of the matched and tied modes (one job each: an added seed
-# leaves the other seeds' files alone), the K-means fits and the indexed PNGs they give. One job
+# leaves the other seeds' files, and the fits that read them, alone; one job per image would
+# rewrite them all), the K-means fits and the indexed PNGs they give. One job
 # fits every K, mode and seed of one (implementation, image), so that each library is imported
 # (and R started) once per image; adding a K, a seed or a mode reruns every such job, and an
 # added image only its own. Each implementation has a rule of its own, as each may run other
@@ -7,29 +8,26 @@
 # One job per (implementation, image) writes the PNGs of every mode, converting the image's
 # colours to CIELAB once for all of them.
 
-for mode in MODES:
+for mode in SHARED_START:
 
-    if MODE_REGISTRY[mode].shared_start:
-
-        rule:
-            name:
-                f"initial_centres_{mode}"
-            input:
-                RESULTS.pixels(),
-            output:
-                RESULTS.init(mode=mode),
-            log:
-                RESULTS.log_of(RESULTS.init(mode=mode)),
-            benchmark:
-                RESULTS.benchmark_of(RESULTS.init(mode=mode))
-            conda:
-                ENV
-            threads: 1
-            params:
-                mode=mode,
-            shell:
-                "python -m kmquant init {input:q} --out {output:q} --mode {params.mode}"
-                " --k {wildcards.k} --seed {wildcards.seed} > {log:q} 2>&1"
+    rule:
+        name:
+            f"initial_centres_{mode}"
+        input:
+            RESULTS.pixels(),
+        output:
+            RESULTS.init(mode=mode),
+        log:
+            RESULTS.log_of(RESULTS.init(mode=mode)),
+        benchmark:
+            RESULTS.benchmark_of(RESULTS.init(mode=mode))
+        conda:
+            ENV
+        threads: 1
+        params:
+            runs=start_run(mode),
+        shell:
+            "python -m kmquant init {input:q} --runs {params.runs:q} > {log:q} 2>&1"
 
 
 for impl in IMPLS:

@@ -1,27 +1,45 @@
 # Reference quantizers: the tools people use (pngquant, libimagequant, Pillow's methods) on
 # the same loaded pixels as the fits, every K of the grid, scored by the same code from the
-# PNGs they wrote. A tool that is missing or fails gives rows with its status and message.
+# PNGs they wrote; one job per image runs every tool. A tool that is missing or fails gives
+# rows with its status and message.
 
 
-rule reference:
-    input:
-        RESULTS.pixels(),
-    output:
-        records=directory(RESULTS.reference()),
-        seconds=RESULTS.reference_seconds(),
-    log:
-        RESULTS.log_of(RESULTS.reference()),
-    benchmark:
-        RESULTS.benchmark_of(RESULTS.reference())
-    conda:
-        ENV
-    threads: 1
-    params:
-        ks=" ".join(map(str, KS)),
-    shell:
-        "python -m kmquant reference {input:q} {output.records:q} --method {wildcards.method}"
-        " --image {wildcards.image} --k {params.ks} --seconds {output.seconds:q}"
-        " > {log:q} 2>&1"
+if REFERENCES:
+
+    rule reference:
+        input:
+            RESULTS.pixels(),
+        output:
+            **{
+                f"records_{method}": directory(RESULTS.reference(method))
+                for method in REFERENCES
+            },
+            **{
+                f"seconds_{method}": RESULTS.reference_seconds(method)
+                for method in REFERENCES
+            },
+        log:
+            RESULTS.log_of(RESULTS.reference_batch()),
+        benchmark:
+            RESULTS.benchmark_of(RESULTS.reference_batch())
+        conda:
+            ENV
+        threads: 1
+        params:
+            tools=lambda wc, output: [
+                word
+                for method in REFERENCES
+                for word in (
+                    "--tool",
+                    method,
+                    output[f"records_{method}"],
+                    output[f"seconds_{method}"],
+                )
+            ],
+            ks=words(KS),
+        shell:
+            "python -m kmquant reference {input:q} {params.tools:q} --image {wildcards.image}"
+            " --k {params.ks} > {log:q} 2>&1"
 
 
 rule reference_table:
