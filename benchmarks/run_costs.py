@@ -20,14 +20,21 @@ from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.tables import read_benchmark, read_csv
 
 #: What a job of each kind imports before its work, as one fresh process: the kmquant command
-#: line and, for a fit job, its implementation's backend module (the agreement job, which steps
-#: pairs of implementations apart, imports every one).
-BACKENDS = {name: f"kmquant.backends.{entry.backend}" for name, entry in IMPLEMENTATIONS.items()}
-#: What the other jobs import besides the command line, where it is more than that.
+#: line and the modules its command imports; for a fit job, also its implementation's backend
+#: module (the agreement job, which steps pairs of implementations apart, imports every one).
+BACKENDS = {
+    name: f"kmquant.fitting, kmquant.backends.{entry.backend}"
+    for name, entry in IMPLEMENTATIONS.items()
+}
+#: What the other jobs import besides the command line (the kinds of jobs not named here:
+#: only the command line and numpy).
 IMPORTS = {
-    "images": "kmquant.compressed, kmquant.scoring",
-    "reference": "kmquant.reference, kmquant.scoring",
+    "images": "kmquant.compressed, kmquant.pixels, kmquant.scoring",
+    "reference": "kmquant.pixels, kmquant.reference",
     "figures": "kmquant.figures, matplotlib.pyplot",
+    "init": "kmquant.initial, kmquant.pixels",
+    "pixels": "kmquant.pixels",
+    "tables": "kmquant.tables",
 }
 
 
@@ -79,9 +86,10 @@ def start_up(imports: str, repeats: int = 3) -> float:
 def start_ups() -> dict[str, float]:
     """The start-up of a job of each kind."""
     measured = {f"fits/{impl}": start_up(module) for impl, module in BACKENDS.items()}
-    measured["agreement"] = start_up(", ".join(sorted(set(BACKENDS.values()))))
+    backends = sorted({f"kmquant.backends.{entry.backend}" for entry in IMPLEMENTATIONS.values()})
+    measured["agreement"] = start_up(", ".join(["kmquant.agreement", "kmquant.pixels", *backends]))
     measured |= {kind: start_up(imports) for kind, imports in IMPORTS.items()}
-    measured["other"] = start_up("")
+    measured["other"] = start_up("numpy")
     return measured
 
 

@@ -7,6 +7,7 @@ import ast
 import json
 import re
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -118,3 +119,41 @@ def test_every_command_the_rules_run_is_a_command_of_the_package() -> None:
     rules = "".join(path.read_text() for path in (ROOT / "workflow" / "rules").glob("*.smk"))
     called = set(re.findall(r"python -m kmquant ([a-z-]+)", rules))
     assert called and called <= set(COMMANDS)
+
+
+def test_the_command_line_starts_light_and_reports_every_kind_of_bad_input_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """Every job starts `python -m kmquant`: its command line imports no array, image, YAML or
+    dataset library until a command needs one, and catches every module's bad-input error
+    (one base, kmquant.errors.InputError) as one line without a traceback."""
+    from kmquant.datasets import DatasetError, FetchError
+    from kmquant.errors import InputError
+    from kmquant.images import ImageError
+    from kmquant.paths import NotGiven
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, kmquant.cli; print(*sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    heavy = {"numpy", "PIL", "yaml", "kmquant.datasets", "kmquant.reference", "kmquant.images"}
+    assert heavy & set(loaded) == set()
+    assert all(
+        issubclass(error, InputError) for error in (DatasetError, FetchError, ImageError, NotGiven)
+    )
+    (tmp_path / "notes.png").write_text("not an image")
+    for command in (
+        ["fetch", "no_such_dataset", "a.png", "a.png"],
+        ["compress", "notes.png", "out.png"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "kmquant", *command],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 2  # the version line and the error

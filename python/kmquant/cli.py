@@ -10,12 +10,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kmquant.datasets import DATASETS, DatasetError, FetchError
-from kmquant.images import ImageError
+from kmquant.errors import InputError
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, THREADS
 from kmquant.modes import FIGURE_MODES, MODES, USER_MODE
-from kmquant.paths import Inputs, NotGiven, Results
-from kmquant.reference import QUANTIZERS
+from kmquant.paths import Inputs, Results
 
 
 def _positive(text: str) -> int:
@@ -156,7 +154,7 @@ def _pixels(args: argparse.Namespace) -> None:
 @command(
     "fetch",
     "one file of a dataset (kmquant.datasets), verified against its SHA-256",
-    arg("dataset", help=f"a registered dataset ({', '.join(DATASETS)}) or a YAML description"),
+    arg("dataset", help="a registered dataset's name (kmquant.datasets) or a YAML description"),
     arg("path", help="the file's path in the dataset's list of files"),
     arg("out"),
     arg(
@@ -418,6 +416,14 @@ def _timings_table(args: argparse.Namespace) -> None:
     tables.write_timings_table(args.out, args.fits, args.reference_seconds, given)
 
 
+def _quantizer(name: str, option: str) -> None:
+    """Refuse a name that is not a registered reference quantizer, in one sentence."""
+    from kmquant.reference import QUANTIZERS
+
+    if name not in QUANTIZERS:
+        raise SystemExit(f"{option} {name}: no such quantizer ({', '.join(QUANTIZERS)})")
+
+
 @command(
     "reference",
     "reference quantizers on one image at every K: indexed PNGs and scored records",
@@ -439,8 +445,7 @@ def _reference(args: argparse.Namespace) -> None:
 
     methods = [method for method, _, _ in args.tool]
     for method in methods:
-        if method not in QUANTIZERS:
-            raise SystemExit(f"--tool {method}: no such quantizer ({', '.join(QUANTIZERS)})")
+        _quantizer(method, "--tool")
         if methods.count(method) > 1:
             raise SystemExit(f"--tool {method}: given twice")
     px = pixels.load(args.pixels)
@@ -563,12 +568,14 @@ _ONE_RUN_PER_K = (
     arg("--original", required=True, help="results/originals/{image}.png"),
     arg("--images", nargs=2, required=True, help="the headline pair's folders of PNGs"),
     arg("--differences", required=True, help="the folder of their difference images"),
-    arg("--reference", choices=list(QUANTIZERS), help="a quantizer to show beside"),
+    arg("--reference", help="a quantizer to show beside (kmquant.reference.QUANTIZERS)"),
     arg("--reference-folder", help="its folder of PNGs (with --reference)"),
 )
 def _image_figure(args: argparse.Namespace) -> None:
     from kmquant import figures
 
+    if args.reference:
+        _quantizer(args.reference, "--reference")
     beside = [args.reference_folder] if args.reference_folder else []
     given = Inputs.of(Results.original, [args.original], args.images, [args.differences], beside)
     figures.save(
@@ -657,6 +664,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.info("kmquant %s from %s", _version(), Path(__file__).resolve().parent)
     try:
         args.run(args)
-    except (ImageError, NotGiven, DatasetError, FetchError) as error:  # bad input: one sentence
+    except InputError as error:  # bad input: one sentence
         logging.error("%s", error)
         sys.exit(1)

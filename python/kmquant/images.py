@@ -11,6 +11,8 @@ import numpy as np
 import png
 from PIL import Image, ImageOps
 
+from kmquant.errors import InputError
+
 log = logging.getLogger(__name__)
 
 #: PNG palettes hold at most this many colours; a larger K is written as an RGB PNG.
@@ -20,7 +22,7 @@ AMPLIFY = 8
 _SIXTEEN_BIT_GREY = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 
 
-class ImageError(ValueError):
+class ImageError(InputError, ValueError):
     """An input file that cannot be used as an image; the message names the file."""
 
 

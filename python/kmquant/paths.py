@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kmquant.errors import InputError
+
 Part = str | int
 
 #: The suffixes of result files (a result without one is a folder).
@@ -209,7 +211,7 @@ class Results:
         return self.root / kind / relative.with_name(relative.name + suffix)
 
 
-class NotGiven(ValueError):
+class NotGiven(InputError, ValueError):
     """A job was about to read a result its command line did not give it."""
 
 

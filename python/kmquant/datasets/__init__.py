@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from kmquant.atomic import atomic_path
+from kmquant.errors import InputError
 
 FOLDER = Path(__file__).resolve().parent
 #: Where a study keeps the files it fetched, relative to its working folder.
@@ -39,11 +40,11 @@ CREDIT_COLUMNS = ("dataset", *CREDITED)
 CREDIT = CREDIT_COLUMNS[: CREDIT_COLUMNS.index("dataset_n_colours")]
 
 
-class FetchError(RuntimeError):
+class FetchError(InputError, RuntimeError):
     """A dataset file that could not be fetched or is not the registered file."""
 
 
-class DatasetError(ValueError):
+class DatasetError(InputError, ValueError):
     """A dataset that is not registered, or a description that is not complete."""
 
 
