@@ -183,6 +183,29 @@ def test_moved_centres_and_labels_are_measured(runs: tuple[Path, Path], tmp_path
     assert out.read_text() == report(a, b)
 
 
+@pytest.mark.parametrize(
+    ("nan_in", "fits"), [("both", SAME_FITS), ("b", "nan")], ids=["in both", "in one"]
+)
+def test_a_centre_r_left_empty_is_the_same_only_when_empty_in_both_runs(
+    runs: tuple[Path, Path], nan_in: str, fits: str
+) -> None:
+    """R keeps an emptied cluster's centre as NaN (a real case: CQ100's color_checker at
+    K = 256); two runs that both left it empty have the same fit."""
+    a, b = runs
+    empty = np.array([[0.0, 0.0, 0.0], [np.nan, np.nan, np.nan]])
+    labels = np.array([0, 0, 1, 1, 1, 0])
+    for run in (a, b) if nan_in == "both" else (b,):
+        # Another time in each run, as in real fits: the files differ, the fits need not.
+        meta = {"status": "ok", "run": run.name}
+        fitting.save(fitting.FitResult(empty, labels, meta), run / FIT)
+    found = report(a, b).split("## Fits\n\n")[1]
+    if fits == SAME_FITS:
+        assert found == f"{SAME_FITS}\n"
+    else:
+        assert found.startswith("1 fits in both runs, 1 with other centres or labels.")
+        assert found.endswith(f"| `{FIT}` | nan | 1 |\n")
+
+
 def test_a_link_in_a_run_is_never_followed(runs: tuple[Path, Path], tmp_path: Path) -> None:
     """A run B whose environment.json (or a folder) links elsewhere on the reader's machine
     puts nothing of there into the report."""
