@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ import pytest
 import yaml
 from PIL import Image
 
+from kmquant.datasets import COLUMNS
 from kmquant.paths import Inputs, Results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,6 +72,53 @@ def small_photo(width: int = 48, height: int = 32) -> Image.Image:
     """A downscaled copy of a shipped photograph: real colour statistics, few pixels."""
     with Image.open(ROOT / "data" / "china.jpg") as im:
         return im.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+
+
+#: The metadata columns of the tests' datasets, one per column the study reads (COLUMNS).
+METADATA_HEADER = ("Name", "Colours", "Licence", "By", "From")
+
+
+def metadata_csv(rows: list[list[str]]) -> bytes:
+    """A dataset's metadata table of `rows` (name, colours, licence, author, source)."""
+    return "".join(",".join(row) + "\r\n" for row in [list(METADATA_HEADER), *rows]).encode()
+
+
+def describe_dataset(folder: Path, name: str, url: str, files: dict[str, bytes]) -> Path:
+    """A dataset's description in `folder` as a registered dataset has it: its YAML file
+    (returned), the SHA-256 list of `files` (their paths and bytes) and the columns of
+    `metadata.csv`, one of them."""
+    (folder / f"{name}.sha256").write_text(
+        "".join(f"{hashlib.sha256(body).hexdigest()}  {path}\n" for path, body in files.items())
+    )
+    description = {
+        "name": name,
+        "citation": f"The tests' dataset {name}",
+        "url": url,
+        "files": f"{name}.sha256",
+        "metadata": "metadata.csv",
+        "columns": dict(zip(COLUMNS, METADATA_HEADER, strict=True)),
+    }
+    (folder / f"{name}.yaml").write_text(yaml.safe_dump(description))
+    return folder / f"{name}.yaml"
+
+
+#: A rule of the study's workflow files, named, with its body up to the next rule.
+RULE = re.compile(
+    r"^[ \t]*(?:rule|checkpoint) (\w+):\n(.*?)(?=^[ \t]*(?:rule|checkpoint)\b|\Z)",
+    flags=re.MULTILINE | re.DOTALL,
+)
+
+
+def local_rules() -> list[str]:
+    """The rules whose jobs (a second or two each) run where snakemake runs, not as cluster
+    jobs: those whose definition says `localrule: True`."""
+    files = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
+    return [
+        name
+        for path in files
+        for name, body in RULE.findall(path.read_text(encoding="utf-8"))
+        if "localrule: True" in body
+    ]
 
 
 def whole_run(results: Path) -> Inputs:

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from PIL import Image
 
-from conftest import run_snakemake, write_config
+from conftest import describe_dataset, metadata_csv, run_snakemake, write_config
 from kmquant import datasets
 from kmquant.datasets import DATASETS, Dataset, FetchError
 
@@ -70,38 +69,19 @@ def small_dataset(folder: Path, url: str, name: str = "sample") -> Path:
     """A dataset description of two images, their metadata (credit and colour counts) and
     two files for the failures, as its YAML file; every file also in `folder/mirror`."""
     files = {"img/one.png": png_bytes(5, 1), "img/two.png": png_bytes(11, 2)}
-    metadata = [
-        ["Name", "Colours", "Licence", "By", "From"],
-        ["one", "5", "CC BY-SA 4.0", "A. Author", "https://example.org/one"],
-        ["two", "11", "CC0 1.0", "B. Author", "https://example.org/two"],
-    ]
-    files["metadata.csv"] = "".join(",".join(row) + "\r\n" for row in metadata).encode()
+    files["metadata.csv"] = metadata_csv(
+        [
+            ["one", "5", "CC BY-SA 4.0", "A. Author", "https://example.org/one"],
+            ["two", "11", "CC0 1.0", "B. Author", "https://example.org/two"],
+        ]
+    )
     files["cut.bin"] = png_bytes(3, 3)
-    listed = dict(files) | {"bad.bin": b"the listed bytes"}
     SERVED.update(files | {"bad.bin": b"other bytes"})
     mirror = folder / "mirror"
     for path, body in (files | {"bad.bin": b"other bytes"}).items():
         (mirror / path).parent.mkdir(parents=True, exist_ok=True)
         (mirror / path).write_bytes(body)
-    (folder / f"{name}.sha256").write_text(
-        "".join(f"{hashlib.sha256(body).hexdigest()}  {path}\n" for path, body in listed.items())
-    )
-    description = {
-        "name": name,
-        "citation": "A small dataset of the tests",
-        "url": url,
-        "files": f"{name}.sha256",
-        "metadata": "metadata.csv",
-        "columns": {
-            "name": "Name",
-            "colours": "Colours",
-            "licence": "Licence",
-            "author": "By",
-            "source": "From",
-        },
-    }
-    (folder / f"{name}.yaml").write_text(yaml.safe_dump(description))
-    return folder / f"{name}.yaml"
+    return describe_dataset(folder, name, url, files | {"bad.bin": b"the listed bytes"})
 
 
 @pytest.fixture
@@ -174,6 +154,9 @@ def test_a_dataset_is_a_registered_name_or_a_description(tmp_path: Path, server:
     small_dataset(tmp_path, server)
     assert datasets.resolve("cq100") is DATASETS["cq100"]
     assert datasets.resolve("sample.yaml", root=tmp_path).name == "sample"
+    # An absolute path, its file list found beside it.
+    described = datasets.resolve(str(tmp_path / "sample.yaml"), root="/")
+    assert described.name == "sample" and "img/one.png" in described.images
     with pytest.raises(datasets.DatasetError, match="'kodak' is neither a registered dataset"):
         datasets.resolve("kodak")
 

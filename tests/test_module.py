@@ -14,6 +14,7 @@ import pytest
 from conftest import (
     REPRODUCIBLE,
     ROOT,
+    local_rules,
     readme_command,
     run_snakemake,
     shell,
@@ -31,23 +32,6 @@ PREFIX_LINES = re.compile(r'^    prefix:\n        "([^"]+)".*\n', flags=re.MULTI
 #: What Snakemake says where a `localrules:` list names rules it does not know: under a module
 #: the rules are renamed and such a list misses every one of them.
 UNKNOWN_LOCALRULES = "localrules directive specifies rules that are not present"
-#: A rule of the study's workflow files, named, with its body up to the next rule.
-RULE = re.compile(
-    r"^[ \t]*(?:rule|checkpoint) (\w+):\n(.*?)(?=^[ \t]*(?:rule|checkpoint)\b|\Z)",
-    flags=re.MULTILINE | re.DOTALL,
-)
-
-
-def local_rules() -> list[str]:
-    """The rules whose jobs (a second or two each) run where snakemake runs, not as cluster
-    jobs: those whose definition says `localrule: True`."""
-    files = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
-    return [
-        name
-        for path in files
-        for name, body in RULE.findall(path.read_text(encoding="utf-8"))
-        if "localrule: True" in body
-    ]
 
 
 def readme_snakefile() -> tuple[str, str]:
@@ -129,7 +113,7 @@ def test_the_readme_snakefile_runs_the_study_as_a_module_and_writes_the_same_res
     # The report's front page is found under the prefix too.
     shell(f"snakemake --report {shlex.quote(str(tmp_path / 'report.html'))}", outer)
     assert "every implementation cross-validated" in (tmp_path / "report.html").read_text()
-    if not with_prefix:
+    if not with_prefix:  # the rules are renamed alike; one of the two runs checks it
         return
     # The cheap aggregation steps stay local under the module's names: through the SLURM
     # executor each runs here. (A dry run does not say which jobs are local.) Each local rule

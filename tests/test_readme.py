@@ -37,7 +37,7 @@ WHERE = {
     "pip install -e '.[slurm]'": "not run: it would change the environment under test; "
     "setup.sh installs the slurm extra from the lock",
     "snakemake --profile profiles/slurm": "test_slurm.py::"
-    "test_a_study_on_slurm_reproduces_the_local_run",
+    "test_the_cq100_profile_on_slurm_reproduces_the_local_run",
     "snakemake --report results/report.html": "test_readme.py::"
     "test_the_report_and_the_pictures_of_the_default_study",
     "pytest": "not run: the suite itself",

@@ -95,8 +95,8 @@ def test_pngquant_is_the_real_binary(photo: pixels.Pixels, tmp_path: Path) -> No
 
 def test_one_job_runs_each_tool_as_if_alone(photo: pixels.Pixels, tmp_path: Path) -> None:
     """`kmquant reference` given several tools writes, for each, the PNGs and records its own
-    `write_outputs` writes alone; a tool named twice or not registered is refused in one
-    sentence before any runs."""
+    `write_outputs` writes alone; a tool named twice or not registered (here and in an image
+    figure) is refused in one sentence before any runs."""
     pixels.save(photo, tmp_path / "p.npz")
     cli = [sys.executable, "-m", "kmquant", "reference", "p.npz", "--image", "photo", "--k", "2"]
     tools = ["pngquant", "pillow_mediancut"]
@@ -110,6 +110,16 @@ def test_one_job_runs_each_tool_as_if_alone(photo: pixels.Pixels, tmp_path: Path
         for name in written:
             assert (tmp_path / tool / name).read_bytes() == (alone / name).read_bytes()
         assert len(json.loads((tmp_path / f"{tool}.json").read_text())) == 2
+    one_run = ["--image", "photo", "--mode", "matched", "--seed", "0", "--k", "2"]
+    given = ["--original", "o.png", "--images", "a", "b", "--differences", "d", "--reference", "x"]
+    figure = subprocess.run(
+        [sys.executable, "-m", "kmquant", "image-figure", "f", *one_run, *given],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert figure.returncode != 0 and "--reference x: no such quantizer" in figure.stderr
     for wrong, message in (("nope", "--tool nope: no such"), ("pngquant", "given twice")):
         refused = subprocess.run(
             [*cli, "--tool", "pngquant", "a", "a.json", "--tool", wrong, "b", "b.json"],

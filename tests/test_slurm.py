@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+import yaml
 
-from conftest import REPRODUCIBLE, ROOT, run_snakemake, small_photo, write_config
+from conftest import (
+    REPRODUCIBLE,
+    ROOT,
+    describe_dataset,
+    local_rules,
+    metadata_csv,
+    run_snakemake,
+    small_photo,
+)
 
 CLUSTER = ROOT / "tests" / "cluster"
 PROFILE = ROOT / "profiles" / "slurm"
@@ -44,32 +56,43 @@ def slurm() -> Iterator[None]:
     subprocess.run([CLUSTER / "slurm-down.sh"], check=True)
 
 
-def one_image_study(folder: Path) -> Path:
-    """The tiny study cut to one image, one mode and the headline pair: about 30 cluster jobs,
-    so that the test costs minutes of CI, not the tiny study's hundreds of jobs (each SLURM job
-    starts snakemake anew)."""
-    (folder / "data").mkdir(parents=True)
-    small_photo().save(folder / "data" / "photo.png")
-    write_config(
-        folder,
-        image_dir="data",
-        k_values=[2, 8],
-        seeds=[0],
-        modes=["matched"],
-        max_iter=300,
-        fit_max_pixels=1000,
-        convergence_k=[8],
-        implementations=["python", "r"],
-    )
-    return folder
+def one_photo_dataset(folder: Path) -> list[str]:
+    """A dataset of one small photograph in `folder/mirror`, described as a registered
+    dataset is, and the `--config` that studies it in place of CQ100's 100 photographs."""
+    photo = small_photo(64, 48)
+    colours = len(np.unique(np.asarray(photo).reshape(-1, 3), axis=0))
+    png = io.BytesIO()
+    photo.save(png, "PNG")
+    files = {
+        "img/photo.png": png.getvalue(),
+        "metadata.csv": metadata_csv(
+            [["photo", str(colours), "CC0 1.0", "A. Author", "https://example.org/photo"]]
+        ),
+    }
+    for path, body in files.items():
+        (folder / "mirror" / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / "mirror" / path).write_bytes(body)
+    describe_dataset(folder, "one", "https://example.org/one/", files)
+    # Both relative to the work folder, as the config schema says.
+    return ["--config", "datasets=[one.yaml]", "dataset_mirror=mirror"]
 
 
-def test_a_study_on_slurm_reproduces_the_local_run(slurm: None, tmp_path: Path) -> None:
-    local, cluster = one_image_study(tmp_path / "local"), one_image_study(tmp_path / "slurm")
-    run_snakemake(local, "--cores", "2")
+def cq100_study(folder: Path) -> list[str]:
+    """The CQ100 profile as shipped (config.yaml, then config/cq100.yaml, as the README runs
+    it) on the one-photograph dataset: about 50 cluster jobs, so that the test costs minutes
+    of CI (each SLURM job starts snakemake anew), where CQ100 would take hours."""
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+    return ["--configfile", str(ROOT / "config" / "cq100.yaml"), *one_photo_dataset(folder)]
+
+
+def test_the_cq100_profile_on_slurm_reproduces_the_local_run(slurm: None, tmp_path: Path) -> None:
+    local, cluster = tmp_path / "local", tmp_path / "slurm"
+    run_snakemake(local, "--cores", "2", *cq100_study(local))
     # This cluster keeps no accounting database, so job states come from squeue.
     result = run_snakemake(
         cluster,
+        *cq100_study(cluster),
         "--profile",
         str(PROFILE),
         "--slurm-status-command",
@@ -79,10 +102,15 @@ def test_a_study_on_slurm_reproduces_the_local_run(slurm: None, tmp_path: Path) 
     )
     output = result.stdout + result.stderr
     submitted = re.findall(r"submitted with SLURM jobid \d+ \(log: \S+/rule_(\w+)/", output)
-    # One image: one fit job of each implementation, fitting every K and mode
-    assert submitted.count("fit_python") == submitted.count("fit_r") == 1, output
-    assert {"pixels", "convergence", "explorer"} <= set(submitted)
-    assert "manifest" not in submitted  # a local rule
+    # One photograph: one fit job of each implementation, fitting every K, and one job of
+    # every reference quantizer
+    profile = yaml.safe_load((ROOT / "config" / "cq100.yaml").read_text())
+    fits = [rule.removeprefix("fit_") for rule in submitted if rule.startswith("fit_")]
+    assert sorted(fits) == sorted(profile["implementations"]), output
+    assert submitted.count("reference") == 1, output
+    assert {"pixels", "reference", "agreement", "explorer"} <= set(submitted)
+    # The fetch and the cheap tables are local rules: they reach out, or take a second.
+    assert not set(local_rules()) & set(submitted)
     for name in REPRODUCIBLE:
         expected = (local / "results" / name).read_bytes()
         assert (cluster / "results" / name).read_bytes() == expected, name

@@ -1,5 +1,6 @@
 """The runs of one job, as one structured value: each run's K, mode and seed with the file it
-writes and, for a shared-start mode, its file of initial centres. A rule writes them as one JSON
+writes (a fit, its pairs, or its shared initial centres) and, for a shared-start mode, the file
+of initial centres it starts from. A rule writes them as one JSON
 list (`dump`), the job reads them back whole (`parse`), so that no run is paired with its files
 by its position in several lists."""
 
@@ -31,7 +32,8 @@ class Run:
     mode: str
     seed: int
     out: str
-    #: The run's initial centres (a CSV): given for a shared-start mode, and only there.
+    #: The run's initial centres (a CSV): given for a shared-start mode, and only there; a run
+    #: whose initial centres a job writes (to `out`) has none.
     init: str | None = None
 
     @property
@@ -96,8 +98,9 @@ def _run(item: Any, writes_starts: bool) -> Run:
         raise RunError(f"runs: {json.dumps(item)}: no mode {mode} (modes: {', '.join(MODES)})")
     if writes_starts and not MODES[mode].shared_start:
         raise RunError(f"runs: {json.dumps(item)}: a {mode} run has no shared start to write")
-    if (MODES[mode].shared_start and not writes_starts) != isinstance(init, str):
-        needs = "needs" if init is None else "takes no"
+    wants_start = MODES[mode].shared_start and not writes_starts
+    if wants_start != isinstance(init, str):
+        needs = "needs" if wants_start else "takes no"
         raise RunError(f"runs: {json.dumps(item)}: a {mode} run {needs} initial centres (init)")
     return Run(k, mode, seed, out, init)
 

@@ -140,10 +140,10 @@ RATE_MODE = rate_mode(MODES)
 # figure's is in its entry of the registry, each table's in its rule. Every figure and table
 # has a caption in workflow/report/.
 
-# The cheap aggregation rules (all, image_tables, agreement_table, timings_table, manifest,
-# report_description) each say `localrule: True`: a `localrules:` list names rules as this
-# file knows them and misses them where a workflow renames them (`use rule * from kmquant as
-# kmquant_*`), which would send their jobs to the cluster.
+# The cheap aggregation rules and the fetch of a dataset's files each say `localrule: True`: a
+# `localrules:` list names rules as this file knows them and misses them where a workflow
+# renames them (`use rule * from kmquant as kmquant_*`), which would send their jobs to the
+# cluster.
 
 
 wildcard_constraints:

@@ -4,6 +4,7 @@
 # rows with its status and message.
 
 
+# A study of no reference quantizer has no reference job (a rule needs an output).
 if REFERENCES:
 
     rule reference:
