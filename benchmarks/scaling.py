@@ -29,9 +29,7 @@ def steps(photo: Path, work: Path, k: int) -> dict[str, list[str]]:
             "images",
             str(px),
             "--out",
-            str(work / "png" / impl),
-            "--mode",
-            "native",
+            f"native={work / 'png' / impl}",
             "--fits",
             str(fit),
         )

@@ -301,30 +301,24 @@ def test_a_target_of_an_unknown_metric_is_refused_by_the_schema(tmp_path: Path) 
     assert "psnr" in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("modes", [["matched"], ["matched", "matched"]])
-def test_the_images_step_needs_one_folder_per_mode(tmp_path: Path, modes: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("outs", "message"),
+    [
+        (["a", "b"], "'a': give MODE=FOLDER, MODE one of"),
+        (["nope=a"], "'nope=a': give MODE=FOLDER"),
+        (["matched="], "'matched=': give MODE=FOLDER"),
+        (["matched=a", "matched=b"], "--out: give each mode once"),
+    ],
+)
+def test_the_images_step_takes_each_modes_folder_by_name(
+    tmp_path: Path, outs: list[str], message: str
+) -> None:
+    command = [sys.executable, "-m", "kmquant", "images", "p.npz", "--out", *outs]
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kmquant",
-            "images",
-            "p.npz",
-            "--out",
-            "a",
-            "b",
-            "--mode",
-            *modes,
-            "--fits",
-            "f.npz",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
+        [*command, "--fits", "f.npz"], capture_output=True, text=True, cwd=tmp_path, check=False
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
-    assert "give one --out folder per --mode, each mode once" in done.stderr
+    assert message in done.stderr
 
 
 def test_each_written_image_has_its_scored_record_beside_it(

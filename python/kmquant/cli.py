@@ -224,20 +224,36 @@ def _agree(args: argparse.Namespace) -> None:
     agreement.write_pair_records(args.fits, args.runs, args.max_iter, loaded)
 
 
+def _mode_folder(token: str) -> tuple[str, str]:
+    """`MODE=FOLDER`: the folder a mode's images go to, named together on the command line."""
+    mode, given, folder = token.partition("=")
+    if not given or mode not in MODES or not folder:
+        raise argparse.ArgumentTypeError(
+            f"{token!r}: give MODE=FOLDER, MODE one of {', '.join(MODES)}"
+        )
+    return mode, folder
+
+
 @command(
     "images",
     "the indexed PNGs of successful fits and the scored record of each, a folder per mode",
     arg("pixels"),
-    arg("--out", nargs="+", required=True, help="one folder per mode"),
-    arg("--mode", choices=list(MODES), nargs="+", required=True),
+    arg(
+        "--out",
+        type=_mode_folder,
+        nargs="+",
+        required=True,
+        metavar="MODE=FOLDER",
+        help="the folder of each mode's images",
+    ),
     arg("--fits", nargs="*", default=[], help="fits of those modes, each to its mode's folder"),
 )
 def _images(args: argparse.Namespace) -> None:
     from kmquant import compressed, pixels
 
-    if len(args.out) != len(set(args.mode)) or len(args.out) != len(args.mode):
-        raise SystemExit("give one --out folder per --mode, each mode once, in the same order")
-    outs = dict(zip(args.mode, args.out, strict=True))
+    outs = dict(args.out)
+    if len(outs) != len(args.out):
+        raise SystemExit("--out: give each mode once")
     try:
         compressed.write_images(pixels.load(args.pixels), args.fits, outs)
     except compressed.NoFolder as error:

@@ -76,7 +76,7 @@ for impl in IMPLS:
             pixels=RESULTS.pixels(),
             fits=lambda wc: fits([wc.impl], images=[wc.image]),
         output:
-            [directory(RESULTS.images(mode=mode)) for mode in shown_modes],
+            **{mode: directory(RESULTS.images(mode=mode)) for mode in shown_modes},
         log:
             RESULTS.log_of(RESULTS.images_batch()),
         benchmark:
@@ -90,7 +90,10 @@ for impl in IMPLS:
             mem_mb=lambda wildcards, attempt: 2000 * attempt,
             runtime=lambda wildcards, attempt: 60 * attempt,
         params:
-            modes=words(shown_modes),
+            # Each folder named with its mode: MODE=FOLDER.
+            outs=lambda wildcards, output: [
+                f"{mode}={folder}" for mode, folder in output.items()
+            ],
         shell:
-            "python -m kmquant images {input.pixels:q} --out {output:q} --mode {params.modes}"
+            "python -m kmquant images {input.pixels:q} --out {params.outs:q}"
             " --fits {input.fits:q} > {log:q} 2>&1"
