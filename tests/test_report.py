@@ -470,3 +470,37 @@ def test_a_study_of_many_images_shows_its_per_image_tables_for_a_few() -> None:
     assert [image for image in images if f"- {image}\n" in byte] == ["photo5"]
     few = report.description(fits[:2], [], ENVIRONMENT, SETTINGS, k_for_quality=targets[:2])
     assert "per-image figures" not in few  # a study of up to four shows every image
+
+
+def test_the_front_page_says_how_far_each_colour_conversion_lies_from_the_reference() -> None:
+    """From conversions.csv: per converter against the reference, the largest CIE76 over the
+    images and the range of the images' mean CIEDE2000, and each converter's constants; no
+    section without the table."""
+
+    def row(image: str, b: str, largest: str, mean: str) -> dict[str, str]:
+        return {
+            "image": image,
+            "a": "colour-science",
+            "b": b,
+            "max_delta_e76": largest,
+            "mean_delta_e00": mean,
+        }
+
+    rows = [
+        row("a", "scikit-image", "0.015", "0.0048"),
+        row("b", "scikit-image", "0.025", "0.004"),
+        row("a", "grDevices", "0.27", "0.051"),
+        row("b", "grDevices", "0.32", "0.097"),
+        {**row("a", "grDevices", "9", "9"), "a": "scikit-image"},
+    ]
+    fits, pairs = [fit_row("a", "ok"), fit_row("b", "ok")], [pair_row("a", "identical")]
+    text = report.description(fits, pairs, ENVIRONMENT, SETTINGS, conversions=rows)
+    section = " ".join(text.split("Colour conversions\n")[1].split("Versions\n")[0].split())
+    assert "of the 2 image(s)" in section
+    assert (
+        "scikit-image's ``rgb2lab`` by at most 0.025 in CIE76 and by a mean CIEDE2000 of 0.004 "
+        "to 0.0048 per image and R's ``grDevices::convertColor`` by at most 0.32 in CIE76 and "
+        "by a mean CIEDE2000 of 0.051 to 0.097 per image." in section
+    )
+    assert "a D65 white point of its own, (0.3137, 0.3291)" in section
+    assert "Colour conversions" not in report.description(fits, pairs, ENVIRONMENT, SETTINGS)

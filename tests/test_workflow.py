@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from hashlib import sha256
+from itertools import combinations
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -23,6 +24,7 @@ from PIL import Image
 
 from conftest import REPRODUCIBLE, ROOT, run_snakemake, small_photo, whole_run, write_config
 from kmquant import explorer, fitting, initial
+from kmquant.conversions import CONVERTERS
 from kmquant.environment import installed_lock
 from kmquant.figures import FIGURES
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, pairs
@@ -177,6 +179,18 @@ def test_indexed_pngs_show_the_fitted_palette(tiny_run: Path) -> None:
             shown = np.asarray(im.convert("RGB")).reshape(-1, 3)
         expected = np.round(np.asarray(fit.centres) * 255)[fit.labels]
         np.testing.assert_array_equal(shown, expected)
+
+
+def test_every_pair_of_colour_conversions_is_compared_on_every_image(tiny_run: Path) -> None:
+    tables = tiny_run / "results" / "tables"
+    images = read_csv(tables / "images.csv")
+    colours = {row["image"]: row["n_distinct_colours"] for row in images if not row["rejected"]}
+    rows = read_csv(tables / "conversions.csv")
+    expected = [(image, a, b) for image in sorted(colours) for a, b in combinations(CONVERTERS, 2)]
+    assert [(row["image"], row["a"], row["b"]) for row in rows] == expected
+    for row in rows:
+        assert row["n_colours"] == colours[row["image"]]
+        assert 0 <= float(row["mean_delta_e00"]) <= float(row["max_delta_e00"]) < 1
 
 
 def test_timings_and_environment(tiny_run: Path) -> None:

@@ -308,6 +308,7 @@ def _explorer(args: argparse.Namespace) -> None:
     arg("--agreement-over", help="results/tables/agreement_over_images.csv"),
     arg("--paired", help="results/tables/paired.csv"),
     arg("--reference", help="results/tables/reference.csv"),
+    arg("--conversions", help="results/tables/conversions.csv"),
     arg(
         "--per-image-figures",
         nargs="+",
@@ -324,7 +325,7 @@ def _report_description(args: argparse.Namespace) -> None:
         "fit_sample_seed": args.fit_sample_seed,
         "per_image_figures": args.per_image_figures,
     }
-    names = ("ranking", "k_for_quality", "agreement_over", "paired", "reference")
+    names = ("ranking", "k_for_quality", "agreement_over", "paired", "reference", "conversions")
     tables = {name: getattr(args, name) for name in names} | {"image_table": args.images}
     report.write_description(
         args.out, args.fits, args.agreement, args.environment, settings, tables
@@ -403,6 +404,19 @@ def _convergence_tables(args: argparse.Namespace) -> None:
     from kmquant import convergence
 
     convergence.write_tables(args.traces, args.iterations, args.centres, args.checks)
+
+
+@command(
+    "conversions",
+    "results/tables/conversions.csv: R's, scikit-image's and colour-science's sRGB to CIELAB "
+    "on every image's distinct colours, each pair's differences",
+    arg("out"),
+    arg("pixels", nargs="*", help="the pixels of every image of the study"),
+)
+def _conversions(args: argparse.Namespace) -> None:
+    from kmquant import conversions
+
+    conversions.write(args.out, args.pixels)
 
 
 @command(

@@ -37,6 +37,7 @@ TABLES = (
     "over_images",
     "paired",
     "agreement_over_images",
+    "conversions",
     "convergence",
     "convergence_centres",
     "convergence_check",

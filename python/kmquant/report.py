@@ -10,6 +10,7 @@ from typing import Any
 
 from kmquant.agreement import CAUSES
 from kmquant.atomic import write_text
+from kmquant.conversions import CONVERTERS, REFERENCE
 from kmquant.datasets import DATASETS
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES, rate_mode
@@ -298,6 +299,32 @@ method's median, quartiles and mean with its interval):
 """
 
 
+def _conversions(rows: Sequence[Mapping[str, str]]) -> str:
+    """How far each language's own conversion to CIELAB lies from the reference's, and why."""
+    if not rows:
+        return ""
+    found = []
+    for name in [name for name in CONVERTERS if name != REFERENCE]:
+        own = [row for row in rows if (row["a"], row["b"]) == (REFERENCE, name)]
+        means = [float(row["mean_delta_e00"]) for row in own]
+        largest = max(float(row["max_delta_e76"]) for row in own)
+        found.append(
+            f"{CONVERTERS[name].label} by at most {largest:.2g} in CIE76 and by a mean "
+            f"CIEDE2000 of {min(means):.2g} to {max(means):.2g} per image"
+        )
+    constants = "; ".join(f"{c.label} takes {c.constants}" for c in CONVERTERS.values())
+    return f"""
+Colour conversions
+------------------
+
+The study scores in CIELAB with scikit-image's conversion from sRGB. On the distinct colours of
+the {len({row["image"] for row in rows})} image(s), each language's own conversion differs from
+{CONVERTERS[REFERENCE].label}'s, the field's reference (``results/tables/conversions.csv``):
+{_and(found)}. Each is the CIE's formula with constants of its own: {constants}
+(``docs/design.md``, "Colour conversions").
+"""
+
+
 def _number(text: str) -> str:
     return f"{float(text):.3g}"
 
@@ -510,6 +537,7 @@ def description(
     agreement_over: Sequence[Mapping[str, str]] = (),
     paired: Sequence[Mapping[str, str]] = (),
     reference: Sequence[Mapping[str, str]] = (),
+    conversions: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """reStructuredText for Snakemake's report directive. It contains no Jinja2 markup, because
     Snakemake renders the page as a template."""
@@ -565,7 +593,7 @@ file system.
 
 {_what_a_byte_buys(_of(k_for_quality, shown))}{_shown_note(shown, images)}
 {_against_references(_of(ranking, shown), reference)}{_shown_note(shown, images)}
-{_over_images(agreement_over, paired)}
+{_over_images(agreement_over, paired)}{_conversions(conversions)}
 Versions
 --------
 
@@ -602,7 +630,8 @@ def write_description(
     tables: Mapping[str, str | Path | None],
 ) -> None:
     """The report's front page from the run's tables and environment.json, and those of
-    `tables` (ranking, k_for_quality, image_table, agreement_over, paired, reference) that the
+    `tables` (ranking, k_for_quality, image_table, agreement_over, paired, reference,
+    conversions) that the
     study wrote."""
     given = {name: read_csv(path) if path else [] for name, path in tables.items()}
     text = description(read_csv(fits), read_csv(pairs), read_json(environment), settings, **given)

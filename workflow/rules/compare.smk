@@ -159,6 +159,28 @@ rule agreement_table:
         "python -m kmquant agreement-table {output:q} {input:q} > {log:q} 2>&1"
 
 
+# Each language's own conversion of sRGB to CIELAB (R's, scikit-image's, colour-science's) on
+# every image's distinct colours: one job, R and colour-science started once.
+rule conversions_table:
+    input:
+        expand(RESULTS.pixels(), image=IMAGES),
+    output:
+        report(
+            RESULTS.table("conversions"),
+            caption="../report/conversions_table.rst",
+            category=AGREEMENT,
+        ),
+    log:
+        RESULTS.log_of(RESULTS.table("conversions")),
+    benchmark:
+        RESULTS.benchmark_of(RESULTS.table("conversions"))
+    conda:
+        ENV
+    threads: 1
+    shell:
+        "python -m kmquant conversions {output:q} {input:q} > {log:q} 2>&1"
+
+
 rule timings_table:
     input:
         fits=lambda wc: fits(),

@@ -149,6 +149,7 @@ rule report_description:
         agreement_over=RESULTS.table("agreement_over_images"),
         paired=RESULTS.table("paired"),
         reference=RESULTS.table("reference"),
+        conversions=RESULTS.table("conversions"),
     output:
         RESULTS.report("workflow.rst"),
     log:
@@ -175,5 +176,6 @@ rule report_description:
         " --fit-max-pixels {params.fit_max_pixels} --fit-sample-seed {params.fit_sample_seed}"
         " --ranking {input.ranking:q} --k-for-quality {input.k_for_quality:q}"
         " --images {input.images:q} --agreement-over {input.agreement_over:q}"
-        " --paired {input.paired:q} --reference {input.reference:q} {params.per_image}"
+        " --paired {input.paired:q} --reference {input.reference:q}"
+        " --conversions {input.conversions:q} {params.per_image}"
         " > {log:q} 2>&1"
