@@ -1,8 +1,9 @@
 """Where a finished run's time went, from its own records: every job's wall seconds (Snakemake's
 benchmark files under results/benchmarks/), the seconds inside the K-means fit calls and the
 reference tools (results/tables/timings.csv), the start-up of a job of each kind measured here
-in fresh processes, and the ratio of the run's wall time to its fit seconds spread over the
-cores. Prints one table; numbers of one run compare with each other, not across machines.
+in fresh processes (what it imports and loads before its first result, R included), and the
+ratio of the run's wall time to its fit seconds spread over the cores. Prints one table;
+numbers of one run compare with each other, not across machines.
 
     python run_costs.py RUN_FOLDER --wall SECONDS [--cores 2]
 """
@@ -19,22 +20,28 @@ from pathlib import Path
 from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.tables import read_benchmark, read_csv
 
-#: What a job of each kind imports before its work, as one fresh process: the kmquant command
-#: line and the modules its command imports; for a fit job, also its implementation's backend
-#: module (the agreement job, which steps pairs of implementations apart, imports every one).
+#: What scoring a written image loads on its first use: scikit-image's colour and metrics.
+SCORING = "from skimage.color import rgb2lab; from skimage.metrics import structural_similarity"
+#: What an R fit loads on its first use: R itself, which rpy2 starts.
+R_START = "import rpy2.robjects"
+#: What a job of each kind loads before its first result, as statements a fresh process runs
+#: after importing the kmquant command line: the modules its command imports and the
+#: libraries they load on first use. A fit job imports its implementation's backend module
+#: (and starts R for an R implementation); the agreement job, which steps pairs of
+#: implementations apart, every one.
 BACKENDS = {
-    name: f"kmquant.fitting, kmquant.backends.{entry.backend}"
+    name: f"import kmquant.fitting, kmquant.backends.{entry.backend}"
+    + (f"; {R_START}" if entry.language == "R" else "")
     for name, entry in IMPLEMENTATIONS.items()
 }
-#: What the other jobs import besides the command line (the kinds of jobs not named here:
-#: only the command line and numpy).
-IMPORTS = {
-    "images": "kmquant.compressed, kmquant.pixels, kmquant.scoring",
-    "reference": "kmquant.pixels, kmquant.reference",
-    "figures": "kmquant.figures, matplotlib.pyplot",
-    "init": "kmquant.initial, kmquant.pixels",
-    "pixels": "kmquant.pixels",
-    "tables": "kmquant.tables",
+#: The other kinds of jobs (those not named here: the command line and numpy only).
+LOADS = {
+    "images": f"import kmquant.compressed, kmquant.pixels, kmquant.scoring; {SCORING}",
+    "reference": f"import kmquant.pixels, kmquant.reference; {SCORING}",
+    "figures": "import kmquant.figures, matplotlib.pyplot",
+    "init": "import kmquant.initial, kmquant.pixels",
+    "pixels": "import kmquant.pixels",
+    "tables": "import kmquant.tables",
 }
 
 
@@ -63,10 +70,10 @@ def work_seconds(run: Path) -> Counter[str]:
     return inside
 
 
-def start_up(imports: str, repeats: int = 3) -> float:
-    """The median seconds of a fresh Python that imports the kmquant command line and
-    `imports`, and exits."""
-    code = f"import kmquant.cli{', ' + imports if imports else ''}"
+def start_up(loads: str, repeats: int = 3) -> float:
+    """The median seconds of a fresh Python that imports the kmquant command line, runs
+    `loads`, and exits."""
+    code = f"import kmquant.cli; {loads}"
     seconds = []
     for _ in range(repeats):
         done = subprocess.run(
@@ -85,11 +92,12 @@ def start_up(imports: str, repeats: int = 3) -> float:
 
 def start_ups() -> dict[str, float]:
     """The start-up of a job of each kind."""
-    measured = {f"fits/{impl}": start_up(module) for impl, module in BACKENDS.items()}
+    measured = {f"fits/{impl}": start_up(loads) for impl, loads in BACKENDS.items()}
     backends = sorted({f"kmquant.backends.{entry.backend}" for entry in IMPLEMENTATIONS.values()})
-    measured["agreement"] = start_up(", ".join(["kmquant.agreement", "kmquant.pixels", *backends]))
-    measured |= {kind: start_up(imports) for kind, imports in IMPORTS.items()}
-    measured["other"] = start_up("numpy")
+    every = f"import kmquant.agreement, kmquant.pixels, {', '.join(backends)}; {R_START}"
+    measured["agreement"] = start_up(every)
+    measured |= {kind: start_up(loads) for kind, loads in LOADS.items()}
+    measured["other"] = start_up("import numpy")
     return measured
 
 

@@ -47,5 +47,5 @@ def test_run_costs_accounts_for_every_job_of_a_run(
     assert f"inside the K-means fit calls {fits:.0f} s" in text
     assert f"{len(benchmarks)} jobs" in text
     assert "| fits/python | 2 |" in text  # one job per image
-    # Each kind whose start-up is measured with its own imports is a kind of job of the run.
-    assert set(run_costs.IMPORTS) <= set(jobs)
+    # Each kind whose start-up is measured with its own loads is a kind of job of the run.
+    assert set(run_costs.LOADS) <= set(jobs)

@@ -32,20 +32,21 @@ def test_every_rule_the_profile_sizes_exists() -> None:
     rules = workflow_rules()
     assert set(PROFILE["set-resources"]) <= rules
     assert "convergence" in PROFILE["set-resources"]
-    # The fits and images are sized in their rules (one per implementation), not in the profile.
-    assert {f"{kind}_{impl}" for kind in ("fit", "images") for impl in IMPLEMENTATIONS} <= rules
+    # The fits (one rule per implementation) and the images are sized in their rules, not in the
+    # profile.
+    assert {f"fit_{impl}" for impl in IMPLEMENTATIONS} | {"images"} <= rules
 
 
 def test_every_fit_and_images_job_asks_for_memory_and_time(tmp_path: Path) -> None:
     """What the fit and images rules ask of SLURM, as Snakemake itself plans their jobs (a dry
-    run): a job of each runs every K, mode and seed of its implementation and image, one
-    after the other."""
+    run): a fit job runs every K, mode and seed of its implementation and image, an images
+    job scores every fit of its image, one after the other."""
     (tmp_path / "data").mkdir()
     small_photo(8, 6).save(tmp_path / "data" / "photo.png")
     write_config(tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"])
     target = "results/images/amap/matched/photo"
     planned = run_snakemake(tmp_path, "-n", target).stdout
-    for rule, minutes in (("fit_amap", 120), ("images_amap", 60)):
+    for rule, minutes in (("fit_amap", 120), ("images", 120)):
         (resources,) = re.findall(rf"rule {rule}:.*?resources: ([^\n]+)", planned, re.S)
         assert "mem_mb=2000" in resources and f"runtime={minutes}" in resources, resources
 

@@ -304,13 +304,15 @@ def test_a_target_of_an_unknown_metric_is_refused_by_the_schema(tmp_path: Path) 
 @pytest.mark.parametrize(
     ("outs", "message"),
     [
-        (["a", "b"], "'a': give MODE=FOLDER, MODE one of"),
-        (["nope=a"], "'nope=a': give MODE=FOLDER"),
-        (["matched="], "'matched=': give MODE=FOLDER"),
-        (["matched=a", "matched=b"], "--out: give each mode once"),
+        (["a", "b"], "'a': give IMPL/MODE=FOLDER, IMPL one of"),
+        (["python=a"], "'python=a': give IMPL/MODE=FOLDER"),
+        (["nope/matched=a"], "'nope/matched=a': give IMPL/MODE=FOLDER"),
+        (["python/nope=a"], "'python/nope=a': give IMPL/MODE=FOLDER"),
+        (["python/matched="], "'python/matched=': give IMPL/MODE=FOLDER"),
+        (["r/matched=a", "r/matched=b"], "--out: give each implementation and mode once"),
     ],
 )
-def test_the_images_step_takes_each_modes_folder_by_name(
+def test_the_images_step_takes_each_folder_by_implementation_and_mode(
     tmp_path: Path, outs: list[str], message: str
 ) -> None:
     command = [sys.executable, "-m", "kmquant", "images", "p.npz", "--out", *outs]
@@ -324,10 +326,11 @@ def test_the_images_step_takes_each_modes_folder_by_name(
 def test_each_written_image_has_its_scored_record_beside_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The images step writes a successful fit's PNG, in its mode's folder, and the record of
+    """The images step writes a successful fit's PNG, in the folder of its implementation and
+    mode, and the record of
     what that PNG shows (scored from the decoded PNG itself here, as a reader of the file
     would), converting the original's colours to CIELAB once for all fits; a failed fit has
-    neither, and a fit of a mode given no folder is refused."""
+    neither, and a fit of an implementation and mode given no folder is refused."""
     from kmquant import compressed, fitting
     from kmquant import pixels as pixels_module
     from kmquant.images import decode_png
@@ -348,7 +351,11 @@ def test_each_written_image_has_its_scored_record_beside_it(
     monkeypatch.setattr(
         pixels_module, "srgb_to_lab", lambda rgb: converted.append(1) or convert(rgb)
     )
-    outs = {"matched": tmp_path / "out", "native": tmp_path / "own", "tied": tmp_path / "none"}
+    outs = {
+        ("python", "matched"): tmp_path / "out",
+        ("python", "native"): tmp_path / "own",
+        ("r", "matched"): tmp_path / "none",
+    }
     compressed.write_images(px, fits, outs)
     assert converted == [1]
     assert list((tmp_path / "none").iterdir()) == []
@@ -361,6 +368,6 @@ def test_each_written_image_has_its_scored_record_beside_it(
     assert set(record) == set(from_file)
     for name, value in from_file.items():
         assert record[name] == pytest.approx(value, rel=1e-12), name
-    with pytest.raises(compressed.NoFolder, match=r"native\.npz: a fit of mode native"):
-        compressed.write_images(px, fits, {"matched": tmp_path / "again"})
+    with pytest.raises(compressed.NoFolder, match=r"native\.npz: a fit of python/native"):
+        compressed.write_images(px, fits, {("python", "matched"): tmp_path / "again"})
     assert not (tmp_path / "again").exists()

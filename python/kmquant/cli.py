@@ -224,36 +224,40 @@ def _agree(args: argparse.Namespace) -> None:
     agreement.write_pair_records(args.fits, args.runs, args.max_iter, loaded)
 
 
-def _mode_folder(token: str) -> tuple[str, str]:
-    """`MODE=FOLDER`: the folder a mode's images go to, named together on the command line."""
-    mode, given, folder = token.partition("=")
-    if not given or mode not in MODES or not folder:
+def _image_folder(token: str) -> tuple[tuple[str, str], str]:
+    """`IMPL/MODE=FOLDER`: the folder of one implementation's images in one mode, named
+    together on the command line."""
+    key, given, folder = token.partition("=")
+    impl, _, mode = key.partition("/")
+    if not given or impl not in IMPLEMENTATIONS or mode not in MODES or not folder:
         raise argparse.ArgumentTypeError(
-            f"{token!r}: give MODE=FOLDER, MODE one of {', '.join(MODES)}"
+            f"{token!r}: give IMPL/MODE=FOLDER, IMPL one of {', '.join(IMPLEMENTATIONS)} and "
+            f"MODE one of {', '.join(MODES)}"
         )
-    return mode, folder
+    return (impl, mode), folder
 
 
 @command(
     "images",
-    "the indexed PNGs of successful fits and the scored record of each, a folder per mode",
+    "the indexed PNGs of successful fits and the scored record of each, a folder per "
+    "implementation and mode",
     arg("pixels"),
     arg(
         "--out",
-        type=_mode_folder,
+        type=_image_folder,
         nargs="+",
         required=True,
-        metavar="MODE=FOLDER",
-        help="the folder of each mode's images",
+        metavar="IMPL/MODE=FOLDER",
+        help="the folder of each implementation's images in each mode",
     ),
-    arg("--fits", nargs="*", default=[], help="fits of those modes, each to its mode's folder"),
+    arg("--fits", nargs="*", default=[], help="fits of the image, each to its folder"),
 )
 def _images(args: argparse.Namespace) -> None:
     from kmquant import compressed, pixels
 
     outs = dict(args.out)
     if len(outs) != len(args.out):
-        raise SystemExit("--out: give each mode once")
+        raise SystemExit("--out: give each implementation and mode once")
     try:
         compressed.write_images(pixels.load(args.pixels), args.fits, outs)
     except compressed.NoFolder as error:

@@ -25,33 +25,32 @@ class FitFailed(RuntimeError):
 
 
 class NoFolder(ValueError):
-    """A fit of a mode that `write_images` was given no folder for."""
+    """A fit of an implementation and mode that `write_images` was given no folder for."""
 
 
 def write_images(
-    pixels: Pixels, fits: Sequence[str | Path], outs: Mapping[str, str | Path]
+    pixels: Pixels, fits: Sequence[str | Path], outs: Mapping[tuple[str, str], str | Path]
 ) -> None:
-    """Into the folder `outs` names for each fit's mode: every successful fit's indexed PNG
-    and its scored record (a failed fit has neither). The image's colours are converted to
-    CIELAB once for every fit."""
+    """Into the folder `outs` names for each fit's (implementation, mode): every successful
+    fit's indexed PNG and its scored record (a failed fit has neither). The image's colours
+    are converted to CIELAB once for every fit."""
     with contextlib.ExitStack() as stack:
         folders = {
-            mode: stack.enter_context(atomic_path(out, directory=True))
-            for mode, out in outs.items()
+            key: stack.enter_context(atomic_path(out, directory=True)) for key, out in outs.items()
         }
         for path in fits:
             result = load(path)
             if not result.ok:
                 continue
-            if result.meta["mode"] not in folders:
-                raise NoFolder(f"{path}: a fit of mode {result.meta['mode']}, given no folder")
-            folder = folders[result.meta["mode"]]
+            key = (result.meta["impl"], result.meta["mode"])
+            if key not in folders:
+                raise NoFolder(f"{path}: a fit of {'/'.join(key)}, given no folder")
             name = run_name(result.meta["k_requested"], result.meta["seed"])
             png = encode_png(result.labels.reshape(pixels.shape), palette_8bit(result.centres))
-            (folder / f"{name}.png").write_bytes(png)
+            (folders[key] / f"{name}.png").write_bytes(png)
             record = score_image(pixels, result.centres, result.labels)
             text = json.dumps(record, sort_keys=True, indent=1) + "\n"
-            (folder / record_name(name)).write_text(text, encoding="utf-8")
+            (folders[key] / record_name(name)).write_text(text, encoding="utf-8")
 
 
 def write_original(pixels: Pixels, out: str | Path) -> None:

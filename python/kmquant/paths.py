@@ -94,9 +94,9 @@ class Results:
         (its log and benchmark)."""
         return self.root / "fits" / impl / image
 
-    def images_batch(self, impl: str = "{impl}", image: str = "{image}") -> Path:
-        """The images of every mode of one (implementation, image), one job's work."""
-        return self.root / "images" / impl / image
+    def images_batch(self, image: str = "{image}") -> Path:
+        """The images of every implementation and mode of one image, one job's work."""
+        return self.root / "images" / image
 
     def images(self, impl: str = "{impl}", mode: str = "{mode}", image: str = "{image}") -> Path:
         """The folder of one (implementation, mode, image)'s indexed PNGs, one per fit."""

@@ -286,6 +286,13 @@ def image_modes(impl):
     return [mode for mode in MODES if all(runs(impl, mode))]
 
 
+#: Every (implementation, mode) whose fits become images, by the name of its folder among the
+#: outputs of the images job.
+IMAGE_FOLDERS = {
+    f"{impl}_{mode}": (impl, mode) for impl in IMPLS for mode in image_modes(impl)
+}
+
+
 def image_dirs(*_):
     return [
         path
