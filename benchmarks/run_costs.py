@@ -37,6 +37,8 @@ BACKENDS = {
 #: The other kinds of jobs (those not named here: the command line and numpy only).
 LOADS = {
     "images": f"import kmquant.compressed, kmquant.pixels, kmquant.scoring; {SCORING}",
+    "images/original": "import kmquant.compressed, kmquant.pixels",
+    "images/difference": "import kmquant.compressed",
     "reference": f"import kmquant.pixels, kmquant.reference; {SCORING}",
     "figures": "import kmquant.figures, matplotlib.pyplot",
     "init": "import kmquant.initial, kmquant.pixels",
@@ -46,9 +48,18 @@ LOADS = {
 
 
 def rule_of(benchmark: Path, root: Path) -> str:
-    """A job's kind from its benchmark's place: `fits/{impl}` for fit jobs, else the folder."""
+    """A job's kind from its benchmark's place: `fits/{impl}` for fit jobs,
+    `images/original` and `images/difference` for the originals and the difference images
+    (beside `images`, the jobs of an image's PNGs), else the folder."""
     parts = benchmark.relative_to(root).with_suffix("").parts
-    return "/".join(parts[:2]) if parts[0] == "fits" and len(parts) > 2 else parts[0]
+    return "/".join(parts[:2]) if parts[0] in ("fits", "images") and len(parts) > 2 else parts[0]
+
+
+def kind_of_start(kind: str) -> str:
+    """The kind whose start-up a job of `kind` has: in a run from before one images job per
+    image, the images jobs of each implementation (`images/{impl}`) start as those do."""
+    parent, _, impl = kind.partition("/")
+    return "images" if parent == "images" and impl in IMPLEMENTATIONS else kind
 
 
 def job_seconds(run: Path) -> dict[str, list[float]]:
@@ -111,7 +122,7 @@ def report(run: Path, wall: float, cores: int) -> str:
     ]
     started = 0.0
     for kind, seconds in sorted(jobs.items(), key=lambda item: -sum(item[1])):
-        start = starts.get(kind, starts["other"]) * len(seconds)
+        start = starts.get(kind_of_start(kind), starts["other"]) * len(seconds)
         started += start
         lines.append(
             f"| {kind} | {len(seconds)} | {sum(seconds):.0f} | "
