@@ -29,7 +29,7 @@ def steps(photo: Path, work: Path, k: int) -> dict[str, list[str]]:
             "images",
             str(px),
             "--out",
-            f"native={work / 'png' / impl}",
+            f"{impl}/native={work / 'png' / impl}",
             "--fits",
             str(fit),
         )
