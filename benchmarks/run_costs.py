@@ -34,7 +34,8 @@ BACKENDS = {
     + (f"; {R_START}" if entry.language == "R" else "")
     for name, entry in IMPLEMENTATIONS.items()
 }
-#: The other kinds of jobs (those not named here: the command line and numpy only).
+#: The other kinds of jobs (those not named here: the command line and numpy only; the one
+#: conversions job, which also starts R and colour-science, counts among the tables).
 LOADS = {
     "images": f"import kmquant.compressed, kmquant.pixels, kmquant.scoring; {SCORING}",
     "images/original": "import kmquant.compressed, kmquant.pixels",

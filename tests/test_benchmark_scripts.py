@@ -49,3 +49,26 @@ def test_run_costs_accounts_for_every_job_of_a_run(
     assert "| fits/python | 2 |" in text  # one job per image
     # Each kind whose start-up is measured with its own loads is a kind of job of the run.
     assert set(run_costs.LOADS) <= set(jobs)
+
+
+@pytest.mark.parametrize(
+    ("benchmark", "kind", "starts_as"),
+    [
+        ("fits/python/photo.tsv", "fits/python", "fits/python"),
+        ("images/photo.tsv", "images", "images"),
+        ("images/original/photo.tsv", "images/original", "images/original"),
+        ("images/difference/matched/photo.tsv", "images/difference", "images/difference"),
+        # A run from before one images job per image: one per implementation and image.
+        ("images/python/photo.tsv", "images/python", "images"),
+        ("reference/photo.tsv", "reference", "reference"),
+    ],
+)
+def test_each_job_is_counted_under_its_kind_and_starts_as_its_kind_does(
+    benchmark: str, kind: str, starts_as: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import run_costs
+
+    root = Path("results/benchmarks")
+    assert run_costs.rule_of(root / benchmark, root) == kind
+    assert run_costs.kind_of_start(kind) == starts_as

@@ -310,6 +310,7 @@ def test_a_target_of_an_unknown_metric_is_refused_by_the_schema(tmp_path: Path) 
         (["python/nope=a"], "'python/nope=a': give IMPL/MODE=FOLDER"),
         (["python/matched="], "'python/matched=': give IMPL/MODE=FOLDER"),
         (["r/matched=a", "r/matched=b"], "--out: give each implementation and mode once"),
+        (["r/matched=a", "python/matched=a"], "a folder of its own"),
     ],
 )
 def test_the_images_step_takes_each_folder_by_implementation_and_mode(

@@ -102,12 +102,12 @@ def test_the_cq100_profile_on_slurm_reproduces_the_local_run(slurm: None, tmp_pa
     )
     output = result.stdout + result.stderr
     submitted = re.findall(r"submitted with SLURM jobid \d+ \(log: \S+/rule_(\w+)/", output)
-    # One photograph: one fit job of each implementation, fitting every K, and one job of
-    # every reference quantizer
+    # One photograph: one fit job of each implementation, fitting every K, one job that runs
+    # every reference quantizer and one that writes every implementation's PNGs.
     profile = yaml.safe_load((ROOT / "config" / "cq100.yaml").read_text())
     fits = [rule.removeprefix("fit_") for rule in submitted if rule.startswith("fit_")]
     assert sorted(fits) == sorted(profile["implementations"]), output
-    assert submitted.count("reference") == 1, output
+    assert submitted.count("reference") == 1 and submitted.count("images") == 1, output
     assert {"pixels", "reference", "agreement", "explorer"} <= set(submitted)
     # The fetch and the cheap tables are local rules: they reach out, or take a second.
     assert not set(local_rules()) & set(submitted)

@@ -258,6 +258,8 @@ def _images(args: argparse.Namespace) -> None:
     outs = dict(args.out)
     if len(outs) != len(args.out):
         raise SystemExit("--out: give each implementation and mode once")
+    if len(set(outs.values())) != len(outs):
+        raise SystemExit("--out: give each implementation and mode a folder of its own")
     try:
         compressed.write_images(pixels.load(args.pixels), args.fits, outs)
     except compressed.NoFolder as error:

@@ -631,8 +631,7 @@ def write_description(
 ) -> None:
     """The report's front page from the run's tables and environment.json, and those of
     `tables` (ranking, k_for_quality, image_table, agreement_over, paired, reference,
-    conversions) that the
-    study wrote."""
+    conversions) that the study wrote."""
     given = {name: read_csv(path) if path else [] for name, path in tables.items()}
     text = description(read_csv(fits), read_csv(pairs), read_json(environment), settings, **given)
     write_text(out, text)

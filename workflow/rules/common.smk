@@ -296,8 +296,7 @@ IMAGE_FOLDERS = {
 def image_dirs(*_):
     return [
         path
-        for impl in IMPLS
-        for mode in image_modes(impl)
+        for impl, mode in IMAGE_FOLDERS.values()
         for path in expand(RESULTS.images(impl=impl, mode=mode), image=accepted())
     ]
 

@@ -159,8 +159,8 @@ rule agreement_table:
         "python -m kmquant agreement-table {output:q} {input:q} > {log:q} 2>&1"
 
 
-# Each language's own conversion of sRGB to CIELAB (R's, scikit-image's, colour-science's) on
-# every image's distinct colours: one job, R and colour-science started once.
+# Each language's own conversion of sRGB to CIELAB (kmquant.conversions) on every image's
+# distinct colours: one job, so that R and colour-science start once.
 rule conversions_table:
     input:
         expand(RESULTS.pixels(), image=IMAGES),

@@ -65,31 +65,35 @@ for impl in IMPLS:
             " --max-iter {params.max_iter} --threads {threads} > {log:q} 2>&1"
 
 
-rule images:
-    input:
-        pixels=RESULTS.pixels(),
-        fits=lambda wc: fits(images=[wc.image]),
-    output:
-        **{
-            name: directory(RESULTS.images(impl=impl, mode=mode))
-            for name, (impl, mode) in IMAGE_FOLDERS.items()
-        },
-    log:
-        RESULTS.log_of(RESULTS.images_batch()),
-    benchmark:
-        RESULTS.benchmark_of(RESULTS.images_batch())
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=lambda wildcards, attempt: 2000 * attempt,
-        runtime=lambda wildcards, attempt: 120 * attempt,
-    params:
-        # Each folder named with its implementation and mode: IMPL/MODE=FOLDER.
-        outs=lambda wildcards, output: [
-            f"{'/'.join(IMAGE_FOLDERS[name])}={folder}"
-            for name, folder in output.items()
-        ],
-    shell:
-        "python -m kmquant images {input.pixels:q} --out {params.outs:q}"
-        " --fits {input.fits:q} > {log:q} 2>&1"
+# A study in which no implementation writes images has no images job (a rule needs an output).
+if IMAGE_FOLDERS:
+
+    rule images:
+        input:
+            pixels=RESULTS.pixels(),
+            fits=lambda wc: fits(images=[wc.image]),
+        output:
+            **{
+                name: directory(RESULTS.images(impl=impl, mode=mode))
+                for name, (impl, mode) in IMAGE_FOLDERS.items()
+            },
+        log:
+            RESULTS.log_of(RESULTS.images_batch()),
+        benchmark:
+            RESULTS.benchmark_of(RESULTS.images_batch())
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=lambda wildcards, attempt: 2000 * attempt,
+            runtime=lambda wildcards, attempt: 120 * attempt,
+        params:
+            # Each folder travels with its implementation and mode, never paired with them by
+            # position.
+            outs=lambda wildcards, output: [
+                f"{'/'.join(IMAGE_FOLDERS[name])}={folder}"
+                for name, folder in output.items()
+            ],
+        shell:
+            "python -m kmquant images {input.pixels:q} --out {params.outs:q}"
+            " --fits {input.fits:q} > {log:q} 2>&1"
