@@ -72,3 +72,63 @@ def test_each_job_is_counted_under_its_kind_and_starts_as_its_kind_does(
     root = Path("results/benchmarks")
     assert run_costs.rule_of(root / benchmark, root) == kind
     assert run_costs.kind_of_start(kind) == starts_as
+
+
+def test_the_pngquant_comparison_runs_compress_and_scores_as_the_study_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its command is one `kmquant compress` takes, and its PSNR and mean CIEDE2000, computed
+    once per distinct pair of colours, are those of every pixel (colour-science's CIEDE2000 on
+    scikit-image's CIELAB, pixel by pixel)."""
+    import colour
+    import numpy as np
+    from PIL import Image
+    from skimage.color import rgb2lab
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import pngquant
+
+    from common import Measured
+
+    commands: list[list[str]] = []
+    monkeypatch.setattr(
+        pngquant, "measure", lambda command: commands.append(command) or Measured(1.5, 0.0)
+    )
+    seconds = pngquant.ours(tmp_path / "a.png", tmp_path / "b.png", "r", 256, 1000, "3", "oklab")
+    assert seconds == 1.5 and commands[0][:3] == [sys.executable, "-m", "kmquant"]
+    parsed = build_parser().parse_args(commands[0][3:])
+    assert (parsed.space, parsed.compress_level, parsed.impl) == ("oklab", 3, "r")
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    y = np.where(rng.random((30, 40, 1)) < 0.5, x, x // 8 * 8).astype(np.uint8)
+    y[:10] = y[10:20]  # repeated pairs of colours
+    x[:10] = x[10:20]
+    for name, pixels in (("x.png", x), ("y.png", y)):
+        Image.fromarray(pixels).save(tmp_path / name)
+    psnr, mean_de = pngquant.quality(tmp_path / "x.png", tmp_path / "y.png")
+    mse = np.mean((x.astype(float) - y) ** 2)
+    assert psnr == pytest.approx(10 * np.log10(255**2 / mse), rel=1e-12)
+    per_pixel = colour.delta_E(rgb2lab(x / 255), rgb2lab(y / 255), method="CIE 2000")
+    assert mean_de == pytest.approx(per_pixel.mean(), rel=1e-9)
+
+
+def test_the_spaces_comparison_reads_a_curve_at_a_rival_s_file_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """K-means's quality at a quantizer's file size: linear in log bytes between its K values,
+    undefined outside the sizes it wrote."""
+    import math
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import spaces
+
+    curve = [
+        {"indexed_png_bytes": 1000, "ssim": 0.80},
+        {"indexed_png_bytes": 4000, "ssim": 0.90},
+        {"indexed_png_bytes": 2000, "ssim": 0.86},
+    ]
+    assert spaces.at_bytes(curve, "ssim", 2000) == pytest.approx(0.86)
+    assert spaces.at_bytes(curve, "ssim", 2828.4271247) == pytest.approx(0.88)  # halfway in log
+    assert math.isnan(spaces.at_bytes(curve, "ssim", 999))
+    assert spaces.better("ssim", 0.1, 0.0) and spaces.better("mean_ciede2000", -0.1, 0.0)

@@ -14,6 +14,7 @@ from kmquant.errors import InputError
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, THREADS
 from kmquant.modes import FIGURE_MODES, MODES, USER_MODE
 from kmquant.paths import Inputs, Results
+from kmquant.spaces import RGB, SPACES
 
 
 def _positive(text: str) -> int:
@@ -101,9 +102,15 @@ def _fit(args: argparse.Namespace) -> None:
         metavar="0-9",
         help="zlib level of the PNG, for speed (default: the smallest file, as the study)",
     ),
-    description="Fit K colours to the image's fit sample with the implementation's own seeded "
-    "default (scikit-learn's k-means++ and Lloyd unless --impl names another), give every "
-    "pixel its nearest colour and write the indexed PNG.",
+    arg(
+        "--space",
+        choices=list(SPACES),
+        default=RGB,
+        help="the colour space the colours are clustered in (rgb: sRGB code values)",
+    ),
+    description="Fit K colours to the image's fit sample in a colour space with the "
+    "implementation's own seeded default (scikit-learn's k-means++ and Lloyd unless --impl "
+    "names another), give every pixel its nearest colour there and write the indexed PNG.",
 )
 def _compress(args: argparse.Namespace) -> None:
     from kmquant import compressed
@@ -119,16 +126,19 @@ def _compress(args: argparse.Namespace) -> None:
             *settings,
             args.threads,
             compress_level=args.compress_level,
+            space=args.space,
         )
     except compressed.FitFailed as error:
         raise SystemExit(f"kmquant compress: {error}") from None
     meta = result.meta
     logging.info(
-        "%s: K = %d (%s, %s), PSNR %.2f dB, %d bytes",
+        "%s: K = %d (%s in %s, %s), %d colours clipped to sRGB, PSNR %.2f dB, %d bytes",
         args.out,
         meta["k_effective"],
         args.impl,
+        args.space,
         meta["status"],
+        meta["n_out_of_gamut"],
         psnr,
         size,
     )

@@ -18,6 +18,7 @@ from kmquant.modes import USER_MODE
 from kmquant.paths import record_name, run_name
 from kmquant.pixels import Pixels, prepare
 from kmquant.scoring import image_psnr, score_image
+from kmquant.spaces import RGB, to_srgb
 
 
 class FitFailed(RuntimeError):
@@ -82,18 +83,19 @@ def compress(
     background: str,
     threads: int | None,
     compress_level: int | None = None,
+    space: str = RGB,
 ) -> tuple[FitResult, float, int]:
-    """Fit K colours to the image's fit sample with `impl`'s own seeded defaults, give every
-    pixel its nearest colour and write the indexed PNG to `out` (the study's smallest file, or
-    at a zlib `compress_level`): the fit, the PSNR of the written image and the PNG's size in
-    bytes."""
+    """Fit K colours to the image's fit sample in a colour `space` (kmquant.spaces) with
+    `impl`'s own seeded defaults, give every pixel its nearest colour there and write the
+    indexed PNG to `out` (the study's smallest file, or at a zlib `compress_level`): the fit
+    (its meta also saying how many centres lay outside the sRGB gamut, shown clipped), the
+    PSNR of the written image and the PNG's size in bytes."""
     loaded = prepare(image, fit_max_pixels, sample_seed, background)
     task = Task(Path(image).stem, impl, USER_MODE, k, seed)
-    result = fit_image(loaded, task, max_iter, threads)
+    result = fit_image(loaded, task, max_iter, threads, space=space)
     if not result.ok:
         raise FitFailed(f"the {impl} fit failed: {result.meta['message']}")
-    png = encode_png(
-        result.labels.reshape(loaded.shape), palette_8bit(result.centres), compress_level
-    )
+    shown, result.meta["n_out_of_gamut"] = to_srgb(space, result.centres)
+    png = encode_png(result.labels.reshape(loaded.shape), palette_8bit(shown), compress_level)
     write_bytes(out, png)
-    return result, image_psnr(loaded, result.centres, result.labels), len(png)
+    return result, image_psnr(loaded, shown, result.labels), len(png)

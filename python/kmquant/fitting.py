@@ -17,10 +17,11 @@ from kmquant.backends import RawFit
 from kmquant.implementations import IMPLEMENTATIONS, call, limited_threads
 from kmquant.initial import read_centres
 from kmquant.labelling import nearest_labels
-from kmquant.metrics import sse_8bit
+from kmquant.metrics import sum_of_squares
 from kmquant.pixels import Pixels, colour_label_counts, distinct_colours
 from kmquant.pixels import load as load_pixels
 from kmquant.runs import Run
+from kmquant.spaces import RGB, SPACES
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,11 @@ def status_of(raw: RawFit) -> tuple[str, str]:
 
 
 def complete(
-    raw: RawFit, pixels: Pixels, ident: dict[str, Any], own_labels: bool = True
+    raw: RawFit,
+    pixels: Pixels,
+    ident: dict[str, Any],
+    own_labels: bool = True,
+    space: str = RGB,
 ) -> FitResult:
     """Label every pixel, compute what the fit itself is (how many clusters it left empty,
     its objective) and assemble its record; the image it gives is scored where it is written
@@ -68,7 +73,9 @@ def complete(
     one centre update earlier, so their raw labels describe different steps of the same run.
     `n_not_nearest` counts fit-sample pixels whose own label is not their nearest centre
     (Hartigan-Wong, unconverged runs and single-precision distances can leave some).
-    `fit_sse` is the K-means objective on every pixel, with the unrounded centres.
+    `fit_sse` is the K-means objective on every pixel, with the unrounded centres. A fit in a
+    colour `space` (kmquant.spaces) has its centres in that space's coordinates: its pixels
+    are labelled and its objective summed there.
     """
     status, message = status_of(raw)
     meta: dict[str, Any] = {
@@ -85,7 +92,8 @@ def complete(
         empty = np.zeros((0, 3))
         return FitResult(empty, np.zeros(0, dtype=np.uint8), meta)
     centres = raw.centres
-    nearest = nearest_labels(pixels.grouping, pixels.max_value, centres)
+    forward = SPACES[space].forward
+    nearest = nearest_labels(pixels.grouping, pixels.max_value, centres, forward)
     own = own_labels and pixels.samples_all and raw.converged
     labels = raw.labels.astype(nearest.dtype) if own else nearest
     rows, row_labels, weights = colour_label_counts(pixels.grouping, labels)
@@ -93,7 +101,13 @@ def complete(
     meta |= {
         "n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum()),
         "n_empty_clusters": int((counts == 0).sum()),
-        "fit_sse": sse_8bit(pixels.distinct_features(rows), centres, row_labels, weights),
+        "fit_sse": sum_of_squares(
+            forward(pixels.distinct_features(rows)),
+            centres,
+            row_labels,
+            weights,
+            SPACES[space].objective_scale,
+        ),
     }
     return FitResult(centres, labels, meta)
 
@@ -104,13 +118,15 @@ def fit_image(
     max_iter: int,
     threads: int | None,
     init: np.ndarray | None = None,
+    space: str = RGB,
 ) -> FitResult:
-    """One fit of an image's fit sample, completed for every pixel: from the given initial
-    centres (a shared-start mode), or the implementation's own seeded default."""
+    """One fit of an image's fit sample in a colour `space`, completed for every pixel: from
+    the given initial centres (a shared-start mode, in the space's coordinates), or the
+    implementation's own seeded default."""
     from kmquant.initial import effective_k
 
     entry = IMPLEMENTATIONS[task.impl]
-    features = pixels.fit_features()
+    features = SPACES[space].forward(pixels.fit_features())
     with limited_threads([task.impl], threads):
         if init is not None:
             raw = call(task.impl, "fit_shared", features, init, max_iter, threads)
@@ -132,7 +148,7 @@ def fit_image(
         "k_effective": k_eff,
         "seed": task.seed,
     }
-    return complete(raw, pixels, ident, entry.exact)
+    return complete(raw, pixels, ident, entry.exact, space)
 
 
 def fit_files(

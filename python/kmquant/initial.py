@@ -14,6 +14,7 @@ from kmquant.atomic import write_text
 from kmquant.modes import MODES
 from kmquant.pixels import Pixels, distinct_colours
 from kmquant.runs import Run
+from kmquant.spaces import RGB, SPACES
 
 
 def effective_k(k_requested: int, n_distinct: int) -> int:
@@ -21,10 +22,13 @@ def effective_k(k_requested: int, n_distinct: int) -> int:
     return min(k_requested, n_distinct)
 
 
-def initial_centres(pixels: Pixels, k: int, seed: int, off_lattice: bool) -> np.ndarray:
+def initial_centres(
+    pixels: Pixels, k: int, seed: int, off_lattice: bool, space: str = RGB
+) -> np.ndarray:
     """min(K, #distinct) distinct fit-sample colours drawn with default_rng(seed), in [0, 1];
     `off_lattice`, each channel then moved by an offset drawn by the same generator uniformly
-    from [-0.5, 0.5) colour steps.
+    from [-0.5, 0.5) colour steps. In a colour `space` (kmquant.spaces), the same centres
+    transformed into it: the same start seen in the space's coordinates.
 
     Drawing from distinct colours, not from pixels, keeps R from stopping with
     "initial centers are not distinct". On the lattice, thousands of pixels are exactly
@@ -39,7 +43,7 @@ def initial_centres(pixels: Pixels, k: int, seed: int, off_lattice: bool) -> np.
     centres = distinct[rng.choice(len(distinct), size=k_eff, replace=False)].astype(np.float64)
     if off_lattice:
         centres += rng.uniform(-0.5, 0.5, size=centres.shape)
-    return centres / pixels.max_value
+    return SPACES[space].forward(centres / pixels.max_value)
 
 
 def write_centres(centres: np.ndarray, path: str | Path) -> None:

@@ -20,13 +20,23 @@ def sse_8bit(
 ) -> float:
     """Sum over pixels of the squared RGB distance to the pixel's centre, in 8-bit units;
     `weights` counts the pixels each row stands for (default one)."""
-    return _sum_of_squares_8bit(features - centres[labels], weights)
+    return sum_of_squares(features, centres, labels, weights, 255.0)
 
 
-def _sum_of_squares_8bit(diff: np.ndarray, weights: np.ndarray | None) -> float:
-    """Sum of the squared rows of `diff` ([0, 1] units) in 8-bit units, row i counted
-    weights[i] times."""
-    diff = diff * 255.0
+def sum_of_squares(
+    features: np.ndarray,
+    centres: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray | None,
+    scale: float,
+) -> float:
+    """Sum over pixels of the squared distance to the pixel's centre, each difference first
+    multiplied by `scale` (255 for 8-bit units of [0, 1] values, 1 to keep the units)."""
+    return _squares((features - centres[labels]) * scale, weights)
+
+
+def _squares(diff: np.ndarray, weights: np.ndarray | None) -> float:
+    """Sum of the squared rows of `diff`, row i counted weights[i] times."""
     return _total(np.einsum("ij,ij->i", diff, diff), weights)
 
 
@@ -132,7 +142,7 @@ def variance_explained(sse: float, sst: float) -> float:
 def total_sum_of_squares_8bit(features: np.ndarray, weights: np.ndarray | None = None) -> float:
     """Squared distance of the pixels to their mean colour, in 8-bit units; `weights` counts
     the pixels each row stands for (default one)."""
-    return _sum_of_squares_8bit(features - np.average(features, axis=0, weights=weights), weights)
+    return _squares((features - np.average(features, axis=0, weights=weights)) * 255.0, weights)
 
 
 def index_bits(k: int) -> int:
