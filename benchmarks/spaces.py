@@ -27,6 +27,7 @@ import numpy as np
 
 from common import ROOT
 from kmquant import compressed, fitting, initial, reference
+from kmquant.agreement import compare_in_space
 from kmquant.fitting import Task
 from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.pixels import Pixels, prepare
@@ -116,11 +117,12 @@ def summary(rows: list[dict[str, Any]], ks: Sequence[int], spaces: Sequence[str]
 
 
 def proof(photos: Sequence[Path], ks: Sequence[int], spaces: Sequence[str], sample: int) -> None:
-    """Matched mode in each space: the double-precision implementations' fits from one start."""
+    """Matched mode in each space: the double-precision implementations' fits from one start,
+    each compared with Python's as the study compares fits (kmquant.agreement)."""
     exact = [name for name, entry in IMPLEMENTATIONS.items() if entry.exact]
     print(f"\nThe proof ({', '.join(exact)}; matched, seed 0):")
     for space in spaces:
-        identical = total = 0
+        verdicts: list[str] = []
         worst = 0.0
         for photo in photos:
             pixels = prepare(photo, sample, 0, "#ffffff")
@@ -133,16 +135,15 @@ def proof(photos: Sequence[Path], ks: Sequence[int], spaces: Sequence[str], samp
                     for impl in exact
                 ]
                 for fit in fits[1:]:
-                    total += 1
-                    difference = float(np.abs(fit.centres - fits[0].centres).max())
-                    same = np.array_equal(fit.labels, fits[0].labels) and difference < 1e-9
-                    identical += same
-                    worst = max(worst, difference) if same else worst
-                    if not same:
-                        print(f"  {space}: {photo.stem} K = {k} {fit.meta['impl']} differs")
+                    record = compare_in_space(fits[0], fit, space)
+                    verdicts.append(record["verdict"])
+                    if record["verdict"] == "identical":
+                        worst = max(worst, record["max_centre_distance_8bit"])
+                    else:
+                        print(f"  {space}: {photo.stem} K = {k} {fit.meta['impl']}: {record}")
         print(
-            f"  {space}: {identical} of {total} pairs with python identical "
-            f"(largest centre difference {worst:.1e} in its units)"
+            f"  {space}: {verdicts.count('identical')} of {len(verdicts)} pairs with python "
+            f"identical (largest centre difference {worst:.1e} in 8-bit sRGB levels)"
         )
 
 

@@ -93,7 +93,7 @@ def test_each_compress_command_writes_an_indexed_png(tmp_path: Path) -> None:
     """As written, in a folder with a `photo.jpg` (a small copy of a shipped photograph)."""
     small_photo(96, 64).save(tmp_path / "photo.jpg", quality=95)
     commands = [c for c in readme_commands() if c.startswith("python -m kmquant compress")]
-    assert len(commands) == 3
+    assert len(commands) == 4
     for command in commands:
         done = shell(command, tmp_path)
         assert re.search(r"PSNR [0-9.]+ dB", done.stderr), done.stderr

@@ -5,6 +5,7 @@ colour-science, the field's reference, the way back to 8-bit sRGB, and `kmquant 
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -16,6 +17,7 @@ import pytest
 from PIL import Image
 
 from kmquant import compressed, fitting, initial, pixels, spaces
+from kmquant.agreement import compare_in_space
 from kmquant.fitting import Task
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS
 from kmquant.spaces import SPACES, to_srgb
@@ -116,7 +118,8 @@ def test_compress_labels_every_pixel_by_its_nearest_centre_in_the_space(
     colour-science's conversions, not the study's."""
     out = tmp_path / "out.png"
     command = [sys.executable, "-m", "kmquant", "compress", str(photo), str(out), "--k", "12"]
-    done = subprocess.run([*command, "--space", space], capture_output=True, text=True)
+    options = ["--space", space, "--threads", "1"]
+    done = subprocess.run([*command, *options], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert f"in {space}" in done.stderr and "colours clipped to sRGB" in done.stderr
     result, _, _ = compressed.compress(
@@ -127,9 +130,17 @@ def test_compress_labels_every_pixel_by_its_nearest_centre_in_the_space(
         indices = np.asarray(png).reshape(-1)
         palette = np.array(png.getpalette()[: 3 * len(result.centres)]).reshape(-1, 3)
         pixels = np.asarray(original.convert("RGB")).reshape(-1, 3) / 255
+    # colour-science's coordinates lie within TOLERANCE of the fit's: each pixel's centre is
+    # its nearest there but for what that moves a squared distance.
     coordinates = reference(space, pixels)
     distances = ((coordinates[:, None, :] - result.centres[None, :, :]) ** 2).sum(axis=2)
-    assert np.array_equal(indices, distances.argmin(axis=1))
+    chosen = distances[np.arange(len(indices)), indices]
+    assert (chosen <= distances.min(axis=1) + 10 * TOLERANCE[space]).all()
+    assert (indices == distances.argmin(axis=1)).mean() > 0.999
+    # The objective is the fit's own, summed in the space's units.
+    assert result.meta["fit_sse"] == pytest.approx(chosen.sum(), rel=1e-3)
+    logged = re.search(r"(\d+) colours clipped to sRGB", done.stderr)
+    assert logged is not None and int(logged.group(1)) == result.meta["n_out_of_gamut"]
     if space == "cielab":
         back = colour.XYZ_to_sRGB(colour.Lab_to_XYZ(result.centres))
         # Rounding's half step, and the two inverses' few 1e-4 (see the test above).
@@ -193,7 +204,7 @@ def test_the_proof_holds_in_every_space(small_photos: dict, space: str) -> None:
     """Matched mode in a space: the shared start (the image colours of the sRGB start, moved
     off the lattice, then transformed) leaves no pixel exactly tied in the space, and every
     double-precision implementation given the same float64 coordinates ends with the same
-    labels and centres (to 1e-11 of the space's units), at every K of the default grid."""
+    labels and centres (as the study compares fits), at every K of the default grid."""
     exact = [name for name, entry in IMPLEMENTATIONS.items() if entry.exact]
     for name, photo in small_photos.items():
         points = SPACES[space].forward(photo.grouping[0] / photo.max_value)
@@ -209,5 +220,6 @@ def test_the_proof_holds_in_every_space(small_photos: dict, space: str) -> None:
                 for impl in impls
             ]
             for fit in fits[1:]:
-                assert fit.ok and np.array_equal(fit.labels, fits[0].labels), (name, k, fit.meta)
-                assert np.abs(fit.centres - fits[0].centres).max() < 1e-11, (name, k, fit.meta)
+                record = compare_in_space(fits[0], fit, space)
+                assert record["verdict"] == "identical", (name, k, record)
+                assert record["share_equal_labels"] == 1.0

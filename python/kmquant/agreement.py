@@ -19,6 +19,7 @@ from kmquant.labelling import count_tied_pixels
 from kmquant.metrics import palette_8bit
 from kmquant.pixels import Pixels
 from kmquant.runs import Run
+from kmquant.spaces import SPACES
 
 #: Centres closer than this (in [0, 1] feature units) count as equal.
 CENTRE_TOLERANCE = 1e-9
@@ -118,6 +119,13 @@ def compare(a: FitResult, b: FitResult) -> dict[str, Any]:
         "max_image_difference_8bit": image_diff,
         "relative_sse_difference": relative_difference(a.meta["fit_sse"], b.meta["fit_sse"]),
     }
+
+
+def compare_in_space(a: FitResult, b: FitResult, space: str) -> dict[str, Any]:
+    """`compare` of two fits in a colour space (kmquant.spaces), each centre taken back to
+    sRGB in [0, 1] unclipped, so that one tolerance (CENTRE_TOLERANCE) serves every space."""
+    inverse = SPACES[space].inverse
+    return compare(*(FitResult(inverse(fit.centres), fit.labels, fit.meta) for fit in (a, b)))
 
 
 def _iterations(fit: FitResult) -> str:

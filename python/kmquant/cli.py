@@ -106,7 +106,8 @@ def _fit(args: argparse.Namespace) -> None:
         "--space",
         choices=list(SPACES),
         default=RGB,
-        help="the colour space the colours are clustered in (rgb: sRGB code values)",
+        help="the colour space the colours are clustered in: "
+        + "; ".join(f"{name}, {space.label} ({space.units})" for name, space in SPACES.items()),
     ),
     description="Fit K colours to the image's fit sample in a colour space with the "
     "implementation's own seeded default (scikit-learn's k-means++ and Lloyd unless --impl "

@@ -5,7 +5,7 @@ One shared labelling function serves every implementation's palettes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -49,23 +49,16 @@ def label_dtype(k: int) -> type[np.unsignedinteger[Any]]:
 
 
 def nearest_labels(
-    grouping: tuple[np.ndarray, np.ndarray, np.ndarray],
-    max_value: int,
-    centres: np.ndarray,
-    forward: Callable[[np.ndarray], np.ndarray] | None = None,
+    grouping: tuple[np.ndarray, np.ndarray, np.ndarray], max_value: int, centres: np.ndarray
 ) -> np.ndarray:
     """Index of the nearest centre (squared Euclidean, first on ties) for each pixel of an
-    image given by its `distinct_colours` grouping, in the smallest integer type that holds it;
-    with centres in a colour space, its `forward` transform of sRGB in [0, 1] (kmquant.spaces).
+    image given by its `distinct_colours` grouping, in the smallest integer type that holds it.
 
     Computed once per distinct colour, then looked up for every pixel: no N x K distance
     matrix. Centres that are NaN (an emptied R cluster) are never nearest.
     """
     distinct, inverse, _ = grouping
-    features = distinct.astype(np.float64) / max_value
-    if forward is not None:
-        features = forward(features)
-    return nearest_centres(features, centres)[inverse]
+    return nearest_centres(distinct.astype(np.float64) / max_value, centres)[inverse]
 
 
 def nearest_centres(features: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -87,28 +80,21 @@ def count_tied_pixels(colours: np.ndarray, centres: np.ndarray) -> int:
 
     `colours` are integer colours and `centres` floats on the same scale (for the shared
     starts, the initial centres times the image's max value: exactly the lattice colours for
-    the tied start). Exact ties are broken by floating-point rounding, which differs
+    the tied start). Floating point only shortlists the candidates; each is decided in exact
+    rational arithmetic. Exact ties are broken by floating-point rounding, which differs
     between scikit-learn and R.
     """
     distinct, _, counts = distinct_colours(colours, int(colours.max(initial=0)))
-    return count_tied_points(distinct.astype(np.float64), counts, centres)
-
-
-def count_tied_points(points: np.ndarray, counts: np.ndarray, centres: np.ndarray) -> int:
-    """The pixels of `points` (each standing for `counts` pixels) exactly equidistant from
-    their two (or more) nearest centres. Floating point only shortlists the candidates; each
-    is decided in exact rational arithmetic on the float64 values the fits are given (the
-    coordinates of a colour space included)."""
     exact_centres = [tuple(Fraction(float(v)) for v in row) for row in centres]
     tied = 0
     start = 0
-    for d2 in _squared_distances(points, centres):
+    for d2 in _squared_distances(distinct.astype(np.float64), centres):
         best = d2.min(axis=1, keepdims=True)
         near = d2 <= best * (1 + _TIE_CANDIDATE) + _TIE_CANDIDATE
         for row in np.flatnonzero(near.sum(axis=1) > 1):
-            point = [Fraction(float(v)) for v in points[start + row]]
+            colour = distinct[start + row].tolist()
             exact = [
-                sum((c - x) ** 2 for c, x in zip(exact_centres[j], point, strict=True))
+                sum((c - Fraction(x)) ** 2 for c, x in zip(exact_centres[j], colour, strict=True))
                 for j in np.flatnonzero(near[row])
             ]
             if exact.count(min(exact)) > 1:

@@ -4,7 +4,7 @@ path", steps 1 to 3)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ import numpy as np
 from kmquant.atomic import atomic_path
 from kmquant.colour import srgb_to_lab
 from kmquant.images import ImageError, load_rgb
+from kmquant.spaces import SPACES
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Pixels:
     fit_rows: np.ndarray  # sorted row indices into the N x 3 pixel list
     rejected: str = ""  # why the image could not be used; empty for a usable image
     source: str = ""  # the image file, as the study's config names it
+    _in_space: dict[str, np.ndarray] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -62,6 +66,14 @@ class Pixels:
     def distinct_features(self, rows: np.ndarray) -> np.ndarray:
         """The `grouping`'s distinct colours at `rows`, in [0, 1] as `features` holds them."""
         return self.grouping[0][rows] / self.max_value
+
+    def in_space(self, space: str) -> np.ndarray:
+        """The `grouping`'s distinct colours in a colour `space` (kmquant.spaces), transformed
+        once: a fit's sample, its labels and its objective read the same floats (a transform
+        computed on a block of rows may round a row differently from the row alone)."""
+        if space not in self._in_space:
+            self._in_space[space] = SPACES[space].forward(self.grouping[0] / self.max_value)
+        return self._in_space[space]
 
     @cached_property
     def distinct_lab(self) -> np.ndarray:

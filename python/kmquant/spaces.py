@@ -3,9 +3,9 @@ space's forward transform of sRGB in [0, 1], its inverse back to sRGB, and its u
 
 A fit in a space clusters the forward transform of the pixels' colours, labels each pixel by
 its nearest centre in that space, and shows each centre as the 8-bit sRGB colour its inverse
-gives: clipped to the sRGB cube, then rounded (`to_srgb`). The constants are typed from the
-standards (IEC 61966-2-1, the CIE, Ottosson's Oklab) and tested against colour-science, the
-field's reference.
+gives: clipped to the sRGB cube, then rounded (`to_srgb`). The constants are typed from their
+sources (IEC 61966-2-1, the CIE, Ottosson's post that defines Oklab) and tested against
+colour-science, the field's reference.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ D65 = (0.3127 / 0.3290, 1.0, (1 - 0.3127 - 0.3290) / 0.3290)
 #: The CIE's exact constants of the cube root's linear part.
 LAB_EPSILON = 216 / 24389
 LAB_KAPPA = 24389 / 27
-#: Ottosson's Oklab (2021 matrices, as CSS Color 4 prints them): linear sRGB to LMS, and the
-#: cube roots of LMS to L, a, b.
+#: Ottosson's Oklab, as his post defining it computes it from sRGB (`linear_srgb_to_oklab`):
+#: linear sRGB to LMS, and the cube roots of LMS to L, a, b.
 OKLAB_M1: Matrix = (
     (0.4122214708, 0.5363325363, 0.0514459929),
     (0.2119034982, 0.6806995451, 0.1073969566),
@@ -126,7 +126,7 @@ SPACES: dict[str, Space] = {
             "sRGB",
             _same,
             _same,
-            "sRGB code values over the image's maximum (0 to 1); objective in 8-bit levels",
+            "sRGB code values over the format's maximum (0 to 1); objective in 8-bit levels",
             255.0,
         ),
         Space(

@@ -63,7 +63,8 @@ class Backend(Protocol):
     """What every backend module offers (a module is a Backend when its functions have these
     signatures: `self` stands for the module and is not a parameter of its functions).
 
-    `features` is the fit sample as float64 in [0, 1]. After the parameters below, each
+    `features` is the fit sample as float64 coordinates of its colour space (kmquant.spaces;
+    in [0, 1] for sRGB code values). After the parameters below, each
     function takes the registry entry's `options` as keyword arguments, which differ by
     backend (scikit_learn: `algorithm`; r_kmeans: `package`; the others: none). The trailing
     `*args, **options` stand for them: mypy checks the types of the parameters before them and
@@ -86,7 +87,8 @@ class Backend(Protocol):
         *args: Any,
         **options: Any,
     ) -> RawFit:
-        """From the shared start of matched and tied mode: `init`, initial centres in [0, 1]."""
+        """From the shared start of matched and tied mode: `init`, initial centres in the
+        coordinates of `features`."""
         ...
 
     def fit_native(
