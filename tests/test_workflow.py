@@ -556,6 +556,8 @@ def test_a_study_of_only_large_k_draws_no_palette_figure(tmp_path: Path) -> None
         k_values=[2],
         seeds=[0],
         modes=["matched"],
+        implementations=list(HEADLINE),
+        reference_quantizers=["pngquant"],
         palette_max_k=1,
         convergence_k=[],
     )
@@ -574,8 +576,16 @@ def test_files_with_one_name_are_all_studied_and_listed(tmp_path: Path) -> None:
     photo.save(data / "photo.jpg", quality=90)  # an original and its export
     Image.new("RGB", (3, 2), (200, 10, 10)).save(data / "a b.png")
     Image.new("RGB", (2, 2), (10, 10, 200)).save(data / "a_b.png")
+    # Names are the point here: the headline pair and one quantizer stand for the others.
     write_config(
-        tmp_path, image_dir="data", k_values=[2], seeds=[0], modes=["matched"], convergence_k=[]
+        tmp_path,
+        image_dir="data",
+        k_values=[2],
+        seeds=[0],
+        modes=["matched"],
+        implementations=list(HEADLINE),
+        reference_quantizers=["pngquant"],
+        convergence_k=[],
     )
     run_snakemake(tmp_path, "--cores", "2")
     tables = tmp_path / "results" / "tables"
@@ -593,3 +603,27 @@ def test_files_with_one_name_are_all_studied_and_listed(tmp_path: Path) -> None:
     assert {r["rejected"] for r in listed.values()} == {""}
     fits = read_csv(tables / "fits.csv")
     assert {r["image"] for r in fits} == set(expected.values())
+
+
+def test_the_fit_jobs_of_the_most_fits_start_first(tmp_path: Path) -> None:
+    """On one core, every shared start first, then faiss (two K) before Elkan (one K), though
+    Elkan comes first in the registry and its one start is ready first: the longest jobs must
+    not be left to run alone at the end."""
+    (tmp_path / "data").mkdir()
+    small_photo(12, 8).save(tmp_path / "data" / "photo.png")
+    write_config(
+        tmp_path,
+        image_dir="data",
+        k_values=[2, 4],
+        seeds=[0],
+        modes=["matched", "native"],
+        implementations=["elkan", "faiss"],
+        implementation_k_values={"elkan": [2]},
+        reference_quantizers=["pngquant"],
+        convergence_k=[],
+    )
+    fits = [f"results/fits/{impl}/native/photo/k2_s0.npz" for impl in ("elkan", "faiss")]
+    done = run_snakemake(tmp_path, "--cores", "1", *fits)
+    log = done.stdout + done.stderr
+    started = re.findall(r"^(?:local)?rule (initial_centres_\w+|fit_\w+):", log, flags=re.M)
+    assert started == ["initial_centres_matched"] * 2 + ["fit_faiss", "fit_elkan"], log
