@@ -16,29 +16,23 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from common import camera_photo, kmquant, measure
-from kmquant import metrics
-from kmquant.colour import ciede2000, srgb_to_lab
+from kmquant.images import decode_png
 from kmquant.implementations import IMPLEMENTATIONS
-from kmquant.pixels import group, pack
+from kmquant.pixels import Pixels, distinct_colours, prepare
+from kmquant.scoring import METRICS, Shown
 from kmquant.spaces import RGB, SPACES
 
 
-def quality(original: Path, compressed: Path) -> tuple[float, float]:
-    """PSNR and mean CIEDE2000 (the study's: scikit-image's CIELAB) of a written image against
-    the original, both decoded to 8-bit RGB; CIEDE2000 once per distinct pair of an original
-    colour and the colour shown for it, weighted by its pixels."""
-    with Image.open(original) as a, Image.open(compressed) as b:
-        x = np.asarray(a.convert("RGB")).reshape(-1, 3)
-        y = np.asarray(b.convert("RGB")).reshape(-1, 3)
-    psnr = metrics.psnr_db(float(np.mean((x.astype(np.float64) - y) ** 2)))
-    pairs = pack(x, 255).astype(np.int64) << 24 | pack(y, 255)
-    first, _, counts = group(pairs)
-    lab = [srgb_to_lab(colours[first] / 255) for colours in (x, y)]
-    return psnr, float(np.average(ciede2000(*lab), weights=counts))
+def quality(original: Pixels, compressed: Path) -> tuple[float, float]:
+    """PSNR and mean CIEDE2000 of a written image against the original, scored by the study's
+    metrics (kmquant.scoring) as it scores a quantizer's PNG: the colours the PNG shows are its
+    palette, each pixel labelled with its own."""
+    palette, labels, _ = distinct_colours(decode_png(compressed.read_bytes()).reshape(-1, 3), 255)
+    shown = Shown(original, palette, labels)
+    return METRICS["psnr_db"].compute(shown), METRICS["mean_ciede2000"].compute(shown)
 
 
 #: The PNG the study writes (the smallest), not a zlib level.
@@ -96,7 +90,8 @@ def main() -> None:
         quant = work / "pngquant.png"
         command = ["pngquant", "--nofs", str(args.k), "--force", "--output", str(quant)]
         baseline = measure([*command, str(photo)]).seconds
-        baseline_psnr, baseline_de = quality(photo, quant)
+        original = prepare(photo, 1, 0, "#ffffff")  # its colours converted to CIELAB once
+        baseline_psnr, baseline_de = quality(original, quant)
         print(f"{args.megapixels:g} MP, K = {args.k}")
         print(
             f"pngquant --nofs {args.k}: {baseline:.1f} s, PSNR {baseline_psnr:.2f} dB, "
@@ -106,7 +101,7 @@ def main() -> None:
         for impl, space, sample, level in runs:
             png = work / f"{impl}_{space}_{sample}_{level}.png"
             seconds = ours(photo, png, impl, args.k, sample, level, space)
-            psnr, de = quality(photo, png)
+            psnr, de = quality(original, png)
             size = png.stat().st_size / 1e6
             print(
                 f"{impl} in {space}, fit sample {sample}, PNG {level}: {seconds:.1f} s, "

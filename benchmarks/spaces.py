@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import statistics
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +30,7 @@ from common import ROOT
 from kmquant import compressed, fitting, initial, reference
 from kmquant.agreement import compare_in_space
 from kmquant.fitting import Task
+from kmquant.images import eight_bit
 from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.pixels import Pixels, prepare
 from kmquant.spaces import RGB, SPACES
@@ -56,7 +58,7 @@ def scores(
         for k in ks:
             done = [kmeans_record(photo, pixels, space, k, sample) for space in spaces]
             for method in QUANTIZERS:
-                result = reference.quantize(method, pixels.rgb, k)
+                result = reference.quantize(method, eight_bit(pixels.rgb, pixels.max_value), k)
                 done.append(reference.record(method, k, result, pixels, photo.stem))
             rows += done
             scored = ", ".join(f"{row['method']} {row['mean_ciede2000']:.3f}" for row in done)
@@ -116,34 +118,38 @@ def summary(rows: list[dict[str, Any]], ks: Sequence[int], spaces: Sequence[str]
                     )
 
 
+def pairs_from_one_start(pixels: Pixels, name: str, k: int, space: str) -> list[dict[str, Any]]:
+    """Matched mode in a space: each double-precision implementation's fit from one start,
+    compared with Python's as the study compares fits (kmquant.agreement)."""
+    exact = [impl for impl, entry in IMPLEMENTATIONS.items() if entry.exact]
+    init = initial.initial_centres(pixels, k, 0, True, space)
+    fits = [
+        fitting.fit_image(pixels, Task(name, impl, "matched", k, 0), 300, 1, init, space)
+        for impl in exact
+    ]
+    return [
+        {"image": name, "k": k, "impl": fit.meta["impl"]} | compare_in_space(fits[0], fit, space)
+        for fit in fits[1:]
+    ]
+
+
 def proof(photos: Sequence[Path], ks: Sequence[int], spaces: Sequence[str], sample: int) -> None:
-    """Matched mode in each space: the double-precision implementations' fits from one start,
-    each compared with Python's as the study compares fits (kmquant.agreement)."""
-    exact = [name for name, entry in IMPLEMENTATIONS.items() if entry.exact]
-    print(f"\nThe proof ({', '.join(exact)}; matched, seed 0):")
-    for space in spaces:
-        verdicts: list[str] = []
-        worst = 0.0
-        for photo in photos:
-            pixels = prepare(photo, sample, 0, "#ffffff")
-            for k in ks:
-                init = initial.initial_centres(pixels, k, 0, True, space)
-                fits = [
-                    fitting.fit_image(
-                        pixels, Task(photo.stem, impl, "matched", k, 0), 300, 1, init, space
-                    )
-                    for impl in exact
-                ]
-                for fit in fits[1:]:
-                    record = compare_in_space(fits[0], fit, space)
-                    verdicts.append(record["verdict"])
-                    if record["verdict"] == "identical":
-                        worst = max(worst, record["max_centre_distance_8bit"])
-                    else:
-                        print(f"  {space}: {photo.stem} K = {k} {fit.meta['impl']}: {record}")
+    """The proof in each space on every photo and K, each photo loaded once."""
+    records: dict[str, list[dict[str, Any]]] = {space: [] for space in spaces}
+    for photo in photos:
+        pixels = prepare(photo, sample, 0, "#ffffff")
+        for k, space in itertools.product(ks, spaces):
+            records[space] += pairs_from_one_start(pixels, photo.stem, k, space)
+    print("\nThe proof (every double-precision implementation against python; matched, seed 0):")
+    for space, done in records.items():
+        same = [record for record in done if record["verdict"] == "identical"]
+        worst = max((record["max_centre_distance_8bit"] for record in same), default=0.0)
+        for record in done:
+            if record["verdict"] != "identical":
+                print(f"  {space}: {record}")
         print(
-            f"  {space}: {verdicts.count('identical')} of {len(verdicts)} pairs with python "
-            f"identical (largest centre difference {worst:.1e} in 8-bit sRGB levels)"
+            f"  {space}: {len(same)} of {len(done)} pairs identical "
+            f"(largest centre difference {worst:.1e} in 8-bit sRGB levels)"
         )
 
 

@@ -85,6 +85,8 @@ def test_the_pngquant_comparison_runs_compress_and_scores_as_the_study_does(
     from PIL import Image
     from skimage.color import rgb2lab
 
+    from kmquant.pixels import prepare
+
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import pngquant
 
@@ -106,7 +108,8 @@ def test_the_pngquant_comparison_runs_compress_and_scores_as_the_study_does(
     x[:10] = x[10:20]
     for name, pixels in (("x.png", x), ("y.png", y)):
         Image.fromarray(pixels).save(tmp_path / name)
-    psnr, mean_de = pngquant.quality(tmp_path / "x.png", tmp_path / "y.png")
+    original = prepare(tmp_path / "x.png", 1, 0, "#ffffff")
+    psnr, mean_de = pngquant.quality(original, tmp_path / "y.png")
     mse = np.mean((x.astype(float) - y) ** 2)
     assert psnr == pytest.approx(10 * np.log10(255**2 / mse), rel=1e-12)
     per_pixel = colour.delta_E(rgb2lab(x / 255), rgb2lab(y / 255), method="CIE 2000")

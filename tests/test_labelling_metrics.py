@@ -18,7 +18,12 @@ from kmquant.metrics import (
     total_sum_of_squares_8bit,
     variance_explained,
 )
-from kmquant.pixels import distinct_colours
+from kmquant.pixels import Pixels
+
+
+def pixels_of(colours: np.ndarray) -> Pixels:
+    """8-bit colours as the pixels of a one-column image, every row fitted."""
+    return Pixels(colours.reshape(-1, 1, 3), 255, np.arange(len(colours)))
 
 
 def test_nearest_labels_match_brute_force() -> None:
@@ -28,15 +33,13 @@ def test_nearest_labels_match_brute_force() -> None:
     centres = rng.random((17, 3))
     x = colours / 255.0
     brute = np.argmin(((x[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
-    np.testing.assert_array_equal(
-        nearest_labels(distinct_colours(colours, 255), 255, centres), brute
-    )
+    np.testing.assert_array_equal(nearest_labels(pixels_of(colours), centres), brute)
 
 
 def test_nearest_labels_take_the_first_centre_on_a_tie_and_skip_nan_centres() -> None:
     colours = np.array([[100, 100, 100]])
     centres = np.array([[np.nan] * 3, [90, 100, 100], [110, 100, 100]]) / 255.0
-    assert nearest_labels(distinct_colours(colours, 255), 255, centres).tolist() == [1]
+    assert nearest_labels(pixels_of(colours), centres).tolist() == [1]
 
 
 def test_tied_pixels_counted_in_integer_arithmetic() -> None:

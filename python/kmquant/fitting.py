@@ -16,7 +16,7 @@ from kmquant.atomic import atomic_path
 from kmquant.backends import RawFit
 from kmquant.implementations import IMPLEMENTATIONS, call, limited_threads
 from kmquant.initial import read_centres
-from kmquant.labelling import nearest_centres
+from kmquant.labelling import nearest_labels
 from kmquant.metrics import sum_of_squares
 from kmquant.pixels import Pixels, colour_label_counts, distinct_colours
 from kmquant.pixels import load as load_pixels
@@ -92,8 +92,7 @@ def complete(
         empty = np.zeros((0, 3))
         return FitResult(empty, np.zeros(0, dtype=np.uint8), meta)
     centres = raw.centres
-    points = pixels.in_space(space)
-    nearest = nearest_centres(points, centres)[pixels.grouping[1]]
+    nearest = nearest_labels(pixels, centres, space)
     own = own_labels and pixels.samples_all and raw.converged
     labels = raw.labels.astype(nearest.dtype) if own else nearest
     rows, row_labels, weights = colour_label_counts(pixels.grouping, labels)
@@ -102,7 +101,7 @@ def complete(
         "n_not_nearest": int((raw.labels != nearest[pixels.fit_rows]).sum()),
         "n_empty_clusters": int((counts == 0).sum()),
         "fit_sse": sum_of_squares(
-            points[rows],
+            pixels.in_space(space)[rows],
             centres,
             row_labels,
             weights,

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from kmquant.pixels import distinct_colours
+from kmquant.pixels import Pixels, distinct_colours
+from kmquant.spaces import RGB
 
 #: Distinct colours per block of a distance computation (bounds memory to ~block x K values).
 _BLOCK = 8192
@@ -48,17 +49,14 @@ def label_dtype(k: int) -> type[np.unsignedinteger[Any]]:
     return np.uint8 if k <= 256 else np.uint16 if k <= 65536 else np.uint32
 
 
-def nearest_labels(
-    grouping: tuple[np.ndarray, np.ndarray, np.ndarray], max_value: int, centres: np.ndarray
-) -> np.ndarray:
-    """Index of the nearest centre (squared Euclidean, first on ties) for each pixel of an
-    image given by its `distinct_colours` grouping, in the smallest integer type that holds it.
+def nearest_labels(pixels: Pixels, centres: np.ndarray, space: str = RGB) -> np.ndarray:
+    """Index of the nearest centre (squared Euclidean in a colour `space`, first on ties) for
+    each pixel of an image, in the smallest integer type that holds it.
 
-    Computed once per distinct colour, then looked up for every pixel: no N x K distance
-    matrix. Centres that are NaN (an emptied R cluster) are never nearest.
+    Computed once per distinct colour (`Pixels.in_space`), then looked up for every pixel: no
+    N x K distance matrix. Centres that are NaN (an emptied R cluster) are never nearest.
     """
-    distinct, inverse, _ = grouping
-    return nearest_centres(distinct.astype(np.float64) / max_value, centres)[inverse]
+    return nearest_centres(pixels.in_space(space), centres)[pixels.grouping[1]]
 
 
 def nearest_centres(features: np.ndarray, centres: np.ndarray) -> np.ndarray:
