@@ -16,6 +16,7 @@ import yaml
 from PIL import Image
 
 from kmquant.datasets import COLUMNS
+from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.paths import Inputs, Results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,5 +242,19 @@ def default_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One complete run of the tiny study, shared by every check that only reads it."""
     workdir = make_tiny_study(tmp_path_factory.mktemp("tiny"))
+    run_snakemake(workdir, "--cores", "2")
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def spaced_run(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny study (tiny_run's images and config) in sRGB, CIELAB and Oklab, the latter
+    two for the double-precision implementations at every K."""
+    workdir = tmp_path_factory.mktemp("spaced")
+    (workdir / "data").symlink_to(tiny_run / "data")
+    given = yaml.safe_load((tiny_run / "config.yaml").read_text(encoding="utf-8"))
+    exact = [name for name, entry in IMPLEMENTATIONS.items() if entry.exact]
+    given |= {"spaces": ["rgb", "cielab", "oklab"], "space_implementations": exact}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(given), encoding="utf-8")
     run_snakemake(workdir, "--cores", "2")
     return workdir

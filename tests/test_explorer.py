@@ -17,6 +17,8 @@ from conftest import whole_run
 from kmquant import explorer
 from kmquant.images import amplified_difference
 from kmquant.implementations import IMPLEMENTATIONS
+from kmquant.paths import Results
+from kmquant.spaces import RGB, SPACES
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium")
@@ -51,22 +53,27 @@ def rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def fit_row(run: Path, impl: str, mode: str, image: str, k: int) -> dict[str, str]:
+def fit_row(
+    run: Path, impl: str, mode: str, image: str, k: int, space: str = RGB
+) -> dict[str, str]:
     (row,) = [
         r
         for r in rows(run / "results" / "tables" / "fits.csv")
-        if (r["impl"], r["mode"], r["image"], r["k_requested"], r["seed"])
-        == (impl, mode, image, str(k), "0")
+        if (r["impl"], r["mode"], r["space"], r["image"], r["k_requested"], r["seed"])
+        == (impl, mode, space, image, str(k), "0")
     ]
     return row
 
 
-def pair_row(run: Path, mode: str, image: str, k: int, a: str, b: str) -> dict[str, str]:
+def pair_row(
+    run: Path, mode: str, image: str, k: int, a: str, b: str, space: str = RGB
+) -> dict[str, str]:
     (row,) = [
         r
         for r in rows(run / "results" / "tables" / "agreement.csv")
-        if (r["mode"], r["image"], r["k_requested"], r["seed"], r["impl_a"], r["impl_b"])
-        == (mode, image, str(k), "0", a, b)
+        if (r["mode"], r["space"], r["image"], r["k_requested"], r["seed"], r["impl_a"])
+        == (mode, space, image, str(k), "0", a)
+        and r["impl_b"] == b
     ]
     return row
 
@@ -104,22 +111,25 @@ def check_view(
     width: int,
     a: str = "python",
     b: str = "r",
+    space: str = RGB,
 ) -> None:
     """What the page shows is the run's PNGs, palettes, metrics and verdict for this choice."""
+    name = Results().image(a, mode, image, k, 0, space).name
     assert page.text_content("#k-value") == f"K = {k}"
     images = shown_images(page)
     assert images["original"] == (f"../images/original/{image}.png", width)
     for side, impl in (("a", a), ("b", b)):
-        assert images[side] == (f"../images/{impl}/{mode}/{image}/k{k}_s0.png", width)
-        png = run / "results" / "images" / impl / mode / image / f"k{k}_s0.png"
+        assert images[side] == (f"../images/{impl}/{mode}/{image}/{name}", width)
+        png = run / "results" / "images" / impl / mode / image / name
         swatches = page.locator(f"#palette-{side} .swatch").all_text_contents()
         assert sorted(swatches) == sorted(png_palette(png))
-        expected = fit_row(run, impl, mode, image, k)
+        expected = fit_row(run, impl, mode, image, k, space)
         for field in ("psnr_db", "sse", "mean_ciede2000", "indexed_png_bytes"):
             assert shown_metric(page, impl, field) == pytest.approx(
                 float(expected[field]), rel=1e-5
             ), field
-    pair = pair_row(run, mode, image, k, *sorted((a, b), key=list(IMPLEMENTATIONS).index))
+    ordered = sorted((a, b), key=list(IMPLEMENTATIONS).index)
+    pair = pair_row(run, mode, image, k, *ordered, space=space)
     assert page.get_attribute("#verdict", "data-verdict") == pair["verdict"]
     assert page.text_content('#agreement td[data-field="verdict"]') == pair["verdict"]
     ari = page.text_content('#agreement td[data-field="adjusted_rand_index"]')
@@ -138,7 +148,7 @@ def check_view(
     assert shown_metric(page, "reference", "k_effective") == float(expected["n_colours"])
     assert page.text_content("#cap-reference").startswith(expected["version"])
     assert page.url.endswith(
-        f"#image={image}&mode={mode}&k={k}&seed=0&a={a}&b={b}&reference=pngquant"
+        f"#image={image}&mode={mode}&space={space}&k={k}&seed=0&a={a}&b={b}&reference=pngquant"
     )
 
 
@@ -195,7 +205,7 @@ def test_the_reference_beside_them_is_chosen_or_left_out(tiny_run: Path, page: o
     page.select_option("#reference", "")
     assert page.is_hidden("figure.reference")
     assert page.locator('#metrics td[data-impl="reference"]').count() == 0
-    assert page.url.endswith("#image=photo&mode=native&k=8&seed=0&a=python&b=r")
+    assert page.url.endswith("#image=photo&mode=native&space=rgb&k=8&seed=0&a=python&b=r")
 
 
 def test_what_a_byte_buys_shows_the_figure_and_each_methods_k_per_target(
@@ -233,7 +243,7 @@ def test_a_failed_fit_is_shown_with_its_message(
 ) -> None:
     results = tiny_run / "results"
     data = explorer.explorer_data(whole_run(results), tmp_path)
-    view = data["views"]["photo|matched|8|0"]
+    view = data["views"]["photo|matched|rgb|8|0"]
     view["fits"]["r"] |= {
         "status": "error",
         "message": "initial centers are not distinct",
@@ -373,3 +383,22 @@ def test_a_hundred_images_are_found_by_name_and_loaded_only_when_shown(
     page.fill("#find", "")
     assert page.locator("#image option").count() == 100
     assert page.input_value("#image") == "photo_047"
+
+
+def test_the_space_menu_shows_each_space_s_fits_and_what_did_not_run(
+    spaced_run: Path, page: object
+) -> None:
+    html = spaced_run / "results" / "report" / "explorer.html"
+    page.goto(html.as_uri() + "#image=photo&mode=native&space=cielab&k=8&seed=0")
+    assert page.input_value("#space") == "cielab"
+    check_view(page, spaced_run, "photo", "native", 8, width=48, space="cielab")
+    assert "clustered in CIELAB" in page.text_content("#mode-text")
+    page.select_option("#space", "oklab")
+    check_view(page, spaced_run, "photo", "native", 8, width=48, space="oklab")
+    menu = page.locator("#space option").all_text_contents()
+    assert menu == [SPACES[name].label for name in ("rgb", "cielab", "oklab")]
+    # The tied experiment runs in sRGB alone.
+    page.select_option("#mode", "tied")
+    assert page.text_content("#cap-a") == "Python (scikit-learn): not run"
+    page.select_option("#space", "rgb")
+    check_view(page, spaced_run, "photo", "tied", 8, width=48)

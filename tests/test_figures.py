@@ -61,6 +61,7 @@ def test_the_figures_over_images_draw_medians_and_leave_out_undefined_values(tmp
         {
             "image": image,
             "method": method,
+            "space": "rgb" if method == "python" else "",
             "k_requested": k,
             "bits_per_pixel": bpp,
             "psnr_db": psnr,

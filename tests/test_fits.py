@@ -343,7 +343,7 @@ def test_a_batch_of_ks_modes_and_seeds_is_the_same_fits_as_one_job_each(
          "a native run takes no initial centres (init)"),
         ('[{"k": 2, "mode": "native", "seed": 0, "out": "a.npz"},'
          ' {"k": 2, "mode": "native", "seed": 0, "out": "b.npz"}]',
-         "two runs of one (K, mode, seed): native_k2_s0"),
+         "two runs of one (K, mode, seed, space): native_k2_s0"),
         ('[{"k": 2, "mode": "native", "seed": 0, "out": "a.npz"},'
          ' {"k": 4, "mode": "native", "seed": 0, "out": "a.npz"}]',
          "two runs of one output file: a.npz"),

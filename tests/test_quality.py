@@ -146,6 +146,7 @@ def _output(method: str, k: int, size: int, psnr: float, **fields: str) -> dict[
         "ssim": "0.9",
         "method": method,
         "impl": method,
+        "space": "rgb",
     } | fields
 
 
@@ -155,6 +156,7 @@ def test_rate_points_average_a_modes_seeds_and_leave_out_failures() -> None:
         _output("python", 4, 1200, 32.0, mode="native", seed="1", ssim="nan"),
         _output("python", 4, 999, 99.0, mode="matched", seed="0"),  # another mode: not drawn
         _output("r", 4, 0, 0.0, mode="native", seed="0", status="error"),  # failed: left out
+        _output("python", 4, 900, 25.0, mode="native", seed="0", space="cielab"),  # its own
     ]
     references = [
         _output("pngquant", 4, 800, 29.0),
@@ -165,11 +167,13 @@ def test_rate_points_average_a_modes_seeds_and_leave_out_failures() -> None:
         {"image": "broken", "n_pixels": "", "rejected": "cannot read"},
     ]
     points = rate.points(fits, references, images, "native")
-    assert [(p["method"], p["k_requested"], p["n_outputs"]) for p in points] == [
-        ("pngquant", 4, 1),
-        ("python", 4, 2),
+    assert [(p["method"], p["space"], p["k_requested"], p["n_outputs"]) for p in points] == [
+        ("pngquant", "", 4, 1),
+        ("python", "cielab", 4, 1),
+        ("python", "rgb", 4, 2),
     ]
-    python = points[1]
+    assert points[1]["psnr_db"] == 25.0
+    python = points[2]
     assert python["indexed_png_bytes"] == 1100.0
     assert python["bits_per_pixel"] == 8 * 1100 / 2000
     assert python["original_bits_per_pixel"] == 8 * 5000 / 2000
@@ -177,10 +181,13 @@ def test_rate_points_average_a_modes_seeds_and_leave_out_failures() -> None:
     assert math.isnan(python["ssim"])  # one seed without SSIM: no mean
 
 
-def _point(method: str, k: int, size: float, psnr: float, ssim: float) -> dict[str, object]:
+def _point(
+    method: str, k: int, size: float, psnr: float, ssim: float, space: str = "rgb"
+) -> dict[str, object]:
     return {
         "image": "a",
         "method": method,
+        "space": "" if method == "pngquant" else space,
         "k_requested": k,
         "indexed_png_bytes": size,
         "bits_per_pixel": size / 100,
@@ -197,14 +204,16 @@ def test_k_for_quality_takes_the_smallest_k_and_marks_the_smallest_file() -> Non
         _point("python", 8, 220.0, 36.0, 0.97),
         _point("pngquant", 2, 90.0, 29.0, 0.85),
         _point("pngquant", 8, 150.0, 31.5, 0.91),
+        _point("python", 2, 80.0, 29.0, 0.95, "oklab"),  # in Oklab: a method of its own
     ]
     rows = rate.k_for_quality(points, {"psnr_db": [30, 40], "mean_ciede2000": [15], "ssim": [0.9]})
-    found = {(r["metric"], r["target"], r["method"]): r for r in rows}
+    found = {(r["metric"], r["target"], r["method"]): r for r in rows if r["space"] != "oklab"}
     assert found["psnr_db", 30, "python"] | {} == {
         "image": "a",
         "metric": "psnr_db",
         "target": 30,
         "method": "python",
+        "space": "rgb",
         "reached": True,
         "k_requested": 4,
         "value": 31.0,
@@ -214,11 +223,16 @@ def test_k_for_quality_takes_the_smallest_k_and_marks_the_smallest_file() -> Non
     }
     # pngquant reaches 30 dB at K = 8 with a file as small as Python's at K = 4: both smallest.
     assert found["psnr_db", 30, "pngquant"]["smallest_file"] is True
+    # Python in Oklab reaches SSIM 0.9 at K = 2 with the smallest file of all.
+    oklab = {(r["metric"], r["target"]): r for r in rows if r["space"] == "oklab"}
+    assert oklab["psnr_db", 30]["reached"] is False
+    assert (oklab["ssim", 0.9]["k_requested"], oklab["ssim", 0.9]["smallest_file"]) == (2, True)
     assert found["psnr_db", 40, "python"] == {
         "image": "a",
         "metric": "psnr_db",
         "target": 40,
         "method": "python",
+        "space": "rgb",
         "reached": False,
         "smallest_file": False,
     }
@@ -226,7 +240,7 @@ def test_k_for_quality_takes_the_smallest_k_and_marks_the_smallest_file() -> Non
     assert found["mean_ciede2000", 15, "python"]["k_requested"] == 8
     assert found["mean_ciede2000", 15, "pngquant"]["reached"] is False
     assert found["ssim", 0.9, "python"]["k_requested"] == 8  # K = 4 has no SSIM
-    assert found["ssim", 0.9, "pngquant"]["smallest_file"] is True
+    assert found["ssim", 0.9, "pngquant"]["smallest_file"] is False
     assert found["ssim", 0.9, "python"]["smallest_file"] is False
 
 

@@ -251,6 +251,7 @@ def _fit(
         "image": "a",
         "impl": impl,
         "mode": mode,
+        "space": "rgb",
         "k_requested": "8",
         "seed": str(seed),
         "status": "ok",
@@ -287,12 +288,14 @@ def test_ranking_takes_each_implementations_best_fit_and_shares_ranks_on_ties() 
         _reference("libimagequant", 0.0, 0.0, status="error"),
     ]
     rows = {(row["metric"], row["method"]): row for row in ranking.ranking(fits, references)}
+    assert len(rows) == len(ranking.ranking(fits, references))  # one space of each
     base = {"image": "a", "k_requested": 8}
 
     def expect(metric: str, method: str, value: float, rank: int, n: int) -> dict:
         return base | {
             "metric": metric,
             "method": method,
+            "space": "rgb" if method in ("python", "r") else "",
             "value": value,
             "rank": rank,
             "n_methods": n,
@@ -436,6 +439,7 @@ def test_a_new_reference_quantizer_is_one_registry_entry(
             {
                 "image": "a",
                 "method": method,
+                "space": "rgb" if method == "python" else "",
                 "k_requested": k,
                 "bits_per_pixel": k / 2,
                 "original_bits_per_pixel": 24.0,
@@ -466,6 +470,7 @@ def test_a_new_reference_quantizer_is_one_registry_entry(
         "image": "a",
         "impl": "python",
         "mode": "native",
+        "space": "rgb",
         "k_requested": "8",
         "seed": "0",
         "status": "ok",

@@ -187,7 +187,10 @@ def test_narrowing_k_values_or_seeds_narrows_every_list_drawn_from_them() -> Non
         "faiss": [16],
         "amap": [16],
     }
+    assert config["space_k_values"] == [16]
     assert dropped == [
+        "config key 'space_k_values': [64] not among 'k_values' [2, 16], left out"
+    ] + [
         f"config key 'implementation_k_values: {name}': {gone} not among 'k_values' [2, 16], "
         "left out"
         for name, gone in [

@@ -497,7 +497,7 @@ def test_a_failing_fit_becomes_a_row_and_the_study_completes(tiny_study: Path) -
     # The explorer shows the Python side and says why the R side is empty.
     results = tiny_study / "results"
     view = explorer.explorer_data(whole_run(results), results / "report")["views"][
-        "photo|matched|8|0"
+        "photo|matched|rgb|8|0"
     ]
     assert view["fits"]["r"]["status"] == "error"
     assert view["fits"]["r"]["png"] is None and view["fits"]["r"]["palette"] is None

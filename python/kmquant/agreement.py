@@ -12,14 +12,14 @@ from typing import Any
 import numpy as np
 
 from kmquant.atomic import write_text
-from kmquant.fitting import FitResult, load, load_meta
+from kmquant.fitting import FitResult, load, load_meta, space_of
 from kmquant.implementations import IMPLEMENTATIONS, pairs
 from kmquant.initial import read_centres
-from kmquant.labelling import count_tied_pixels
+from kmquant.labelling import count_tied_pixels, count_tied_points
 from kmquant.metrics import palette_8bit
 from kmquant.pixels import Pixels
 from kmquant.runs import Run
-from kmquant.spaces import SPACES
+from kmquant.spaces import RGB, SPACES
 
 #: Centres closer than this (in [0, 1] feature units) count as equal.
 CENTRE_TOLERANCE = 1e-9
@@ -249,8 +249,11 @@ def pair_record(
     if tied is not None:
         causes, record["message"] = explain_shared_start(record, a, b, tied, parting)
     ident = {key: a.meta[key] for key in ("image", "mode", "k_requested", "seed")}
+    # A pair in sRGB names no space, as its fits do not (kmquant.fitting.complete).
+    space = space_of(a.meta)
     return (
         ident
+        | ({} if space == RGB else {"space": space})
         | {"impl_a": a.meta["impl"], "impl_b": b.meta["impl"]}
         | record
         | {
@@ -270,24 +273,38 @@ def _labels_differ(record: Mapping[str, Any]) -> bool:
     return record["status"] == "ok" and record["share_equal_labels"] < 1.0
 
 
+def tied_at_start(pixels: Pixels, init: np.ndarray, space: str) -> int:
+    """Fit-sample pixels exactly equidistant from two of the initial centres `init` (sRGB in
+    [0, 1]) in a colour `space`: in sRGB over the integer colours, exact for the lattice
+    colours of the tied start; elsewhere over the floats a fit in the space reads."""
+    if space == RGB:
+        return count_tied_pixels(pixels.fit_colours(), init * pixels.max_value)
+    return count_tied_points(*pixels.fit_distinct_in_space(space), SPACES[space].forward(init))
+
+
 def task_records(
-    fits: Sequence[FitResult], start: tuple[Pixels, np.ndarray] | None, max_iter: int
+    fits: Sequence[FitResult],
+    start: tuple[Pixels, np.ndarray] | None,
+    max_iter: int,
+    space: str = RGB,
 ) -> list[dict[str, Any]]:
-    """The records of every pair of the fits of one task (image, mode, K, seed), in the
-    registry's order. From a shared start (`start`: the pixels and the initial centres in
-    [0, 1]) the pixels tied at the start are counted once, and the runs of each pair whose
-    labels differ are stepped again from the start to find where they part."""
+    """The records of every pair of the fits of one task (image, mode, K, seed, colour
+    space), in the registry's order, compared in sRGB (`compare_in_space`). From a shared start
+    (`start`: the pixels and the initial centres, sRGB in [0, 1]) the pixels tied at the start
+    are counted once, and the runs of each pair whose labels differ are stepped again from the
+    start to find where they part."""
     from kmquant.divergence import partings
 
     by_impl = {fit.meta["impl"]: fit for fit in fits}
-    compared = {(a, b): compare(by_impl[a], by_impl[b]) for a, b in pairs(list(by_impl))}
+    compared = {
+        (a, b): compare_in_space(by_impl[a], by_impl[b], space) for a, b in pairs(list(by_impl))
+    }
     tied, parted = None, {}
     if start is not None:
         pixels, init = start
-        # Exact for lattice colours: the tie count is over integer colour values.
-        tied = count_tied_pixels(pixels.fit_colours(), init * pixels.max_value)
+        tied = tied_at_start(pixels, init, space)
         apart = [pair for pair, record in compared.items() if _labels_differ(record)]
-        parted = partings(pixels, init, apart, max_iter)
+        parted = partings(pixels, SPACES[space].forward(init), apart, max_iter, space)
     return [
         pair_record(by_impl[a], by_impl[b], tied, parted.get((a, b)), record)
         for (a, b), record in compared.items()
@@ -306,8 +323,9 @@ def write_pair_records(
         own = [
             load(path)
             for path, meta in zip(fits, metas, strict=True)
-            if (meta["k_requested"], meta["mode"], meta["seed"]) == (run.k, run.mode, run.seed)
+            if (meta["k_requested"], meta["mode"], meta["seed"], space_of(meta))
+            == (run.k, run.mode, run.seed, run.space)
         ]
         start = None if run.init is None or pixels is None else (pixels, read_centres(run.init))
-        records = task_records(own, start, max_iter)
+        records = task_records(own, start, max_iter, run.space)
         write_text(run.out, json.dumps(records, sort_keys=True, indent=1) + "\n")

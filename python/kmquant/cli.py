@@ -139,7 +139,7 @@ def _compress(args: argparse.Namespace) -> None:
         args.impl,
         args.space,
         meta["status"],
-        meta["n_out_of_gamut"],
+        meta.get("n_out_of_gamut", 0),
         psnr,
         size,
     )
@@ -326,6 +326,7 @@ def _explorer(args: argparse.Namespace) -> None:
     arg("--paired", help="results/tables/paired.csv"),
     arg("--reference", help="results/tables/reference.csv"),
     arg("--conversions", help="results/tables/conversions.csv"),
+    arg("--rate-distortion", help="results/tables/rate_distortion.csv"),
     arg(
         "--per-image-figures",
         nargs="+",
@@ -342,7 +343,15 @@ def _report_description(args: argparse.Namespace) -> None:
         "fit_sample_seed": args.fit_sample_seed,
         "per_image_figures": args.per_image_figures,
     }
-    names = ("ranking", "k_for_quality", "agreement_over", "paired", "reference", "conversions")
+    names = (
+        "ranking",
+        "k_for_quality",
+        "agreement_over",
+        "paired",
+        "reference",
+        "conversions",
+        "rate_distortion",
+    )
     tables = {name: getattr(args, name) for name in names} | {"image_table": args.images}
     report.write_description(
         args.out, args.fits, args.agreement, args.environment, settings, tables

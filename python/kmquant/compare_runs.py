@@ -28,8 +28,9 @@ from kmquant.manifest import SNAKEMAKE_MARK, sha256
 
 #: The columns that name a row of a result table (the others are its values).
 KEY_COLUMNS = (
-    "image", "impl", "mode", "method", "metric", "target", "k_requested", "seed", "impl_a",
-    "impl_b", "iteration", "cluster",
+    "image", "impl", "mode", "space", "method", "metric", "target", "k_requested", "seed",
+    "impl_a", "impl_b", "method_a", "mode_a", "space_a", "method_b", "mode_b", "space_b",
+    "iteration", "cluster",
 )  # fmt: skip
 #: What differs on every run by nature: not compared.
 SKIPPED = ("logs", "benchmarks", "timings", "tables/timings.csv", "environment.json")

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kmquant.atomic import atomic_path, write_bytes
-from kmquant.fitting import FitResult, Task, fit_image, load
+from kmquant.fitting import FitResult, Task, fit_image, load, space_of
 from kmquant.images import amplified_difference, decode_png, encode_original_png, encode_png
 from kmquant.metrics import palette_8bit
 from kmquant.modes import USER_MODE
@@ -46,10 +46,12 @@ def write_images(
             key = (result.meta["impl"], result.meta["mode"])
             if key not in folders:
                 raise NoFolder(f"{path}: a fit of {'/'.join(key)}, given no folder")
-            name = run_name(result.meta["k_requested"], result.meta["seed"])
-            png = encode_png(result.labels.reshape(pixels.shape), palette_8bit(result.centres))
+            space = space_of(result.meta)
+            name = run_name(result.meta["k_requested"], result.meta["seed"], space)
+            shown = to_srgb(space, result.centres)[0]
+            png = encode_png(result.labels.reshape(pixels.shape), palette_8bit(shown))
             (folders[key] / f"{name}.png").write_bytes(png)
-            record = score_image(pixels, result.centres, result.labels)
+            record = score_image(pixels, shown, result.labels)
             text = json.dumps(record, sort_keys=True, indent=1) + "\n"
             (folders[key] / record_name(name)).write_text(text, encoding="utf-8")
 
@@ -95,7 +97,7 @@ def compress(
     result = fit_image(loaded, task, max_iter, threads, space=space)
     if not result.ok:
         raise FitFailed(f"the {impl} fit failed: {result.meta['message']}")
-    shown, result.meta["n_out_of_gamut"] = to_srgb(space, result.centres)
+    shown = to_srgb(space, result.centres)[0]
     png = encode_png(result.labels.reshape(loaded.shape), palette_8bit(shown), compress_level)
     write_bytes(out, png)
     return result, image_psnr(loaded, shown, result.labels), len(png)

@@ -11,6 +11,7 @@ from typing import Any
 from kmquant.implementations import IMPLEMENTATIONS, implementation_ks
 from kmquant.modes import MODES, TRACED_MODE
 from kmquant.reference import QUANTIZERS
+from kmquant.spaces import RGB, SPACES
 
 #: The config keys that name entries of a registry (a list of names, or a map keyed by them),
 #: and that registry: the names are the registries', so the schema does not repeat them.
@@ -19,6 +20,8 @@ NAMED: dict[str, Mapping[str, Any]] = {
     "implementations": IMPLEMENTATIONS,
     "implementation_k_values": IMPLEMENTATIONS,
     "reference_quantizers": QUANTIZERS,
+    "spaces": SPACES,
+    "space_implementations": IMPLEMENTATIONS,
 }
 #: The keys that, left out, name every entry of their registry.
 EVERY = ("implementations", "reference_quantizers")
@@ -56,12 +59,14 @@ def _subsets(config: Mapping[str, Any]) -> list[tuple[str, str | None, str]]:
     drawn) within `seeds`, each implementation's K values within `k_values`. (A
     `convergence_k` beyond `k_values` is fitted for its trace alone.)"""
     modes = [mode for mode in config.get("modes") or [] if mode in MODES]
-    keys = {MODES[mode].seeds_key for mode in modes} | {"cross_seeds"}
+    keys = {MODES[mode].seeds_key for mode in modes} | {"cross_seeds", "space_seeds"}
     if TRACED_MODE in modes and config.get("convergence_k"):
         keys.add("convergence_seeds")
     lists: list[tuple[str, str | None, str]] = [
         (key, None, "seeds") for key in sorted(keys - {"seeds"}) if config.get(key)
     ]
+    if config.get("space_k_values"):
+        lists.append(("space_k_values", None, "k_values"))
     names = sorted(config.get("implementation_k_values") or {})
     return lists + [("implementation_k_values", name, "k_values") for name in names]
 
@@ -103,6 +108,11 @@ def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
                 raise ConfigError(
                     f"config key '{key}': {value} is not a whole number: write {int(value)}"
                 )
+    if RGB not in config.get("spaces", [RGB]):
+        raise ConfigError(
+            f"config key 'spaces': {config['spaces']} leaves out {RGB!r}, the space of every "
+            "result the other spaces are set beside: add it"
+        )
     names = config.get("implementations", list(IMPLEMENTATIONS))
     run = {k for name in names for k in implementation_ks(name, config)}
     for k in config["k_values"]:
@@ -115,8 +125,10 @@ def check_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
 
 
 def with_registry_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The keys of EVERY that `config` leaves out, each naming every entry of its registry."""
-    return {key: list(NAMED[key]) for key in EVERY if key not in config}
+    """The keys of EVERY that `config` leaves out, each naming every entry of its registry,
+    and `spaces` left out: sRGB alone, the study's own space."""
+    every = {key: list(NAMED[key]) for key in EVERY if key not in config}
+    return every | ({} if "spaces" in config else {"spaces": [RGB]})
 
 
 def check_names(config: Mapping[str, Any]) -> None:

@@ -16,7 +16,8 @@ import numpy as np
 from kmquant.backends import Step
 from kmquant.implementations import THREADS, call, limited_threads, ordered
 from kmquant.labelling import nearest_centres
-from kmquant.pixels import Pixels, distinct_colours
+from kmquant.pixels import Pixels
+from kmquant.spaces import RGB
 
 
 class _Run:
@@ -77,18 +78,21 @@ def _part(
 
 
 def partings(
-    pixels: Pixels, init: np.ndarray, pairs: Sequence[tuple[str, str]], max_iter: int
+    pixels: Pixels,
+    init: np.ndarray,
+    pairs: Sequence[tuple[str, str]],
+    max_iter: int,
+    space: str = RGB,
 ) -> dict[tuple[str, str], tuple[int, int]]:
-    """For each pair of implementations, run from `init` on the fit sample on the fits' threads
-    (THREADS): the first iteration after which the two runs label some fit-sample pixel
-    differently, and how many pixels differ there. A pair whose runs never part (or one of
-    which ends with an error first) is left out. Each run is stepped only until all its pairs
-    have parted."""
+    """For each pair of implementations, run from `init` (in the coordinates of the colour
+    `space`) on the fit sample in that space on the fits' threads (THREADS): the first
+    iteration after which the two runs label some fit-sample pixel differently, and how many
+    pixels differ there. A pair whose runs never part (or one of which ends with an error
+    first) is left out. Each run is stepped only until all its pairs have parted."""
     if not pairs:
         return {}
-    features = pixels.fit_features()
-    distinct, _, counts = distinct_colours(pixels.fit_colours(), pixels.max_value)
-    colours = distinct.astype(np.float64) / pixels.max_value
+    features = pixels.fit_in_space(space)
+    colours, counts = pixels.fit_distinct_in_space(space)
     runs = {
         impl: _Run(call(impl, "steps", features, init, max_iter, THREADS), colours)
         for impl in ordered([impl for pair in pairs for impl in pair])

@@ -18,7 +18,7 @@ from kmquant.agreement import match_palettes
 from kmquant.atomic import write_text
 from kmquant.colour import hex_colour
 from kmquant.datasets import CREDIT
-from kmquant.fitting import FitResult, load
+from kmquant.fitting import FitResult, load, space_of
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.metrics import palette_8bit
 from kmquant.modes import MODES
@@ -26,6 +26,7 @@ from kmquant.paths import Inputs
 from kmquant.reference import QUANTIZERS
 from kmquant.reference import ordered as ordered_quantizers
 from kmquant.scoring import METRICS
+from kmquant.spaces import SPACES, to_srgb
 from kmquant.tables import read_csv
 
 #: What the page shows of every output, ours and the reference quantizers' alike.
@@ -47,9 +48,10 @@ PAIR_FIELDS = (
 REFERENCE_FIELDS = ("status", "message", "version", "n_colours", *SHOWN_METRICS)
 #: What the page shows of results/tables/k_for_quality.csv, per image.
 TARGET_FIELDS = (
-    "metric", "target", "method", "reached", "k_requested", "indexed_png_bytes", "smallest_file",
+    "metric", "target", "method", "space", "reached", "k_requested", "indexed_png_bytes",
+    "smallest_file",
 )  # fmt: skip
-_KEY = ("image", "mode", "k_requested", "seed")
+_KEY = ("image", "mode", "space", "k_requested", "seed")
 #: The template's placeholder for the inlined data.
 DATA_MARK = "/*KMQUANT_DATA*/null"
 
@@ -66,6 +68,12 @@ def cell(text: str) -> Any:
     except ValueError:
         return text
     return number if math.isfinite(number) else text
+
+
+def shown(fit: FitResult) -> FitResult:
+    """A fit with its centres as the sRGB colours its PNG shows (kmquant.spaces.to_srgb), so
+    that palettes of every space are drawn and matched alike."""
+    return FitResult(to_srgb(space_of(fit.meta), fit.centres)[0], fit.labels, fit.meta)
 
 
 def palette(fit: FitResult) -> list[str] | None:
@@ -105,15 +113,16 @@ def explorer_data(given: Inputs, page_folder: Path) -> dict[str, Any]:
         pairs[tuple(row[c] for c in _KEY)][f"{row['impl_a']}|{row['impl_b']}"] = row
     views = {}
     for key, rows in fits.items():
-        image, mode, k, seed = key
+        image, mode, space, k, seed = key
         fitted = {
-            impl: load(given(run.fit(impl, mode, image, k, seed)), labels=False) for impl in rows
+            impl: shown(load(given(run.fit(impl, mode, image, k, seed, space)), labels=False))
+            for impl in rows
         }
         views["|".join(key)] = {
             "fits": {
                 impl: {field: cell(row[field]) for field in FIT_FIELDS}
                 | {
-                    "png": link(run.image(impl, mode, image, k, seed)),
+                    "png": link(run.image(impl, mode, image, k, seed, space)),
                     "palette": palette(fitted[impl]),
                 }
                 for impl, row in rows.items()
@@ -144,6 +153,7 @@ def explorer_data(given: Inputs, page_folder: Path) -> dict[str, Any]:
         if row.get("dataset")
     }
     modes = [mode for mode in MODES if mode in {key[1] for key in fits}]
+    spaces = [space for space in SPACES if space in {key[2] for key in fits}]
     impls = ordered([impl for rows in fits.values() for impl in rows])
     return {
         "images": {image: link(run.original(image)) for image in images},
@@ -152,9 +162,11 @@ def explorer_data(given: Inputs, page_folder: Path) -> dict[str, Any]:
         "modes": modes,
         "mode_text": {mode: MODES[mode].shows for mode in modes},
         "mode_seeds": {
-            mode: sorted({int(key[3]) for key in fits if key[1] == mode}) for mode in modes
+            mode: sorted({int(key[4]) for key in fits if key[1] == mode}) for mode in modes
         },
-        "ks": sorted({int(key[2]) for key in fits}),
+        # The colour spaces the fits cluster in, in the registry's order, each by its label.
+        "spaces": [{"name": space, "label": SPACES[space].label} for space in spaces],
+        "ks": sorted({int(key[3]) for key in fits}),
         # The menus' order and what the page calls each implementation (the registry's).
         "implementations": [
             {

@@ -24,6 +24,7 @@ from kmquant.paths import Inputs
 from kmquant.reference import QUANTIZERS, LineStyle
 from kmquant.reference import ordered as ordered_quantizers
 from kmquant.scoring import METRICS, RANKED
+from kmquant.spaces import RGB, SPACES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -481,33 +482,56 @@ def convergence_figure(trace: pd.DataFrame, centres: pd.DataFrame) -> Figure:
     return figure
 
 
-def _method_line(method: str, mode: str) -> tuple[LineStyle | dict[str, str], str]:
+#: A line of a figure: an implementation in a colour space, or a reference quantizer ("").
+Method = tuple[str, str]
+
+
+def _methods(table: pd.DataFrame) -> list[Method]:
+    """The (method, space) of a table of methods, in the registries' order: the
+    implementations, each in its spaces, then the reference quantizers."""
+    found = set(zip(table["method"], table["space"], strict=True))
+    impls = [(name, space) for name in ordered([n for n, _ in found]) for space in SPACES]
+    quantizers = ordered_quantizers([name for name, space in found if not space])
+    return [method for method in impls if method in found] + [(name, "") for name in quantizers]
+
+
+def _method_line(method: Method, mode: str) -> tuple[LineStyle | dict[str, str], str]:
     """The line style and legend text of a method of the rate-distortion figure: a reference
     quantizer as its registry entry draws it, an implementation in its colour and marker with
-    the mode of its fits."""
-    if method in QUANTIZERS:
-        return QUANTIZERS[method].style, method
-    return {"color": COLOURS[method], "marker": MARKERS[method]}, f"{LABELS[method]}, {mode}"
+    the mode of its fits, in its space's line style and, outside sRGB, named with its space."""
+    name, space = method
+    if name in QUANTIZERS:
+        return QUANTIZERS[name].style, name
+    text = f"{LABELS[name]}, {mode}" + ("" if space == RGB else f", {SPACES[space].label}")
+    style = {"color": COLOURS[name], "marker": MARKERS[name], "linestyle": SPACES[space].linestyle}
+    return style, text
+
+
+def _gid(method: Method) -> str:
+    """The id of a method's line in the SVG."""
+    name, space = method
+    return f"method:{name}" + ("" if space in (RGB, "") else f":{space}")
 
 
 def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
     """One row per image, one panel per quality metric against the bits per pixel of the real
     indexed PNG (log axis): one line per method through its K values (the implementations in
-    `mode`), and the original's optimized RGB PNG as a dotted vertical line."""
+    `mode`, each in every colour space it ran), and the original's optimized RGB PNG as a
+    dotted vertical line."""
     points = points.replace([np.inf, -np.inf], np.nan)
     images = sorted(points["image"].unique())
     n_rows = max(len(images), 1)
     figure = _figure(7, 2.4 * n_rows + 1.0)
     panels = [_panel(metric) for metric in RANKED]
     axes = figure.subplots(n_rows, len(panels), squeeze=False)
-    methods = ordered(list(points["method"].unique()))
-    methods += sorted(set(points["method"]) - set(methods))
+    methods = _methods(points)
     for row, image in enumerate(images):
         subset = points[points["image"] == image]
         for col, (column, name, label, _) in enumerate(panels):
             ax = axes[row, col]
             for method in methods:
-                line = subset[subset["method"] == method].sort_values("k_requested")
+                line = subset[(subset["method"] == method[0]) & (subset["space"] == method[1])]
+                line = line.sort_values("k_requested")
                 if line.empty:
                     continue
                 style, text = _method_line(method, mode)
@@ -517,7 +541,7 @@ def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
                     markersize=2.5,
                     linewidth=1,
                     label=text,
-                    gid=f"method:{method}",
+                    gid=_gid(method),
                     **style,
                 )
             ax.axvline(
@@ -537,27 +561,17 @@ def rate_distortion_figure(points: pd.DataFrame, mode: str) -> Figure:
     return figure
 
 
-def _over_images_methods(table: pd.DataFrame, mode: str) -> list[tuple[str, str]]:
-    """The (method, mode) a figure over images draws, in the registries' order: every
-    implementation in `mode`, then every reference quantizer."""
-    found = set(zip(table["method"], table["mode"], strict=True))
-    impls = ordered([name for name, shown in found if shown == mode])
-    return [(name, mode) for name in impls] + [
-        (name, REFERENCE) for name in ordered_quantizers([n for n, m in found if m == REFERENCE])
-    ]
-
-
 def _median_line(
     ax: Axes,
     x: pd.Series,
     median: pd.Series,
     band: tuple[pd.Series, pd.Series],
-    method: str,
+    method: Method,
     mode: str,
 ) -> None:
     """One method's median over images as a line, its interquartile range as a band."""
     style, text = _method_line(method, mode)
-    ax.plot(x, median, markersize=2.5, linewidth=1, label=text, gid=f"method:{method}", **style)
+    ax.plot(x, median, markersize=2.5, linewidth=1, label=text, gid=_gid(method), **style)
     ax.fill_between(x, band[0], band[1], color=style["color"], alpha=0.12, linewidth=0)
 
 
@@ -570,10 +584,11 @@ def quality_over_images_figure(over: pd.DataFrame, mode: str) -> Figure:
     panels = [_panel(metric) for metric in RANKED]
     figure = _figure(7, 3.2)
     axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    over = over[over["mode"].isin([mode, REFERENCE])]
     for ax, (metric, name, label, _) in zip(axes, panels, strict=True):
         rows = over[over["metric"] == metric]
-        for method, shown in _over_images_methods(over, mode):
-            line = rows[(rows["method"] == method) & (rows["mode"] == shown)]
+        for method in _methods(over):
+            line = rows[(rows["method"] == method[0]) & (rows["space"] == method[1])]
             line = line.sort_values("k_requested")
             _median_line(
                 ax, line["k_requested"], line["median"], (line["q1"], line["q3"]), method, mode
@@ -595,8 +610,7 @@ def rate_distortion_over_images_figure(points: pd.DataFrame, mode: str) -> Figur
     from matplotlib.ticker import NullFormatter
 
     points = points.replace([np.inf, -np.inf], np.nan)
-    methods = ordered(list(points["method"].unique()))
-    methods += ordered_quantizers(list(set(points["method"]) - set(methods)))
+    methods = _methods(points)
     panels = [_panel(metric) for metric in RANKED]
     figure = _figure(7, 3.4)
     axes = figure.subplots(1, len(panels), squeeze=False)[0]
@@ -604,7 +618,8 @@ def rate_distortion_over_images_figure(points: pd.DataFrame, mode: str) -> Figur
         # Only finite values are drawn (SSIM is undefined on an image smaller than its window).
         scored = points[points[metric].notna()]
         for method in methods:
-            by_k = scored[scored["method"] == method].groupby("k_requested")
+            own = scored[(scored["method"] == method[0]) & (scored["space"] == method[1])]
+            by_k = own.groupby("k_requested")
             rate = by_k["bits_per_pixel"].median()
             q1, median, q3 = (by_k[metric].quantile(q) for q in (0.25, 0.5, 0.75))
             _median_line(ax, rate, median, (q1, q3), method, mode)
@@ -765,6 +780,9 @@ class TableFigure:
     #: Draws a row (or a marker) per image: it shows the few images that
     #: kmquant.study.figure_images chooses, and the figures over images show them all.
     per_image: bool = False
+    #: Draws the fits of every colour space of the study beside the reference quantizers; the
+    #: others draw the fits in sRGB alone (`in_srgb`).
+    spaces: bool = False
 
     @property
     def caption(self) -> str:
@@ -794,6 +812,7 @@ FIGURES: dict[str, TableFigure] = {
             RATE,
             mode=rate_mode,
             per_image=True,
+            spaces=True,
         ),
         TableFigure(
             "rate_distortion_over_images",
@@ -801,6 +820,7 @@ FIGURES: dict[str, TableFigure] = {
             lambda t, mode: rate_distortion_over_images_figure(t[0], mode),
             RATE,
             mode=rate_mode,
+            spaces=True,
         ),
         TableFigure(
             "paired",
@@ -816,6 +836,7 @@ FIGURES: dict[str, TableFigure] = {
             lambda t, mode: quality_over_images_figure(t[0], mode),
             QUALITY,
             mode=rate_mode,
+            spaces=True,
         ),
         TableFigure(
             "agreement",
@@ -846,7 +867,9 @@ FIGURES: dict[str, TableFigure] = {
 
 #: The columns that hold names (of images, implementations, methods, modes): always text, so
 #: that an image named "NA" or "nan" is never read as a missing value.
-NAME_COLUMNS = ("image", "impl", "impl_a", "impl_b", "method", "mode")
+NAME_COLUMNS = (
+    "image", "impl", "impl_a", "impl_b", "method", "mode", "space", "space_a", "space_b",
+)  # fmt: skip
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -876,9 +899,17 @@ def table_figure(
             f"not {len(tables)}"
         )
     read = [read_table(path) for path in tables]
+    if not FIGURES[name].spaces:
+        read = [in_srgb(table) for table in read]
     if FIGURES[name].per_image:
         read = shown_images(read, chosen)
     return save(FIGURES[name].build(read, mode), stem)
+
+
+def in_srgb(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a table that are of fits in sRGB or of reference quantizers (no space)."""
+    columns = [column for column in ("space", "space_a", "space_b") if column in table]
+    return table[table[columns].isin([RGB, ""]).all(axis=1)] if columns else table
 
 
 def shown_images(

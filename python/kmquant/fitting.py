@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from kmquant.metrics import sum_of_squares
 from kmquant.pixels import Pixels, colour_label_counts, distinct_colours
 from kmquant.pixels import load as load_pixels
 from kmquant.runs import Run
-from kmquant.spaces import RGB, SPACES
+from kmquant.spaces import RGB, SPACES, to_srgb
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,10 @@ def complete(
     (Hartigan-Wong, unconverged runs and single-precision distances can leave some).
     `fit_sse` is the K-means objective on every pixel, with the unrounded centres. A fit in a
     colour `space` (kmquant.spaces) has its centres in that space's coordinates: its pixels
-    are labelled and its objective summed there.
+    are labelled and its objective summed there, and its record names the space and counts
+    the centres that lie outside the sRGB gamut (`to_srgb`). A fit in sRGB records neither,
+    so that the study's sRGB fits keep the bytes they had before spaces were added
+    (`space_of` reads the space of any record).
     """
     status, message = status_of(raw)
     meta: dict[str, Any] = {
@@ -108,7 +111,14 @@ def complete(
             SPACES[space].objective_scale,
         ),
     }
+    if space != RGB:
+        meta |= {"space": space, "n_out_of_gamut": to_srgb(space, centres)[1]}
     return FitResult(centres, labels, meta)
+
+
+def space_of(meta: Mapping[str, Any]) -> str:
+    """The colour space of a fit's record, or of a pair's (`complete`)."""
+    return str(meta.get("space", RGB))
 
 
 def fit_image(
@@ -125,7 +135,7 @@ def fit_image(
     from kmquant.initial import effective_k
 
     entry = IMPLEMENTATIONS[task.impl]
-    features = pixels.in_space(space)[pixels.grouping[1][pixels.fit_rows]]
+    features = pixels.fit_in_space(space)
     with limited_threads([task.impl], threads):
         if init is not None:
             raw = call(task.impl, "fit_shared", features, init, max_iter, threads)
@@ -159,14 +169,14 @@ def fit_files(
     threads: int | None,
 ) -> None:
     """The fits of `runs` (kmquant.runs) of one image in one process, from the image's saved
-    pixels and each run's CSV of initial centres, each saved to its own file as soon as it is
-    done: each library is imported (and R started) once for them all. The same fits, one by
-    one, as `fit_image` runs each alone."""
+    pixels and each run's CSV of initial centres (sRGB colours, transformed into the run's
+    space), each saved to its own file as soon as it is done: each library is imported (and R
+    started) once for them all. The same fits, one by one, as `fit_image` runs each alone."""
     loaded = load_pixels(pixels)
     for run in runs:
-        init = None if run.init is None else read_centres(run.init)
+        init = None if run.init is None else SPACES[run.space].forward(read_centres(run.init))
         task = Task(image, impl, run.mode, run.k, run.seed)
-        result = fit_image(loaded, task, max_iter, threads, init)
+        result = fit_image(loaded, task, max_iter, threads, init, run.space)
         logging.info("%s", json.dumps(result.meta, sort_keys=True))
         save(result, run.out)
 

@@ -353,3 +353,28 @@ def run_seeds(name: str, mode: str, config: Mapping[str, Any]) -> list[int]:
 
     own = implementation_seeds(name, config)
     return [seed for seed in mode_seeds(mode, config) if seed in own]
+
+
+def space_runs(
+    name: str, mode: str, space: str, config: Mapping[str, Any]
+) -> tuple[list[int], list[int]]:
+    """The (K values, seeds) implementation `name` runs in `mode` in a colour `space`: in sRGB
+    (`rgb`) its K values and seeds of the mode; in another space of `spaces` those of them that
+    `space_k_values` and `space_seeds` name (left out or null: all), for the implementations of
+    `space_implementations` (left out or null: every one) and the modes that run in every
+    space (the tied experiment is of the sRGB lattice alone)."""
+    from kmquant.modes import MODES
+    from kmquant.spaces import RGB
+
+    ks, seeds = implementation_ks(name, config), run_seeds(name, mode, config)
+    if space == RGB:
+        return ks, seeds
+    if space not in config.get("spaces", [RGB]) or not MODES[mode].every_space:
+        return [], []
+    if name not in (config.get("space_implementations") or [name]):
+        return [], []
+    space_ks, space_seeds = config.get("space_k_values"), config.get("space_seeds")
+    return (
+        [k for k in ks if space_ks is None or k in space_ks],
+        [seed for seed in seeds if space_seeds is None or seed in space_seeds],
+    )

@@ -83,16 +83,24 @@ def count_tied_pixels(colours: np.ndarray, centres: np.ndarray) -> int:
     between scikit-learn and R.
     """
     distinct, _, counts = distinct_colours(colours, int(colours.max(initial=0)))
+    return count_tied_points(distinct.astype(np.float64), counts, centres)
+
+
+def count_tied_points(points: np.ndarray, counts: np.ndarray, centres: np.ndarray) -> int:
+    """Pixels exactly equidistant from their two (or more) nearest centres, of the distinct
+    `points` (float64 coordinates in any colour space, each standing for `counts` pixels):
+    the sums of squares are compared in exact rational arithmetic on the floats themselves,
+    which is how the tie is decided for a run that reads those floats."""
     exact_centres = [tuple(Fraction(float(v)) for v in row) for row in centres]
     tied = 0
     start = 0
-    for d2 in _squared_distances(distinct.astype(np.float64), centres):
+    for d2 in _squared_distances(points, centres):
         best = d2.min(axis=1, keepdims=True)
         near = d2 <= best * (1 + _TIE_CANDIDATE) + _TIE_CANDIDATE
         for row in np.flatnonzero(near.sum(axis=1) > 1):
-            colour = distinct[start + row].tolist()
+            point = [Fraction(float(x)) for x in points[start + row]]
             exact = [
-                sum((c - Fraction(x)) ** 2 for c, x in zip(exact_centres[j], colour, strict=True))
+                sum((c - x) ** 2 for c, x in zip(exact_centres[j], point, strict=True))
                 for j in np.flatnonzero(near[row])
             ]
             if exact.count(min(exact)) > 1:

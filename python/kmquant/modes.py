@@ -23,6 +23,8 @@ class Mode:
     linestyle: str
     #: The config key of the seeds it runs, where not every seed (`seeds`).
     seeds_key: str = "seeds"
+    #: Whether it runs in every colour space of the study (kmquant.spaces), or in sRGB alone.
+    every_space: bool = True
 
     @property
     def shared_start(self) -> bool:
@@ -54,6 +56,9 @@ MODES: dict[str, Mode] = {
             "sends two correct implementations apart",
             ":",
             "tied_seeds",
+            # Its ties are those of the sRGB lattice: the same colours in another space tie
+            # nowhere, and its pairs there would repeat the proof.
+            every_space=False,
         ),
         Mode(
             "native",

@@ -2,10 +2,10 @@
 methods compared image by image, and the agreement of each pair of implementations over
 images (docs/design.md, "Over images").
 
-A method is an implementation in a mode (its value on an image: the mean over the seeds it
-ran there) or a reference quantizer (mode `reference`). Intervals are percentile bootstrap
-intervals over images, drawn with a seeded generator, so that every rerun writes the same
-bytes."""
+A method is an implementation in a mode and colour space (its value on an image: the mean
+over the seeds it ran there) or a reference quantizer (mode `reference`, no space). Intervals
+are percentile bootstrap intervals over images, drawn with a seeded generator, so that every
+rerun writes the same bytes."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import numpy as np
 from kmquant.implementations import IMPLEMENTATIONS
 from kmquant.reference import QUANTIZERS
 from kmquant.scoring import METRICS, RANKED
+from kmquant.spaces import SPACES
 from kmquant.tables import read_csv, write_table
 
 #: The resamples and the seed of every bootstrap interval, and its coverage.
@@ -34,6 +35,7 @@ REFERENCE = "reference"
 OVER_IMAGES_COLUMNS = (
     "method",
     "mode",
+    "space",
     "k_requested",
     "metric",
     "n_images",
@@ -47,8 +49,10 @@ OVER_IMAGES_COLUMNS = (
 PAIRED_COLUMNS = (
     "method_a",
     "mode_a",
+    "space_a",
     "method_b",
     "mode_b",
+    "space_b",
     "k_requested",
     "metric",
     "n_images",
@@ -64,6 +68,7 @@ AGREEMENT_OVER_IMAGES_COLUMNS = (
     "impl_a",
     "impl_b",
     "mode",
+    "space",
     "k_requested",
     "seed",
     "n_images",
@@ -73,7 +78,7 @@ AGREEMENT_OVER_IMAGES_COLUMNS = (
     "share_equal_labels_max",
 )
 
-Method = tuple[str, str]  # (implementation or reference quantizer, mode)
+Method = tuple[str, str, str]  # (implementation or reference quantizer, mode, colour space)
 Values = dict[tuple[Method, int, str], dict[str, float]]  # (method, K, metric) -> image -> value
 
 
@@ -83,8 +88,8 @@ def per_image(fits: Iterable[Mapping[str, str]], references: Iterable[Mapping[st
     seeds: dict[tuple[Method, int, str], dict[str, list[float]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    rows = [((r["impl"], r["mode"]), r) for r in fits]
-    rows += [((r["method"], REFERENCE), r) for r in references]
+    rows = [((r["impl"], r["mode"], r["space"]), r) for r in fits]
+    rows += [((r["method"], REFERENCE, ""), r) for r in references]
     for method, row in rows:
         for metric in RANKED:
             if row["status"] != "error" and not math.isnan(float(row[metric])):
@@ -129,11 +134,25 @@ def bootstrap(values: np.ndarray, statistic: Callable[..., np.ndarray]) -> tuple
     return float(low), float(high)
 
 
-def _order(method: Method) -> tuple[int, int, str]:
-    """Implementations in the registry's order, then the reference quantizers in theirs."""
-    name, mode = method
-    names = [*IMPLEMENTATIONS, *QUANTIZERS]
-    return (names.index(name) if name in names else len(names), mode == REFERENCE, mode)
+def _order(method: Method) -> tuple[int, int, str, int]:
+    """Implementations in the registry's order, then the reference quantizers in theirs; an
+    implementation's modes by name, its spaces in their registry's order."""
+    name, mode, space = method
+    names, spaces = [*IMPLEMENTATIONS, *QUANTIZERS], list(SPACES)
+    return (
+        names.index(name) if name in names else len(names),
+        mode == REFERENCE,
+        mode,
+        spaces.index(space) if space in spaces else -1,
+    )
+
+
+def _compared(a: Method, b: Method) -> bool:
+    """Whether `paired` compares two methods: any method with a reference quantizer, two
+    implementations in one mode and space, and one implementation in one mode in two spaces."""
+    if REFERENCE in (a[1], b[1]):
+        return True
+    return a[1:] == b[1:] or (a[0], a[1]) == (b[0], b[1])
 
 
 def over_images(values: Values) -> list[dict[str, Any]]:
@@ -148,6 +167,7 @@ def over_images(values: Values) -> list[dict[str, Any]]:
             {
                 "method": method[0],
                 "mode": method[1],
+                "space": method[2],
                 "k_requested": k,
                 "metric": metric,
                 "n_images": len(found),
@@ -163,11 +183,10 @@ def over_images(values: Values) -> list[dict[str, Any]]:
 
 
 def paired(values: Values) -> list[dict[str, Any]]:
-    """Per pair of methods (two implementations in the same mode, or any method and a
-    reference quantizer), K and metric, on the images both have: on how many the first is
-    better, equal or worse (by the metric's direction), the median of the differences (first
-    minus second) with its bootstrap interval, and the p-value of the Wilcoxon signed-rank
-    test (SciPy's, two-sided; none where no difference is nonzero)."""
+    """Per pair of methods (`_compared`), K and metric, on the images both have: on how many
+    the first is better, equal or worse (by the metric's direction), the median of the
+    differences (first minus second) with its bootstrap interval, and the p-value of the
+    Wilcoxon signed-rank test (SciPy's, two-sided; none where no difference is nonzero)."""
     from scipy.stats import wilcoxon
 
     methods = sorted({method for method, _, _ in values}, key=_order)
@@ -175,8 +194,8 @@ def paired(values: Values) -> list[dict[str, Any]]:
     for k, metric in sorted({(k, metric) for _, k, metric in values}):
         sign = 1.0 if METRICS[metric].higher_is_better else -1.0
         for a, b in combinations(methods, 2):
-            if REFERENCE not in (a[1], b[1]) and a[1] != b[1]:
-                continue  # two implementations are compared within one mode
+            if not _compared(a, b):
+                continue
             first, second = values.get((a, k, metric), {}), values.get((b, k, metric), {})
             common = sorted(set(first) & set(second))
             if not common:
@@ -190,8 +209,10 @@ def paired(values: Values) -> list[dict[str, Any]]:
                 {
                     "method_a": a[0],
                     "mode_a": a[1],
+                    "space_a": a[2],
                     "method_b": b[0],
                     "mode_b": b[1],
+                    "space_b": b[2],
                     "k_requested": k,
                     "metric": metric,
                     "n_images": len(common),
@@ -214,16 +235,17 @@ def agreement_over_images(records: Iterable[Mapping[str, str]]) -> list[dict[str
     found: dict[tuple[str, ...], list[Mapping[str, str]]] = defaultdict(list)
     for row in records:
         if row["verdict"] != "failed":
-            key = (row["impl_a"], row["impl_b"], row["mode"], row["k_requested"], row["seed"])
-            found[key].append(row)
+            key = (row["impl_a"], row["impl_b"], row["mode"], row["space"])
+            found[(*key, row["k_requested"], row["seed"])].append(row)
     rows = []
-    for (a, b, mode, k, seed), pairs in found.items():
+    for (a, b, mode, space, k, seed), pairs in found.items():
         shares = np.array([float(row["share_equal_labels"]) for row in pairs])
         rows.append(
             {
                 "impl_a": a,
                 "impl_b": b,
                 "mode": mode,
+                "space": space,
                 "k_requested": int(k),
                 "seed": int(seed),
                 "n_images": len(pairs),

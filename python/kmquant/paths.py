@@ -1,12 +1,13 @@
 """Where every result of a study lives: the one map from (image, implementation, mode, K,
-seed) to a path under the results folder.
+seed, colour space) to a path under the results folder.
 
 The workflow's rules take their inputs and outputs from here, and the commands that find
 files in a finished run (tables, figures, explorer) ask the same object. A part left out
 stays a Snakemake wildcard, so `Results().fit()` is the pattern
 `results/fits/{impl}/{mode}/{image}/k{k}_s{seed}.npz` and `Results().fit(mode="tied")` the
-tied mode's. Each result's log and benchmark sit at the same place under `logs/` and
-`benchmarks/` (`log_of`, `benchmark_of`).
+tied mode's. A fit in sRGB (`rgb`, the study's own space) is named by its K and seed alone,
+one in another colour space also by its space (`k16_s0_cielab`). Each result's log and
+benchmark sit at the same place under `logs/` and `benchmarks/` (`log_of`, `benchmark_of`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kmquant.errors import InputError
+from kmquant.spaces import RGB
 
 Part = str | int
 
@@ -48,9 +50,9 @@ TABLES = (
 TIMED_TABLES = frozenset({"timings"})
 
 
-def run_name(k: Part = "{k}", seed: Part = "{seed}") -> str:
+def run_name(k: Part = "{k}", seed: Part = "{seed}", space: str = RGB) -> str:
     """One fit's file name within its (implementation, mode, image) folder, without suffix."""
-    return f"k{k}_s{seed}"
+    return f"k{k}_s{seed}" + ("" if space == RGB else f"_{space}")
 
 
 def record_name(name: str) -> str:
@@ -86,8 +88,9 @@ class Results:
         image: str = "{image}",
         k: Part = "{k}",
         seed: Part = "{seed}",
+        space: str = RGB,
     ) -> Path:
-        return self.root / "fits" / impl / mode / image / f"{run_name(k, seed)}.npz"
+        return self.root / "fits" / impl / mode / image / f"{run_name(k, seed, space)}.npz"
 
     def fit_batch(self, impl: str = "{impl}", image: str = "{image}") -> Path:
         """The fits of every K, mode and seed of one (implementation, image), one job's work
@@ -109,8 +112,9 @@ class Results:
         image: str = "{image}",
         k: Part = "{k}",
         seed: Part = "{seed}",
+        space: str = RGB,
     ) -> Path:
-        return self.images(impl, mode, image) / f"{run_name(k, seed)}.png"
+        return self.images(impl, mode, image) / f"{run_name(k, seed, space)}.png"
 
     def image_record(
         self,
@@ -119,9 +123,10 @@ class Results:
         image: str = "{image}",
         k: Part = "{k}",
         seed: Part = "{seed}",
+        space: str = RGB,
     ) -> Path:
         """The scored record of the compressed image beside it (kmquant.scoring)."""
-        return self.images(impl, mode, image) / record_name(run_name(k, seed))
+        return self.images(impl, mode, image) / record_name(run_name(k, seed, space))
 
     def differences(self, mode: str = "{mode}", image: str = "{image}") -> Path:
         """The folder of one (mode, image)'s difference images of the headline pair, one per
@@ -134,9 +139,14 @@ class Results:
         return self.differences(mode, image) / f"{run_name(k, seed)}.png"
 
     def agreement(
-        self, mode: str = "{mode}", image: str = "{image}", k: Part = "{k}", seed: Part = "{seed}"
+        self,
+        mode: str = "{mode}",
+        image: str = "{image}",
+        k: Part = "{k}",
+        seed: Part = "{seed}",
+        space: str = RGB,
     ) -> Path:
-        return self.root / "agreement" / mode / image / f"{run_name(k, seed)}.json"
+        return self.root / "agreement" / mode / image / f"{run_name(k, seed, space)}.json"
 
     def agreement_batch(self, image: str = "{image}") -> Path:
         """One job's pairs: every K, mode and seed of one image (its log and benchmark)."""

@@ -75,6 +75,16 @@ class Pixels:
             self._in_space[space] = SPACES[space].forward(self.grouping[0] / self.max_value)
         return self._in_space[space]
 
+    def fit_in_space(self, space: str) -> np.ndarray:
+        """The fit sample in a colour `space`, the floats every fit there reads."""
+        return self.in_space(space)[self.grouping[1][self.fit_rows]]
+
+    def fit_distinct_in_space(self, space: str) -> tuple[np.ndarray, np.ndarray]:
+        """The fit sample's distinct colours in a colour `space` and how many of its pixels
+        each is."""
+        rows, counts = np.unique(self.grouping[1][self.fit_rows], return_counts=True)
+        return self.in_space(space)[rows], counts
+
     @cached_property
     def distinct_lab(self) -> np.ndarray:
         """CIELAB of the `grouping`'s distinct colours, converted once for every image of this

@@ -17,6 +17,7 @@ RANKING_COLUMNS = (
     "k_requested",
     "metric",
     "method",
+    "space",
     "value",
     "rank",
     "n_methods",
@@ -24,24 +25,30 @@ RANKING_COLUMNS = (
 )
 
 
+#: A method: an implementation in a colour space, or a reference quantizer (no space).
+Method = tuple[str, str]
+
+
 def _values(
     fits: Iterable[Mapping[str, str]], references: Iterable[Mapping[str, str]], metric: str
-) -> dict[tuple[str, int], dict[str, float]]:
-    """Per (image, K): each method's value. An implementation counts with its best fit over
-    every mode and seed (the best image a user of it could have made). Failed outputs and
-    undefined values (SSIM of an image smaller than its window) are left out."""
+) -> dict[tuple[str, int], dict[Method, float]]:
+    """Per (image, K): each method's value. An implementation in a space counts with its best
+    fit there over every mode and seed (the best image a user of it could have made). Failed
+    outputs and undefined values (SSIM of an image smaller than its window) are left out."""
     higher = METRICS[metric].higher_is_better
-    values: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
+    values: dict[tuple[str, int], dict[Method, float]] = defaultdict(dict)
     for row in fits:
         if row["status"] == "error" or math.isnan(float(row[metric])):
             continue
         key, value = (row["image"], int(row["k_requested"])), float(row[metric])
-        best = values[key].get(row["impl"])
+        method = (row["impl"], row["space"])
+        best = values[key].get(method)
         if best is None or (value > best if higher else value < best):
-            values[key][row["impl"]] = value
+            values[key][method] = value
     for row in references:
         if row["status"] != "error" and not math.isnan(float(row[metric])):
-            values[row["image"], int(row["k_requested"])][row["method"]] = float(row[metric])
+            key = (row["image"], int(row["k_requested"]))
+            values[key][row["method"], ""] = float(row[metric])
     return values
 
 
@@ -64,7 +71,8 @@ def ranking(
                         "image": image,
                         "k_requested": k,
                         "metric": metric,
-                        "method": method,
+                        "method": method[0],
+                        "space": method[1],
                         "value": value,
                         "rank": rank,
                         "n_methods": len(by_method),

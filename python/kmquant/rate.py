@@ -17,6 +17,7 @@ from kmquant.tables import read_csv, write_table
 RATE_COLUMNS = (
     "image",
     "method",
+    "space",
     "k_requested",
     "n_outputs",
     "indexed_png_bytes",
@@ -29,6 +30,7 @@ K_FOR_QUALITY_COLUMNS = (
     "metric",
     "target",
     "method",
+    "space",
     "reached",
     "k_requested",
     "value",
@@ -53,24 +55,27 @@ def points(
     mode: str,
 ) -> list[dict[str, Any]]:
     """One point per image, method and K: the file's bits per pixel and its quality. Each
-    implementation is its fits in `mode`, each value the mean over the seeds it ran there; a
-    reference quantizer is its one output. Failed outputs are left out."""
+    implementation in each colour space is its fits in `mode`, each value the mean over the
+    seeds it ran there; a reference quantizer (no space) is its one output. Failed outputs are
+    left out."""
     pixels = {row["image"]: int(row["n_pixels"]) for row in images if not row["rejected"]}
-    outputs: dict[tuple[str, str, int], list[Mapping[str, str]]] = defaultdict(list)
+    outputs: dict[tuple[str, str, str, int], list[Mapping[str, str]]] = defaultdict(list)
     for row in fits:
         if row["mode"] == mode and row["status"] != "error":
-            outputs[row["image"], row["impl"], int(row["k_requested"])].append(row)
+            key = (row["image"], row["impl"], row["space"], int(row["k_requested"]))
+            outputs[key].append(row)
     for row in references:
         if row["status"] != "error":
-            outputs[row["image"], row["method"], int(row["k_requested"])].append(row)
+            outputs[row["image"], row["method"], "", int(row["k_requested"])].append(row)
     rows = []
-    for (image, method, k), group in sorted(outputs.items()):
+    for (image, method, space, k), group in sorted(outputs.items()):
         size = fmean(float(row["indexed_png_bytes"]) for row in group)
         original = float(group[0]["original_png_bytes"])
         rows.append(
             {
                 "image": image,
                 "method": method,
+                "space": space,
                 "k_requested": k,
                 "n_outputs": len(group),
                 "indexed_png_bytes": size,
@@ -85,19 +90,20 @@ def points(
 def k_for_quality(
     rate_points: Iterable[Mapping[str, Any]], targets: Mapping[str, Sequence[float]]
 ) -> list[dict[str, Any]]:
-    """Per image, target and method: the smallest K of the grid whose point reaches the
+    """Per image, target and method (an implementation in each colour space, or a reference
+    quantizer): the smallest K of the grid whose point reaches the
     target, with its value and file size, or `reached` false. `smallest_file` marks, per image
     and target, the method(s) reaching it with the smallest file."""
-    curves: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    curves: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for point in rate_points:
-        curves[point["image"], point["method"]].append(point)
+        curves[point["image"], point["method"], point["space"]].append(point)
     rows = []
     for metric, values in targets.items():
         for target in values:
-            for image in sorted({image for image, _ in curves}):
+            for image in sorted({image for image, _, _ in curves}):
                 found = [
-                    _first_reaching(image, method, curve, metric, target)
-                    for (name, method), curve in sorted(curves.items())
+                    _first_reaching(image, (method, space), curve, metric, target)
+                    for (name, method, space), curve in sorted(curves.items())
                     if name == image
                 ]
                 smallest = min(
@@ -111,9 +117,15 @@ def k_for_quality(
 
 
 def _first_reaching(
-    image: str, method: str, curve: Sequence[Mapping[str, Any]], metric: str, target: float
+    image: str,
+    method: tuple[str, str],
+    curve: Sequence[Mapping[str, Any]],
+    metric: str,
+    target: float,
 ) -> dict[str, Any]:
-    row: dict[str, Any] = {"image": image, "metric": metric, "target": target, "method": method}
+    """`method` (a name and a space) at the smallest K of `curve` that reaches the target."""
+    row: dict[str, Any] = {"image": image, "metric": metric, "target": target}
+    row |= {"method": method[0], "space": method[1]}
     for point in sorted(curve, key=lambda point: int(point["k_requested"])):
         value = float(point[metric])
         if reaches(metric, value, target):

@@ -16,6 +16,7 @@ from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES, rate_mode
 from kmquant.reference import QUANTIZERS
 from kmquant.scoring import METRICS, RANKED
+from kmquant.spaces import RGB, SPACES
 from kmquant.study import figure_images
 from kmquant.tables import read_csv, read_json
 
@@ -167,7 +168,7 @@ def _what_a_byte_buys(k_for_quality: Sequence[Mapping[str, str]]) -> str:
             return "not reached"
         size = min(float(row["indexed_png_bytes"]) for row in reached)
         best = [row for row in reached if float(row["indexed_png_bytes"]) == size]
-        names = ", ".join(f"{row['method']} (K = {row['k_requested']})" for row in best)
+        names = ", ".join(f"{_method(row)} (K = {row['k_requested']})" for row in best)
         return f"{names}: {size:,.0f} bytes"
 
     table = _table(
@@ -195,6 +196,12 @@ with the smallest file (the smallest K of the grid that reaches it, per method, 
 
 {table}
 """
+
+
+def _method(row: Mapping[str, str]) -> str:
+    """A method of a table row, an implementation outside sRGB named with its space."""
+    space = row.get("space", RGB)
+    return row["method"] + ("" if space in (RGB, "") else f" in {_space_name(space)}")
 
 
 def _credits(images: Sequence[Mapping[str, str]]) -> str:
@@ -327,6 +334,241 @@ the {len({row["image"] for row in rows})} image(s), each language's own conversi
 
 def _number(text: str) -> str:
     return f"{float(text):.3g}"
+
+
+#: What a colour space is weighed on: the perceived error it is chosen for (mean CIEDE2000)
+#: and the structure it may cost (SSIM).
+SPACE_METRICS = ("mean_ciede2000", "ssim")
+
+
+def in_srgb(rows: Sequence[Mapping[str, str]]) -> list[Mapping[str, str]]:
+    """The rows of fits in sRGB and of reference quantizers (no space): what every section
+    but the one on colour spaces reports."""
+    keys = ("space", "space_a", "space_b")
+    return [row for row in rows if all(row.get(key, RGB) in (RGB, "") for key in keys)]
+
+
+def _space_name(space: str) -> str:
+    return SPACES[space].label
+
+
+def _proof_by_space(pairs: Sequence[Mapping[str, str]], spaces: Sequence[str]) -> str:
+    """Per space: the matched pairs that are identical out of all, and which were not."""
+    rows = []
+    for space in spaces:
+        own = [row for row in pairs if row["space"] == space and row["mode"] == "matched"]
+        parted = [row for row in own if row["verdict"] != "identical"]
+        apart = sorted({f"{row['impl_a']} / {row['impl_b']}" for row in parted})
+        identical = len(own) - len(parted)
+        rows.append([_space_name(space), f"{identical} of {len(own)}", ", ".join(apart) or "-"])
+    return _table(["space", "matched pairs identical", "pairs not always identical"], rows)
+
+
+#: A method of the section on spaces: an implementation and its space, or a reference
+#: quantizer and "".
+SpaceMethod = tuple[str, str]
+
+
+def _cell(points: Mapping[SpaceMethod, Mapping[str, str]], metric: str) -> dict[SpaceMethod, float]:
+    """Each method's value of `metric` at one image and K."""
+    return {method: float(point[metric]) for method, point in points.items()}
+
+
+def _space_cells(
+    rate: Sequence[Mapping[str, str]], impl: str, spaces: Sequence[str]
+) -> dict[tuple[str, int], dict[SpaceMethod, Mapping[str, str]]]:
+    """The rate-distortion points of every image and K at which `impl` ran in some space
+    other than sRGB: its points in each space and every reference quantizer's."""
+    cells: dict[tuple[str, int], dict[SpaceMethod, Mapping[str, str]]] = {}
+    for row in rate:
+        cells.setdefault((row["image"], int(row["k_requested"])), {})[
+            row["method"], row["space"]
+        ] = row
+    return {
+        key: {
+            method: point for method, point in points.items() if method[0] == impl or not method[1]
+        }
+        for key, points in sorted(cells.items())
+        if any((impl, space) in points for space in spaces)
+    }
+
+
+def _better(a: float, b: float, metric: str) -> bool:
+    return a > b if METRICS[metric].higher_is_better else a < b
+
+
+def _space_counts(
+    cells: Mapping[tuple[str, int], Mapping[SpaceMethod, Mapping[str, str]]],
+    impl: str,
+    space: str,
+) -> str:
+    """On how many (image, K) K-means in `space` beats K-means in sRGB and each reference
+    quantizer, per metric of SPACE_METRICS."""
+    rivals = [(impl, RGB)] + [
+        (name, "") for name in QUANTIZERS if any((name, "") in c for c in cells.values())
+    ]
+    said = []
+    for metric in SPACE_METRICS:
+        wins = []
+        for rival in rivals:
+            both = [_cell(c, metric) for c in cells.values() if (impl, space) in c and rival in c]
+            won = sum(_better(v[impl, space], v[rival], metric) for v in both)
+            name = f"K-means in {_space_name(RGB)}" if rival[0] == impl else rival[0]
+            wins.append(f"{name} on {won} of {len(both)}")
+        better = "lower" if not METRICS[metric].higher_is_better else "higher"
+        said.append(f"a {better} {METRICS[metric].label} than {_and(wins)}")
+    return f"- in {_space_name(space)}: {_and(said)}"
+
+
+def _ranked(values: Mapping[SpaceMethod, float], metric: str) -> list[SpaceMethod]:
+    """The methods of `values`, best first by `metric`."""
+    sign = -1.0 if METRICS[metric].higher_is_better else 1.0
+    return sorted(values, key=lambda method: sign * values[method])
+
+
+def _space_table(
+    cells: Mapping[tuple[str, int], Mapping[SpaceMethod, Mapping[str, str]]],
+    impl: str,
+    spaces: Sequence[str],
+) -> str:
+    """Per image, K and metric of SPACE_METRICS: K-means in each space and the best reference
+    quantizer, the best of them in bold."""
+    shown = [RGB, *spaces]
+    rows = []
+    for (image, k), points in cells.items():
+        for metric in SPACE_METRICS:
+            values = _cell(points, metric)
+            tools = _ranked({m: v for m, v in values.items() if not m[1]}, metric)[:1]
+            drawn = {m: values[m] for m in [*((impl, s) for s in shown), *tools] if m in values}
+            best = values[_ranked(drawn, metric)[0]]
+            text = {
+                m: f"**{value:.4g}**" if value == best else f"{value:.4g}"
+                for m, value in drawn.items()
+            }
+            tool = f"{tools[0][0]}: {text[tools[0]]}" if tools else "-"
+            rows.append(
+                [image, k, METRICS[metric].label, *(text.get((impl, s), "-") for s in shown), tool]
+            )
+    header = ["image", "K", "metric", *(f"K-means in {_space_name(s)}" for s in shown)]
+    return _table([*header, "best quantizer"], rows)
+
+
+def _is_srgb_of(row: Mapping[str, str], impl: str) -> bool:
+    """Whether the second method of a paired.csv row is `impl` in sRGB."""
+    return (row["method_b"], row["space_b"]) == (impl, RGB)
+
+
+def _spaces_over_images(
+    paired: Sequence[Mapping[str, str]], impl: str, mode: str, spaces: Sequence[str]
+) -> str:
+    """K-means in each space against K-means in sRGB and each reference quantizer over the
+    images, at the largest K it ran in the space (paired.csv)."""
+    rows = []
+    for space in spaces:
+        first = (impl, mode, space)
+        own = [
+            seen
+            for row in paired
+            if row["metric"] in SPACE_METRICS
+            and (seen := _seen_from(row, first)) is not None
+            and (seen["mode_b"] == "reference" or _is_srgb_of(seen, impl))
+        ]
+        largest = max((int(row["k_requested"]) for row in own), default=0)
+        rows += [
+            [
+                _space_name(space),
+                f"K-means in {_space_name(row['space_b'])}" if row["space_b"] else row["method_b"],
+                METRICS[row["metric"]].label,
+                largest,
+                f"{row['a_better']} of {row['n_images']} images",
+                f"{_number(row['median_difference'])} ({_number(row['median_difference_ci_low'])}"
+                f" to {_number(row['median_difference_ci_high'])})",
+                f"{float(row['p_value']):.2g}" if row["p_value"] else "-",
+            ]
+            for row in own
+            if int(row["k_requested"]) == largest
+        ]
+    if not rows:
+        return ""
+    table = _table(
+        ["K-means in", "against", "metric", "K", "better on", "median difference (95 %)", "p"],
+        rows,
+    )
+    return f"""
+Over the images, K-means in each space against the others at the largest K it ran there (the
+difference: the space's value minus the other's, median over the images with its 95 % bootstrap
+interval; p: the Wilcoxon signed-rank test; ``results/tables/paired.csv``):
+
+{table}
+"""
+
+
+def _seen_from(row: Mapping[str, str], method: tuple[str, str, str]) -> dict[str, str] | None:
+    """A row of paired.csv with `method` (name, mode, space) as its first method, its
+    counts and differences turned round where it is the second; None where it is neither."""
+    a, b = ([row[f"{key}_{side}"] for key in ("method", "mode", "space")] for side in "ab")
+    if tuple(a) == method:
+        return dict(row)
+    if tuple(b) != method:
+        return None
+    turned = {f"{key}_a": row[f"{key}_b"] for key in ("method", "mode", "space")}
+    turned |= {f"{key}_b": row[f"{key}_a"] for key in ("method", "mode", "space")}
+    negated = {
+        "median_difference": str(0.0 - float(row["median_difference"])),
+        "median_difference_ci_low": str(0.0 - float(row["median_difference_ci_high"])),
+        "median_difference_ci_high": str(0.0 - float(row["median_difference_ci_low"])),
+    }
+    return dict(row) | turned | negated | {"a_better": row["a_worse"], "a_worse": row["a_better"]}
+
+
+def _spaces(
+    fits: Sequence[Mapping[str, str]],
+    pairs: Sequence[Mapping[str, str]],
+    rate: Sequence[Mapping[str, str]],
+    paired: Sequence[Mapping[str, str]],
+) -> str:
+    """The colour spaces besides sRGB: what ran in them, the proof in each, and what K-means in
+    each gives against K-means in sRGB and the reference quantizers, per image and K and over
+    the images. A table without a space column is of sRGB alone."""
+    ran = {row.get("space", RGB) for row in fits}
+    spaces = [space for space in SPACES if space != RGB and space in ran]
+    if not spaces:
+        return ""
+    own = [row for row in fits if row["space"] in spaces]
+    impls = ordered([row["impl"] for row in own])
+    impl = next((name for name in HEADLINE if name in impls), impls[0])
+    mode = rate_mode([row["mode"] for row in fits])
+    cells = _space_cells(rate, impl, spaces)
+    outside = sum(int(row["n_out_of_gamut"] or 0) for row in own)
+    centres = sum(int(row["k_effective"]) for row in own if row["status"] != "error")
+    counts = "\n".join(_space_counts(cells, impl, space) for space in spaces)
+    return f"""
+Colour spaces
+-------------
+
+Besides sRGB code values, the fits clustered in {_and([_space_name(s) for s in spaces])}
+({_literal(spaces)}): {_literal(impls)} at K {_literal(_numbers([r["k_requested"] for r in own]))},
+seeds {_literal(_numbers([r["seed"] for r in own]))}, in the modes
+{_literal([m for m in MODES if m in {r["mode"] for r in own}])}. A fit in a space labels each
+pixel with its nearest centre there, and its PNG shows each centre as the sRGB colour it is,
+clipped to the gamut ({outside} of {centres} centres lay outside it by more than half an 8-bit
+step). Matched mode starts every implementation from the same colours as in sRGB, transformed
+into the space, with no pixel exactly tied there. Identical pairs (centres compared in sRGB,
+within 1e-9) out of all matched pairs, per space:
+
+{_proof_by_space(pairs, spaces)}
+
+What K-means gives in each space ({impl}, {mode} mode, the mean over its seeds), per image and
+K it ran there, against K-means in sRGB and the best reference quantizer
+(``results/tables/rate_distortion.csv``, which also has each file's bits per pixel; the best
+in bold). K-means in each space had
+
+{counts}
+
+of the (image, K) both ran:
+
+{_space_table(cells, impl, spaces)}
+{_spaces_over_images(paired, impl, mode, spaces)}"""
 
 
 def _lock_line(lock: Mapping[str, str] | None) -> str:
@@ -538,9 +780,15 @@ def description(
     paired: Sequence[Mapping[str, str]] = (),
     reference: Sequence[Mapping[str, str]] = (),
     conversions: Sequence[Mapping[str, str]] = (),
+    rate_distortion: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """reStructuredText for Snakemake's report directive. It contains no Jinja2 markup, because
-    Snakemake renders the page as a template."""
+    Snakemake renders the page as a template. Every section is of the fits in sRGB but the one
+    on colour spaces (`_spaces`) and what a byte buys, which names each method's space."""
+    spaces = _spaces(fits, pairs, rate_distortion, paired)
+    fits, pairs, ranking, agreement_over, paired = (
+        in_srgb(rows) for rows in (fits, pairs, ranking, agreement_over, paired)
+    )
     images = sorted({row["image"] for row in fits})
     # The tables of a row per image show the images of the per-image figures.
     shown = figure_images(images, settings.get("per_image_figures"))
@@ -593,7 +841,7 @@ file system.
 
 {_what_a_byte_buys(_of(k_for_quality, shown))}{_shown_note(shown, images)}
 {_against_references(_of(ranking, shown), reference)}{_shown_note(shown, images)}
-{_over_images(agreement_over, paired)}{_conversions(conversions)}
+{_over_images(agreement_over, paired)}{spaces}{_conversions(conversions)}
 Versions
 --------
 
@@ -631,7 +879,7 @@ def write_description(
 ) -> None:
     """The report's front page from the run's tables and environment.json, and those of
     `tables` (ranking, k_for_quality, image_table, agreement_over, paired, reference,
-    conversions) that the study wrote."""
+    conversions, rate_distortion) that the study wrote."""
     given = {name: read_csv(path) if path else [] for name, path in tables.items()}
     text = description(read_csv(fits), read_csv(pairs), read_json(environment), settings, **given)
     write_text(out, text)

@@ -1,6 +1,6 @@
-"""The runs of one job, as one structured value: each run's K, mode and seed with the file it
-writes (a fit, its pairs, or its shared initial centres) and, for a shared-start mode, the file
-of initial centres it starts from. A rule writes them as one JSON
+"""The runs of one job, as one structured value: each run's K, mode, seed and colour space
+with the file it writes (a fit, its pairs, or its shared initial centres) and, for a
+shared-start mode, the file of initial centres it starts from. A rule writes them as one JSON
 list (`dump`), the job reads them back whole (`parse`), so that no run is paired with its files
 by its position in several lists."""
 
@@ -12,9 +12,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from kmquant.modes import MODES
+from kmquant.spaces import RGB, SPACES
 
-#: The fields of a run, as JSON names them (`init` only for a shared-start mode).
-FIELDS = ("k", "mode", "seed", "out", "init")
+#: The fields of a run, as JSON names them (`init` only for a shared-start mode, `space` only
+#: outside sRGB).
+FIELDS = ("k", "mode", "seed", "out", "init", "space")
 #: The longest runs a job takes: its whole shell command is one argument of the shell, and
 #: Linux takes at most 131,072 bytes in one argument (MAX_ARG_STRLEN).
 MAX_CHARS = 100_000
@@ -35,23 +37,29 @@ class Run:
     #: The run's initial centres (a CSV): given for a shared-start mode, and only there; a run
     #: whose initial centres a job writes (to `out`) has none.
     init: str | None = None
+    #: The colour space it clusters in (kmquant.spaces); a shared start's file holds sRGB
+    #: colours, which a run in another space transforms into it.
+    space: str = RGB
 
     @property
     def key(self) -> str:
         """A name for the run that is also an identifier (a rule's named input or output)."""
-        return key(self.k, self.mode, self.seed)
+        return key(self.k, self.mode, self.seed, self.space)
 
 
-def key(k: int | str, mode: str, seed: int | str) -> str:
-    """The name of the run of (K, mode, seed), for the rules to name its files by."""
-    return f"{mode}_k{k}_s{seed}"
+def key(k: int | str, mode: str, seed: int | str, space: str = RGB) -> str:
+    """The name of the run of (K, mode, seed, space), for the rules to name its files by."""
+    return f"{mode}_k{k}_s{seed}" + ("" if space == RGB else f"_{space}")
 
 
 def dump(runs: Sequence[Run]) -> str:
     """The runs as the one JSON value a job takes; more than MAX_CHARS of them are refused,
     since no shell would run the job."""
     text = json.dumps(
-        [{name: value for name, value in asdict(run).items() if value is not None} for run in runs],
+        [
+            {name: value for name, value in asdict(run).items() if value not in (None, RGB)}
+            for run in runs
+        ],
         separators=(",", ":"),
     )
     if len(text) > MAX_CHARS:
@@ -75,7 +83,7 @@ def parse(text: str, *, writes_starts: bool = False) -> list[Run]:
         raise RunError("runs: give a JSON list of at least one run")
     runs = [_run(item, writes_starts) for item in given]
     for label, values in (
-        ("(K, mode, seed)", [run.key for run in runs]),
+        ("(K, mode, seed, space)", [run.key for run in runs]),
         ("output file", [run.out for run in runs]),
     ):
         repeated = sorted({value for value in values if values.count(value) > 1})
@@ -91,18 +99,23 @@ def _run(item: Any, writes_starts: bool) -> Run:
     if unknown:
         raise RunError(f"runs: {json.dumps(item)}: no field {unknown[0]}")
     k, mode, seed, out = (item[name] for name in ("k", "mode", "seed", "out"))
-    init = item.get("init")
+    init, space = item.get("init"), item.get("space", RGB)
     if not (_whole(k, 1) and _whole(seed, 0) and isinstance(out, str)):
         raise RunError(f"runs: {json.dumps(item)}: K at least 1, a seed at least 0, out a path")
     if mode not in MODES:
         raise RunError(f"runs: {json.dumps(item)}: no mode {mode} (modes: {', '.join(MODES)})")
+    if space not in SPACES or (space != RGB and not MODES[mode].every_space):
+        spaces = ", ".join(SPACES) if MODES[mode].every_space else RGB
+        raise RunError(f"runs: {json.dumps(item)}: a {mode} run has no space {space} ({spaces})")
     if writes_starts and not MODES[mode].shared_start:
         raise RunError(f"runs: {json.dumps(item)}: a {mode} run has no shared start to write")
+    if writes_starts and space != RGB:
+        raise RunError(f"runs: {json.dumps(item)}: a shared start is written in {RGB} alone")
     wants_start = MODES[mode].shared_start and not writes_starts
     if wants_start != isinstance(init, str):
         needs = "needs" if wants_start else "takes no"
         raise RunError(f"runs: {json.dumps(item)}: a {mode} run {needs} initial centres (init)")
-    return Run(k, mode, seed, out, init)
+    return Run(k, mode, seed, out, init, space)
 
 
 def _whole(value: Any, least: int) -> bool:

@@ -116,6 +116,8 @@ class Space:
     #: fit's objective (`fit_sse`) is reported in.
     units: str
     objective_scale: float = 1.0
+    #: How the figures draw a fit of the space (matplotlib line style).
+    linestyle: str = "-"
 
 
 SPACES: dict[str, Space] = {
@@ -136,6 +138,7 @@ SPACES: dict[str, Space] = {
             srgb_encode,
             "linear light (0 to 1, IEC 61966-2-1's curve); objective in 8-bit steps of light",
             255.0,
+            ":",
         ),
         Space(
             "cielab",
@@ -143,6 +146,7 @@ SPACES: dict[str, Space] = {
             srgb_to_cielab,
             cielab_to_srgb,
             "CIELAB (D65) L*, a*, b*; objective in squared CIE76 differences",
+            linestyle="--",
         ),
         Space(
             "oklab",
@@ -150,6 +154,7 @@ SPACES: dict[str, Space] = {
             srgb_to_oklab,
             oklab_to_srgb,
             "Ottosson's Oklab L, a, b (white L = 1); objective in its squared units",
+            linestyle="-.",
         ),
     )
 }

@@ -12,6 +12,7 @@ from typing import Any
 from kmquant.agreement import relative_difference
 from kmquant.implementations import ordered
 from kmquant.modes import USER_MODE
+from kmquant.spaces import RGB
 from kmquant.tables import read_csv, write_table
 
 SUMMARY_COLUMNS = (
@@ -29,13 +30,19 @@ SUMMARY_COLUMNS = (
 
 
 def native_summary(fits: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Per image, K and implementation: SSE over seeds, seeds won, best against the others'.
+    """Per image, K and implementation, in sRGB: SSE over seeds, seeds won, best against the
+    others'.
 
     An implementation wins a seed when its SSE at that seed is lower than that of every other
     implementation that ran the seed; a tie wins for none. `best_relative_to_others` is
     (own best - best of the others) / best of the others.
     """
-    ok = [f for f in fits if f["mode"] == USER_MODE and f["status"] != "error"]
+    # The seeds of sRGB's fits: a fit in another space is no other seed of the same defaults.
+    ok = [
+        f
+        for f in fits
+        if f["mode"] == USER_MODE and f["status"] != "error" and f.get("space", RGB) == RGB
+    ]
     rows = []
 
     def task(f: Mapping[str, Any]) -> tuple[str, int]:

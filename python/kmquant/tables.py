@@ -13,14 +13,14 @@ from typing import Any
 
 from kmquant.atomic import write_text
 from kmquant.datasets import CREDIT_COLUMNS, Dataset, image_credits
-from kmquant.fitting import load_meta
+from kmquant.fitting import load_meta, space_of
 from kmquant.metrics import STORAGE_COLUMNS
 from kmquant.paths import Inputs
 from kmquant.pixels import describe
 from kmquant.pixels import load as load_pixels
 from kmquant.scoring import METRICS
 
-IDENT = ("image", "impl", "mode", "k_requested", "k_effective", "seed")
+IDENT = ("image", "impl", "mode", "space", "k_requested", "k_effective", "seed")
 #: The written image against the original: its metrics, its storage and the real file sizes,
 #: the same columns for our fits and for the reference quantizers.
 IMAGE_METRIC_COLUMNS = (
@@ -41,6 +41,7 @@ FIT_COLUMNS = (
     "n_empty_clusters",
     "n_not_nearest",
     "fit_sse",
+    "n_out_of_gamut",
     *IMAGE_METRIC_COLUMNS,
 )
 IMAGE_COLUMNS = (
@@ -57,6 +58,7 @@ IMAGE_COLUMNS = (
 AGREEMENT_COLUMNS = (
     "image",
     "mode",
+    "space",
     "k_requested",
     "seed",
     "impl_a",
@@ -93,6 +95,7 @@ TIMING_COLUMNS = (
     "image",
     "impl",
     "mode",
+    "space",
     "k_requested",
     "seed",
     "fit_seconds",
@@ -121,8 +124,8 @@ CONVERGENCE_CHECK_COLUMNS = (
     "ends_equal",
 )
 _SORT = (
-    "image", "impl", "mode", "metric", "target", "method", "k_requested", "seed", "iteration",
-    "cluster",
+    "image", "impl", "mode", "space", "metric", "target", "method", "k_requested", "seed",
+    "iteration", "cluster",
 )  # fmt: skip
 
 
@@ -183,7 +186,7 @@ def timing_rows(
     jobs = [job(meta) for meta in fits]
     sizes, benchmarks = Counter(jobs), {path: read_benchmark(path) for path in set(jobs)}
     rows = [
-        dict(meta) | benchmarks[path] | {"job_fits": sizes[path]}
+        with_space(meta) | benchmarks[path] | {"job_fits": sizes[path]}
         for meta, path in zip(fits, jobs, strict=True)
     ]
     return rows + [dict(row) | {"impl": row["method"], "mode": "reference"} for row in references]
@@ -193,11 +196,18 @@ def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def with_space(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A fit's or a pair's record with its colour space named, also where it is sRGB (whose
+    records name none: kmquant.fitting.complete)."""
+    return dict(record) | {"space": space_of(record)}
+
+
 def written_image(meta: Mapping[str, Any], given: Inputs) -> dict[str, Any]:
     """What a fit's written image is: the scored record beside its indexed PNG, and the real
     file sizes of that PNG and of the original (optimized RGB PNG), all among the `given`
     files. A failed fit has neither PNG nor record."""
     key = [meta[field] for field in ("impl", "mode", "image", "k_requested", "seed")]
+    key.append(space_of(meta))
     indexed, record = given(given.results.image(*key)), given(given.results.image_record(*key))
     written = {"indexed_png_bytes": indexed.stat().st_size} if indexed.exists() else {}
     scored = read_json(record) if record.exists() else {}
@@ -239,7 +249,7 @@ def read_csv(path: str | Path) -> list[dict[str, str]]:
 
 def write_fits_table(out: str | Path, fits: Sequence[str | Path], given: Inputs) -> None:
     """fits.csv: every fit's record and what its written image is (`written_image`)."""
-    rows = [meta | written_image(meta, given) for meta in map(load_meta, fits)]
+    rows = [with_space(meta) | written_image(meta, given) for meta in map(load_meta, fits)]
     write_table(out, FIT_COLUMNS, rows)
 
 
@@ -261,7 +271,8 @@ def write_reference_table(out: str | Path, folders: Sequence[str | Path], given:
 
 def write_agreement_table(out: str | Path, records: Sequence[str | Path]) -> None:
     """agreement.csv: every pair record of every task."""
-    write_table(out, AGREEMENT_COLUMNS, [row for path in records for row in read_json(path)])
+    rows = [with_space(row) for path in records for row in read_json(path)]
+    write_table(out, AGREEMENT_COLUMNS, rows)
 
 
 def write_image_tables(

@@ -27,7 +27,7 @@ from kmquant.figures import (
     TABLES,
 )
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, THREADS, ordered
-from kmquant.implementations import implementation_ks, run_seeds
+from kmquant.implementations import space_runs
 from kmquant.modes import MODES as MODE_REGISTRY
 from kmquant.modes import TRACED_MODE, figure_mode, mode_seeds, rate_mode
 from kmquant.paths import Results
@@ -36,6 +36,8 @@ from kmquant.runs import Run, RunError
 from kmquant.runs import dump as dump_runs
 from kmquant.runs import key as run_key
 from kmquant.reference import QUANTIZERS
+from kmquant.spaces import RGB
+from kmquant.spaces import SPACES as SPACE_REGISTRY
 from kmquant.config_checks import (
     ConfigError,
     check_config,
@@ -127,6 +129,9 @@ IMPLS = ordered(config["implementations"])
 SHOWN = [impl for impl in HEADLINE if impl in IMPLS]
 REFERENCES = config["reference_quantizers"]
 MODES = config["modes"]
+# The colour spaces the fits cluster in, in the registry's order: rgb first, every result of
+# the study is of it; the others set beside it (space_runs).
+SPACES = [space for space in SPACE_REGISTRY if space in config["spaces"]]
 KS = config["k_values"]
 # Modes that start every implementation from one file of initial centres (matched and tied).
 SHARED_START = [mode for mode in MODES if MODE_REGISTRY[mode].shared_start]
@@ -200,29 +205,37 @@ def where_any_image(*results):
 NONE_READ = []
 
 
-def runs(impl, mode):
-    """The (K values, seeds) that `impl` runs in `mode`."""
-    return implementation_ks(impl, config), run_seeds(impl, mode, config)
+def runs(impl, mode, space=RGB):
+    """The (K values, seeds) that `impl` runs in `mode` and colour `space`."""
+    return space_runs(impl, mode, space, config)
+
+
+def grid(impl):
+    """The (K, mode, seed, space) of every fit of the study's grid that `impl` runs on each
+    image, K by K, in the order of MODES and SPACES."""
+    return [
+        (k, mode, seed, space)
+        for k in KS
+        for mode in MODES
+        for space in SPACES
+        if k in runs(impl, mode, space)[0]
+        for seed in runs(impl, mode, space)[1]
+    ]
 
 
 def fit_runs(impl):
-    """The (K, mode, seed) of every fit that `impl` runs on each image, K by K and in the
-    order of MODES: what its one job per image fits. The headline pair also fits the traced
-    runs (`convergence_k`, `convergence_seeds`) where they lie outside its grid."""
-    grid = [
-        (k, mode, seed)
-        for k in implementation_ks(impl, config)
-        for mode in MODES
-        for seed in run_seeds(impl, mode, config)
-    ]
+    """The (K, mode, seed, space) of every fit that `impl` runs on each image: what its one
+    job per image fits. The headline pair also fits the traced runs (`convergence_k`,
+    `convergence_seeds`, in sRGB) where they lie outside its grid."""
     traced = [
-        (k, TRACED_MODE, seed)
+        (k, TRACED_MODE, seed, RGB)
         for k in config["convergence_k"]
         for seed in config["convergence_seeds"]
         if impl in SHOWN and TRACED_MODE in MODES
     ]
+    own = grid(impl)
     return sorted(
-        grid + [run for run in traced if run not in grid], key=lambda run: run[0]
+        own + [run for run in traced if run not in own], key=lambda run: run[0]
     )
 
 
@@ -236,15 +249,25 @@ def fit_jobs(pattern):
     ]
 
 
-def mode_seeds_run(mode):
-    """The seeds of `mode` that some implementation runs."""
-    return sorted({seed for impl in IMPLS for seed in runs(impl, mode)[1]})
+def mode_seeds_run(mode, space=RGB):
+    """The seeds of `mode` that some implementation runs in `space`."""
+    return sorted({seed for impl in IMPLS for seed in runs(impl, mode, space)[1]})
 
 
-#: The (K, mode, seed) of every task some implementation runs on each image: what one
+def mode_ks_run(mode, space):
+    """The K values that some implementation runs in `mode` and `space`."""
+    return [k for k in KS if any(k in runs(impl, mode, space)[0] for impl in IMPLS)]
+
+
+#: The (K, mode, seed, space) of every task some implementation runs on each image: what one
 #: agreement job per image compares.
 PAIR_RUNS = [
-    (k, mode, seed) for k in KS for mode in MODES for seed in mode_seeds_run(mode)
+    (k, mode, seed, space)
+    for k in KS
+    for mode in MODES
+    for space in SPACES
+    if k in mode_ks_run(mode, space)
+    for seed in mode_seeds_run(mode, space)
 ]
 
 
@@ -253,9 +276,9 @@ def longest_runs(pattern, runs):
     long as the JSON of any job of `runs`."""
     image = max(IMAGES, key=len)
     return [
-        Run(k, mode, seed, str(pattern(mode=mode, image=image, k=k, seed=seed)),
-            str(RESULTS.init(mode, image, k, seed)))
-        for k, mode, seed in runs
+        Run(k, mode, seed, str(pattern(mode=mode, image=image, k=k, seed=seed, space=space)),
+            str(RESULTS.init(mode, image, k, seed)), space)
+        for k, mode, seed, space in runs
     ]  # fmt: skip
 
 
@@ -268,16 +291,18 @@ except RunError as error:
     raise WorkflowError(f"config keys 'k_values' and 'seeds': {error}") from None
 
 
-def fits(impls=IMPLS, modes=MODES, images=None, pattern=RESULTS.fit()):
-    """`pattern` for every fit of the given implementations, modes and images."""
+def fits(images=None):
+    """Every fit of the given images (default: every accepted image), of every implementation,
+    mode and space."""
     images = accepted() if images is None else images
     return [
-        path
-        for mode in modes
-        for impl in impls
-        for path in expand(pattern, impl=impl, mode=mode, image=images, k=runs(impl, mode)[0],
-                           seed=runs(impl, mode)[1])  # fmt: skip
-        if runs(impl, mode)[1]
+        RESULTS.fit(impl, mode, image, k, seed, space)
+        for mode in MODES
+        for impl in IMPLS
+        for space in SPACES
+        for image in images
+        for k in runs(impl, mode, space)[0]
+        for seed in runs(impl, mode, space)[1]
     ]
 
 
@@ -330,21 +355,24 @@ def words(values):
 
 
 def run_files(pattern, runs):
-    """`pattern` for each (K, mode, seed) of `runs`, named by the run (kmquant.runs.key): a
-    job's outputs, one per run, that its runs name again (`job_runs`)."""
+    """`pattern` for each (K, mode, seed, space) of `runs`, named by the run
+    (kmquant.runs.key): a job's outputs, one per run, that its runs name again (`job_runs`).
+    """
     return {
-        run_key(k, mode, seed): pattern(mode=mode, k=k, seed=seed)
-        for k, mode, seed in runs
+        run_key(k, mode, seed, space): pattern(mode=mode, k=k, seed=seed, space=space)
+        for k, mode, seed, space in runs
     }
 
 
 def shared_starts(runs):
     """The initial centres of the shared-start runs (matched, tied) of `runs`, (K, mode,
-    seed), each named `init_` and the run's name: what a fit or pairs job reads besides the
-    fits."""
-    shared = [run for run in runs if MODE_REGISTRY[run[1]].shared_start]
+    seed, space), each named `init_` and the run's name: what a fit or pairs job reads besides
+    the fits. A start is of sRGB colours, which a run in another space transforms: the runs of
+    every space read the same file."""
     return {
-        f"init_{name}": path for name, path in run_files(RESULTS.init, shared).items()
+        f"init_{run_key(k, mode, seed, space)}": RESULTS.init(mode=mode, k=k, seed=seed)
+        for k, mode, seed, space in runs
+        if MODE_REGISTRY[mode].shared_start
     }
 
 
@@ -355,7 +383,8 @@ def job_runs(runs):
 
     def spec(wildcards, input, output):
         named = [
-            Run(k, mode, seed, output[run_key(k, mode, seed)]) for k, mode, seed in runs
+            Run(k, mode, seed, output[run_key(k, mode, seed, space)], space=space)
+            for k, mode, seed, space in runs
         ]
         return dump_runs(
             [
@@ -394,17 +423,21 @@ def inits(*_):
 
 
 def pairs(*_):
-    return per_mode(RESULTS.agreement(), image=accepted())
+    return [
+        RESULTS.agreement(mode, image, k, seed, space)
+        for image in accepted()
+        for k, mode, seed, space in PAIR_RUNS
+    ]
 
 
 def task_fits(wildcards):
     """Every fit of one image, of every implementation that runs its K, in the order of
     PAIR_RUNS: what its one agreement job compares."""
     return [
-        RESULTS.fit(impl, mode, wildcards.image, k, seed)
-        for k, mode, seed in PAIR_RUNS
+        RESULTS.fit(impl, mode, wildcards.image, k, seed, space)
+        for k, mode, seed, space in PAIR_RUNS
         for impl in IMPLS
-        if k in runs(impl, mode)[0] and seed in runs(impl, mode)[1]
+        if k in runs(impl, mode, space)[0] and seed in runs(impl, mode, space)[1]
     ]
 
 
