@@ -230,3 +230,26 @@ def test_the_report_gives_the_proof_and_the_finding_in_each_space(spaced_run: Pa
     agreement = read_csv(spaced_run / "results" / "tables" / "agreement.csv")
     srgb = sum(r["space"] == RGB for r in agreement)
     assert f"The {srgb} pairs of fits of the same task" in page
+
+
+def test_the_report_weighs_each_space_on_the_seeds_every_space_ran() -> None:
+    """sRGB's value beside CIELAB's is the mean over the seeds both ran, not over sRGB's own
+    other seeds; the reference quantizers stand beside them; a method is named with its space."""
+    from kmquant.report import _method, _space_cells
+
+    def fit(space: str, seed: int, ciede: float) -> dict[str, str]:
+        return {"image": "a", "impl": "python", "mode": "native", "space": space,
+                "k_requested": "16", "seed": str(seed), "status": "ok",
+                "mean_ciede2000": str(ciede), "ssim": "0.9"}  # fmt: skip
+
+    fits = [fit("rgb", 0, 3.0), fit("rgb", 1, 5.0), fit("cielab", 0, 2.0)]
+    tools = [{"image": "a", "method": "pngquant", "k_requested": "16", "status": "ok",
+              "mean_ciede2000": "2.5", "ssim": "0.95"}]  # fmt: skip
+    (cell,) = _space_cells(fits, tools, "python", "native", ["cielab"]).values()
+    assert {method: values["mean_ciede2000"] for method, values in cell.items()} == {
+        ("python", "rgb"): 3.0,
+        ("python", "cielab"): 2.0,
+        ("pngquant", ""): 2.5,
+    }
+    assert _method({"method": "python", "space": "oklab"}) == "python in Oklab"
+    assert _method({"method": "pngquant", "space": ""}) == "pngquant"

@@ -62,13 +62,17 @@ def _starts(text: str) -> list[Any]:
     return _runs(text, writes_starts=True)
 
 
-#: The runs of a fit or pairs job: one JSON list of {k, mode, seed, out, init} (kmquant.runs).
-RUNS_HELP = "the job's runs, a JSON list of {k, mode, seed, out, init} (init: shared starts)"
+#: The runs of a fit or pairs job: one JSON list of {k, mode, seed, out, init, space}
+#: (kmquant.runs).
+RUNS_HELP = (
+    "the job's runs, a JSON list of {k, mode, seed, out, init, space} (init: shared starts; "
+    "space: a colour space other than rgb)"
+)
 
 
 @command(
     "fit",
-    "K-means fits of one implementation on one image: one fit per run (K, mode, seed)",
+    "K-means fits of one implementation on one image: one fit per run (K, mode, seed, space)",
     arg("pixels"),
     arg("--runs", type=_runs, required=True, help=RUNS_HELP),
     arg("--impl", choices=list(IMPLEMENTATIONS), required=True),
@@ -221,7 +225,7 @@ def _init(args: argparse.Namespace) -> None:
 
 @command(
     "agree",
-    "compare every pair of implementations' fits of one image, per run (K, mode, seed)",
+    "compare every pair of implementations' fits of one image, per run (K, mode, seed, space)",
     arg("--fits", nargs="+", required=True, help="every implementation's fit of every run"),
     arg("--runs", type=_runs, required=True, help=RUNS_HELP + "; out: its pair records"),
     arg("--pixels", help="the image's pixels (for runs with init)"),
@@ -326,7 +330,6 @@ def _explorer(args: argparse.Namespace) -> None:
     arg("--paired", help="results/tables/paired.csv"),
     arg("--reference", help="results/tables/reference.csv"),
     arg("--conversions", help="results/tables/conversions.csv"),
-    arg("--rate-distortion", help="results/tables/rate_distortion.csv"),
     arg(
         "--per-image-figures",
         nargs="+",
@@ -343,15 +346,7 @@ def _report_description(args: argparse.Namespace) -> None:
         "fit_sample_seed": args.fit_sample_seed,
         "per_image_figures": args.per_image_figures,
     }
-    names = (
-        "ranking",
-        "k_for_quality",
-        "agreement_over",
-        "paired",
-        "reference",
-        "conversions",
-        "rate_distortion",
-    )
+    names = ("ranking", "k_for_quality", "agreement_over", "paired", "reference", "conversions")
     tables = {name: getattr(args, name) for name in names} | {"image_table": args.images}
     report.write_description(
         args.out, args.fits, args.agreement, args.environment, settings, tables

@@ -184,8 +184,10 @@ def image_difference(a: Path, b: Path) -> tuple[int, int, int] | None:
 
 def fit_difference(a: Path, b: Path) -> tuple[float, float] | None:
     """(largest centre difference in 8-bit units, share of equal labels) of two saved fits;
-    None when either failed or their K differ."""
-    from kmquant.fitting import load
+    None when either failed or their K differ. A fit in a colour space has its centres taken
+    back to sRGB first (unclipped, as the study compares fits: agreement.compare_in_space)."""
+    from kmquant.fitting import load, space_of
+    from kmquant.spaces import SPACES
 
     for path in (a, b):
         with zipfile.ZipFile(path) as archive:
@@ -194,9 +196,10 @@ def fit_difference(a: Path, b: Path) -> tuple[float, float] | None:
     x, y = load(a), load(b)
     if not (x.ok and y.ok) or x.centres.shape != y.centres.shape:
         return None
+    first, second = (SPACES[space_of(fit.meta)].inverse(fit.centres) for fit in (x, y))
     # R keeps an emptied cluster's centre as NaN: NaN in both runs is the same centre, NaN in
     # one only a difference (NaN in the table).
-    gap = np.where(np.isnan(x.centres) & np.isnan(y.centres), 0.0, np.abs(x.centres - y.centres))
+    gap = np.where(np.isnan(first) & np.isnan(second), 0.0, np.abs(first - second))
     return 255.0 * float(gap.max()), float(np.mean(x.labels == y.labels))
 
 

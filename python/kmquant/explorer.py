@@ -46,10 +46,10 @@ PAIR_FIELDS = (
     "parting_pixels",
 )
 REFERENCE_FIELDS = ("status", "message", "version", "n_colours", *SHOWN_METRICS)
-#: What the page shows of results/tables/k_for_quality.csv, per image.
+#: What the page shows of results/tables/k_for_quality.csv, per image (the smallest file it
+#: finds among the methods of the chosen space and the reference quantizers).
 TARGET_FIELDS = (
     "metric", "target", "method", "space", "reached", "k_requested", "indexed_png_bytes",
-    "smallest_file",
 )  # fmt: skip
 _KEY = ("image", "mode", "space", "k_requested", "seed")
 #: The template's placeholder for the inlined data.

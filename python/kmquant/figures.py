@@ -25,6 +25,7 @@ from kmquant.reference import QUANTIZERS, LineStyle
 from kmquant.reference import ordered as ordered_quantizers
 from kmquant.scoring import METRICS, RANKED
 from kmquant.spaces import RGB, SPACES
+from kmquant.tables import SPACE_COLUMNS, SRGB
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -907,9 +908,9 @@ def table_figure(
 
 
 def in_srgb(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a table that are of fits in sRGB or of reference quantizers (no space)."""
-    columns = [column for column in ("space", "space_a", "space_b") if column in table]
-    return table[table[columns].isin([RGB, ""]).all(axis=1)] if columns else table
+    """The rows of a table of fits in sRGB or of reference quantizers (as tables.in_srgb)."""
+    columns = [column for column in SPACE_COLUMNS if column in table]
+    return table[table[columns].isin(SRGB).all(axis=1)] if columns else table
 
 
 def shown_images(

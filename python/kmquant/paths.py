@@ -93,7 +93,7 @@ class Results:
         return self.root / "fits" / impl / mode / image / f"{run_name(k, seed, space)}.npz"
 
     def fit_batch(self, impl: str = "{impl}", image: str = "{image}") -> Path:
-        """The fits of every K, mode and seed of one (implementation, image), one job's work
+        """The fits of every K, mode, seed and space of one (implementation, image), one job's work
         (its log and benchmark)."""
         return self.root / "fits" / impl / image
 
@@ -149,7 +149,7 @@ class Results:
         return self.root / "agreement" / mode / image / f"{run_name(k, seed, space)}.json"
 
     def agreement_batch(self, image: str = "{image}") -> Path:
-        """One job's pairs: every K, mode and seed of one image (its log and benchmark)."""
+        """One job's pairs: every K, mode, seed and space of one image (its log and benchmark)."""
         return self.root / "agreement" / image
 
     def convergence(self, image: str = "{image}", k: Part = "{k}", seed: Part = "{seed}") -> Path:

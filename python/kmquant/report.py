@@ -6,19 +6,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from statistics import fmean
 from typing import Any
 
-from kmquant.agreement import CAUSES
+from kmquant.agreement import CAUSES, CENTRE_TOLERANCE
 from kmquant.atomic import write_text
 from kmquant.conversions import CONVERTERS, REFERENCE
 from kmquant.datasets import DATASETS
 from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, ordered
 from kmquant.modes import MODES, rate_mode
+from kmquant.over_images import REFERENCE as REFERENCE_MODE
 from kmquant.reference import QUANTIZERS
 from kmquant.scoring import METRICS, RANKED
 from kmquant.spaces import RGB, SPACES
 from kmquant.study import figure_images
-from kmquant.tables import read_csv, read_json
+from kmquant.tables import in_srgb, read_csv, read_json
 
 VERDICTS = ("identical", "same_image", "different", "failed")
 
@@ -51,13 +53,13 @@ def _identical_by_k(pairs: Sequence[Mapping[str, str]], modes: Sequence[str]) ->
     )
 
 
-def _best_of(rows: Sequence[Mapping[str, str]], methods: Sequence[str]) -> str:
-    """The best of `methods` among ranking rows of one image, K and metric, with its rank."""
-    own = [row for row in rows if row["method"] in methods]
-    if not own:
+def _best_of(rows: Sequence[Mapping[str, str]]) -> str:
+    """The best of ranking rows of one image, K and metric, with its rank (an implementation
+    outside sRGB named with its space)."""
+    if not rows:
         return "-"
-    rank = min(int(row["rank"]) for row in own)
-    names = ", ".join(row["method"] for row in own if int(row["rank"]) == rank)
+    rank = min(int(row["rank"]) for row in rows)
+    names = ", ".join(_method(row) for row in rows if int(row["rank"]) == rank)
     return f"{names} ({rank})"
 
 
@@ -116,11 +118,8 @@ def _against_references(
             cell
             for metric in RANKED
             for cell in (
-                _best_of(
-                    by_metric.get(metric, []),
-                    [row["method"] for row in by_metric.get(metric, []) if row["best"] == "true"],
-                ),
-                _best_of(by_metric.get(metric, []), list(IMPLEMENTATIONS)),
+                _best_of(by_metric.get(metric, [])),
+                _best_of([r for r in by_metric.get(metric, []) if r["method"] in IMPLEMENTATIONS]),
             )
         ]
         for (image, k), by_metric in sorted(groups.items())
@@ -146,8 +145,8 @@ Against the quantizers people use
 The same images at the same K, quantized by {_listed(tools)} (no dithering), scored by the same
 code from the PNGs they wrote (``results/tables/reference.csv``){no_png}. Per image and K, the
 method with the best {ranked}, and the implementation of K-means whose best fit ranks highest
-among the (up to) {n} methods, with its rank (1 is best; ``results/tables/ranking.csv`` ranks
-every method):
+among the (up to) {n} methods, with its rank (1 is best; an implementation in each colour space
+is a method of its own; ``results/tables/ranking.csv`` ranks every method):
 
 {table}
 """
@@ -341,56 +340,72 @@ def _number(text: str) -> str:
 SPACE_METRICS = ("mean_ciede2000", "ssim")
 
 
-def in_srgb(rows: Sequence[Mapping[str, str]]) -> list[Mapping[str, str]]:
-    """The rows of fits in sRGB and of reference quantizers (no space): what every section
-    but the one on colour spaces reports."""
-    keys = ("space", "space_a", "space_b")
-    return [row for row in rows if all(row.get(key, RGB) in (RGB, "") for key in keys)]
-
-
 def _space_name(space: str) -> str:
     return SPACES[space].label
 
 
 def _proof_by_space(pairs: Sequence[Mapping[str, str]], spaces: Sequence[str]) -> str:
-    """Per space: the matched pairs that are identical out of all, and which were not."""
+    """Per space: the pairs from the proof's start that are identical out of all, the pixels
+    tied at that start, and which pairs were not always identical."""
+    proof = next(name for name, mode in MODES.items() if mode.off_lattice)
     rows = []
     for space in spaces:
-        own = [row for row in pairs if row["space"] == space and row["mode"] == "matched"]
+        own = [row for row in pairs if row["space"] == space and row["mode"] == proof]
         parted = [row for row in own if row["verdict"] != "identical"]
         apart = sorted({f"{row['impl_a']} / {row['impl_b']}" for row in parted})
-        identical = len(own) - len(parted)
-        rows.append([_space_name(space), f"{identical} of {len(own)}", ", ".join(apart) or "-"])
-    return _table(["space", "matched pairs identical", "pairs not always identical"], rows)
+        tied = max((int(row["tied_initial_pixels"] or 0) for row in own), default=0)
+        rows.append(
+            [
+                _space_name(space),
+                f"{len(own) - len(parted)} of {len(own)}",
+                tied,
+                ", ".join(apart) or "-",
+            ]
+        )
+    header = [f"space ({proof} mode)", "pairs identical", "most pixels tied at a start"]
+    return _table([*header, "pairs not always identical"], rows)
 
 
 #: A method of the section on spaces: an implementation and its space, or a reference
 #: quantizer and "".
 SpaceMethod = tuple[str, str]
-
-
-def _cell(points: Mapping[SpaceMethod, Mapping[str, str]], metric: str) -> dict[SpaceMethod, float]:
-    """Each method's value of `metric` at one image and K."""
-    return {method: float(point[metric]) for method, point in points.items()}
+#: Per (image, K): each method's value of each metric of SPACE_METRICS.
+Cells = dict[tuple[str, int], dict[SpaceMethod, dict[str, float]]]
 
 
 def _space_cells(
-    rate: Sequence[Mapping[str, str]], impl: str, spaces: Sequence[str]
-) -> dict[tuple[str, int], dict[SpaceMethod, Mapping[str, str]]]:
-    """The rate-distortion points of every image and K at which `impl` ran in some space
-    other than sRGB: its points in each space and every reference quantizer's."""
-    cells: dict[tuple[str, int], dict[SpaceMethod, Mapping[str, str]]] = {}
-    for row in rate:
-        cells.setdefault((row["image"], int(row["k_requested"])), {})[
-            row["method"], row["space"]
-        ] = row
-    return {
-        key: {
-            method: point for method, point in points.items() if method[0] == impl or not method[1]
-        }
-        for key, points in sorted(cells.items())
-        if any((impl, space) in points for space in spaces)
-    }
+    fits: Sequence[Mapping[str, str]],
+    references: Sequence[Mapping[str, str]],
+    impl: str,
+    mode: str,
+    spaces: Sequence[str],
+) -> Cells:
+    """Every image and K at which `impl` ran in `mode` in a space besides sRGB: its value in
+    each space, the mean over the seeds it ran there in every space (so that sRGB's other
+    seeds weigh nothing), and each reference quantizer's."""
+    own = [r for r in fits if (r["impl"], r["mode"]) == (impl, mode) and r["status"] != "error"]
+    cells: Cells = {}
+    for image, k in sorted(
+        {(r["image"], int(r["k_requested"])) for r in own if r["space"] in spaces}
+    ):
+        here = [r for r in own if (r["image"], int(r["k_requested"])) == (image, k)]
+        ran = {r["space"] for r in here}
+        seeds = set.intersection(*({r["seed"] for r in here if r["space"] == s} for s in ran))
+        cell = cells.setdefault((image, k), {})
+        for space in ran:
+            rows = [r for r in here if r["space"] == space and r["seed"] in seeds]
+            cell[impl, space] = {m: fmean(float(r[m]) for r in rows) for m in SPACE_METRICS}
+        for row in references:
+            if (row["image"], int(row["k_requested"])) == (image, k) and row["status"] != "error":
+                cell[row["method"], ""] = {m: float(row[m]) for m in SPACE_METRICS}
+    return cells
+
+
+def _cell(
+    points: Mapping[SpaceMethod, Mapping[str, float]], metric: str
+) -> dict[SpaceMethod, float]:
+    """Each method's value of `metric` at one image and K."""
+    return {method: values[metric] for method, values in points.items()}
 
 
 def _better(a: float, b: float, metric: str) -> bool:
@@ -398,7 +413,7 @@ def _better(a: float, b: float, metric: str) -> bool:
 
 
 def _space_counts(
-    cells: Mapping[tuple[str, int], Mapping[SpaceMethod, Mapping[str, str]]],
+    cells: Cells,
     impl: str,
     space: str,
 ) -> str:
@@ -427,7 +442,7 @@ def _ranked(values: Mapping[SpaceMethod, float], metric: str) -> list[SpaceMetho
 
 
 def _space_table(
-    cells: Mapping[tuple[str, int], Mapping[SpaceMethod, Mapping[str, str]]],
+    cells: Cells,
     impl: str,
     spaces: Sequence[str],
 ) -> str:
@@ -471,7 +486,7 @@ def _spaces_over_images(
             for row in paired
             if row["metric"] in SPACE_METRICS
             and (seen := _seen_from(row, first)) is not None
-            and (seen["mode_b"] == "reference" or _is_srgb_of(seen, impl))
+            and (seen["mode_b"] == REFERENCE_MODE or _is_srgb_of(seen, impl))
         ]
         largest = max((int(row["k_requested"]) for row in own), default=0)
         rows += [
@@ -495,7 +510,8 @@ def _spaces_over_images(
         rows,
     )
     return f"""
-Over the images, K-means in each space against the others at the largest K it ran there (the
+Over the images, K-means in each space against K-means in sRGB and each reference quantizer at
+the largest K it ran there (each image's value the mean over the method's seeds; the
 difference: the space's value minus the other's, median over the images with its 95 % bootstrap
 interval; p: the Wilcoxon signed-rank test; ``results/tables/paired.csv``):
 
@@ -524,12 +540,12 @@ def _seen_from(row: Mapping[str, str], method: tuple[str, str, str]) -> dict[str
 def _spaces(
     fits: Sequence[Mapping[str, str]],
     pairs: Sequence[Mapping[str, str]],
-    rate: Sequence[Mapping[str, str]],
+    references: Sequence[Mapping[str, str]],
     paired: Sequence[Mapping[str, str]],
 ) -> str:
-    """The colour spaces besides sRGB: what ran in them, the proof in each, and what K-means in
-    each gives against K-means in sRGB and the reference quantizers, per image and K and over
-    the images. A table without a space column is of sRGB alone."""
+    """The colour spaces besides sRGB: what ran in them and how it ended, the proof in each,
+    and what K-means in each gives against K-means in sRGB and the reference quantizers, per
+    image and K and over the images. A table without a space column is of sRGB alone."""
     ran = {row.get("space", RGB) for row in fits}
     spaces = [space for space in SPACES if space != RGB and space in ran]
     if not spaces:
@@ -538,7 +554,8 @@ def _spaces(
     impls = ordered([row["impl"] for row in own])
     impl = next((name for name in HEADLINE if name in impls), impls[0])
     mode = rate_mode([row["mode"] for row in fits])
-    cells = _space_cells(rate, impl, spaces)
+    cells = _space_cells(fits, references, impl, mode, spaces)
+    status = Counter(row["status"] for row in own)
     outside = sum(int(row["n_out_of_gamut"] or 0) for row in own)
     centres = sum(int(row["k_effective"]) for row in own if row["status"] != "error")
     counts = "\n".join(_space_counts(cells, impl, space) for space in spaces)
@@ -549,19 +566,21 @@ Colour spaces
 Besides sRGB code values, the fits clustered in {_and([_space_name(s) for s in spaces])}
 ({_literal(spaces)}): {_literal(impls)} at K {_literal(_numbers([r["k_requested"] for r in own]))},
 seeds {_literal(_numbers([r["seed"] for r in own]))}, in the modes
-{_literal([m for m in MODES if m in {r["mode"] for r in own}])}. A fit in a space labels each
-pixel with its nearest centre there, and its PNG shows each centre as the sRGB colour it is,
-clipped to the gamut ({outside} of {centres} centres lay outside it by more than half an 8-bit
-step). Matched mode starts every implementation from the same colours as in sRGB, transformed
-into the space, with no pixel exactly tied there. Identical pairs (centres compared in sRGB,
-within 1e-9) out of all matched pairs, per space:
+{_literal([m for m in MODES if m in {r["mode"] for r in own}])}; of these {len(own)} fits,
+{status["ok"]} succeeded, {status["warning"]} warned and {status["error"]} failed. A fit in a
+space labels each pixel with its nearest centre there, and its PNG shows each centre as the
+sRGB colour it is, clipped to the gamut ({outside} of {centres} centres lay outside it by more
+than half an 8-bit step). The proof's start in a space is the same colours as in sRGB,
+transformed into it. Identical pairs (the same labels, centres taken back to sRGB within
+{CENTRE_TOLERANCE:g}) out of all pairs from that start, per space:
 
 {_proof_by_space(pairs, spaces)}
 
-What K-means gives in each space ({impl}, {mode} mode, the mean over its seeds), per image and
-K it ran there, against K-means in sRGB and the best reference quantizer
-(``results/tables/rate_distortion.csv``, which also has each file's bits per pixel; the best
-in bold). K-means in each space had
+What K-means gives in each space ({impl}, {mode} mode; each value the mean over the seeds it
+ran in every space), per image and K it ran there, against K-means in sRGB and the best
+reference quantizer (the best in bold; ``results/tables/rate_distortion.csv`` has each file's
+bits per pixel, and ``k_for_quality.csv`` the smallest file that reaches each target). K-means
+in each space had
 
 {counts}
 
@@ -780,14 +799,15 @@ def description(
     paired: Sequence[Mapping[str, str]] = (),
     reference: Sequence[Mapping[str, str]] = (),
     conversions: Sequence[Mapping[str, str]] = (),
-    rate_distortion: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """reStructuredText for Snakemake's report directive. It contains no Jinja2 markup, because
     Snakemake renders the page as a template. Every section is of the fits in sRGB but the one
     on colour spaces (`_spaces`) and what a byte buys, which names each method's space."""
-    spaces = _spaces(fits, pairs, rate_distortion, paired)
-    fits, pairs, ranking, agreement_over, paired = (
-        in_srgb(rows) for rows in (fits, pairs, ranking, agreement_over, paired)
+    spaces = _spaces(fits, pairs, reference, paired)
+    # The ranking ranks each implementation in each space among all methods: its section
+    # names the space of a method outside sRGB.
+    fits, pairs, agreement_over, paired = (
+        in_srgb(rows) for rows in (fits, pairs, agreement_over, paired)
     )
     images = sorted({row["image"] for row in fits})
     # The tables of a row per image show the images of the per-image figures.
@@ -879,7 +899,7 @@ def write_description(
 ) -> None:
     """The report's front page from the run's tables and environment.json, and those of
     `tables` (ranking, k_for_quality, image_table, agreement_over, paired, reference,
-    conversions, rate_distortion) that the study wrote."""
+    conversions) that the study wrote."""
     given = {name: read_csv(path) if path else [] for name, path in tables.items()}
     text = description(read_csv(fits), read_csv(pairs), read_json(environment), settings, **given)
     write_text(out, text)

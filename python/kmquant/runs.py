@@ -57,7 +57,11 @@ def dump(runs: Sequence[Run]) -> str:
     since no shell would run the job."""
     text = json.dumps(
         [
-            {name: value for name, value in asdict(run).items() if value not in (None, RGB)}
+            {
+                name: value
+                for name, value in asdict(run).items()
+                if value is not None and (name, value) != ("space", RGB)
+            }
             for run in runs
         ],
         separators=(",", ":"),
@@ -73,7 +77,7 @@ def dump(runs: Sequence[Run]) -> str:
 def parse(text: str, *, writes_starts: bool = False) -> list[Run]:
     """The runs of a job from their JSON (`dump`), checked whole: each run complete, of a
     known mode, with initial centres exactly where its mode starts from shared ones; no two
-    runs of the same (K, mode, seed) or writing the same file. The runs of a job that
+    runs of the same (K, mode, seed, space) or writing the same file. The runs of a job that
     `writes_starts` are each of a shared-start mode and write its initial centres (`out`)."""
     try:
         given = json.loads(text)

@@ -19,6 +19,7 @@ from kmquant.paths import Inputs
 from kmquant.pixels import describe
 from kmquant.pixels import load as load_pixels
 from kmquant.scoring import METRICS
+from kmquant.spaces import RGB
 
 IDENT = ("image", "impl", "mode", "space", "k_requested", "k_effective", "seed")
 #: The written image against the original: its metrics, its storage and the real file sizes,
@@ -194,6 +195,18 @@ def timing_rows(
 
 def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+#: The columns that name a row's colour space (kmquant.spaces), and the values of a row of
+#: sRGB (a reference quantizer's rows have no space: "").
+SPACE_COLUMNS = ("space", "space_a", "space_b")
+SRGB = (RGB, "")
+
+
+def in_srgb(rows: Iterable[Mapping[str, str]]) -> list[Mapping[str, str]]:
+    """The rows of fits in sRGB and of reference quantizers: what every figure and section of
+    the report that is not about colour spaces shows."""
+    return [row for row in rows if all(row.get(key, RGB) in SRGB for key in SPACE_COLUMNS)]
 
 
 def with_space(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -249,26 +249,22 @@ def fit_jobs(pattern):
     ]
 
 
-def mode_seeds_run(mode, space=RGB):
-    """The seeds of `mode` that some implementation runs in `space`."""
-    return sorted({seed for impl in IMPLS for seed in runs(impl, mode, space)[1]})
+def mode_seeds_run(mode):
+    """The seeds of `mode` that some implementation runs in sRGB."""
+    return sorted({seed for impl in IMPLS for seed in runs(impl, mode)[1]})
 
 
-def mode_ks_run(mode, space):
-    """The K values that some implementation runs in `mode` and `space`."""
-    return [k for k in KS if any(k in runs(impl, mode, space)[0] for impl in IMPLS)]
-
-
-#: The (K, mode, seed, space) of every task some implementation runs on each image: what one
-#: agreement job per image compares.
-PAIR_RUNS = [
-    (k, mode, seed, space)
-    for k in KS
-    for mode in MODES
-    for space in SPACES
-    if k in mode_ks_run(mode, space)
-    for seed in mode_seeds_run(mode, space)
-]
+#: The (K, mode, seed, space) of every task some implementation runs on each image, in the
+#: order of the grid: what one agreement job per image compares.
+PAIR_RUNS = sorted(
+    {run for impl in IMPLS for run in grid(impl)},
+    key=lambda run: (
+        KS.index(run[0]),
+        MODES.index(run[1]),
+        SPACES.index(run[3]),
+        run[2],
+    ),
+)
 
 
 def longest_runs(pattern, runs):

@@ -150,7 +150,6 @@ rule report_description:
         paired=RESULTS.table("paired"),
         reference=RESULTS.table("reference"),
         conversions=RESULTS.table("conversions"),
-        rate_distortion=RESULTS.table("rate_distortion"),
     output:
         RESULTS.report("workflow.rst"),
     log:
@@ -178,6 +177,5 @@ rule report_description:
         " --ranking {input.ranking:q} --k-for-quality {input.k_for_quality:q}"
         " --images {input.images:q} --agreement-over {input.agreement_over:q}"
         " --paired {input.paired:q} --reference {input.reference:q}"
-        " --conversions {input.conversions:q} --rate-distortion {input.rate_distortion:q}"
-        " {params.per_image}"
+        " --conversions {input.conversions:q} {params.per_image}"
         " > {log:q} 2>&1"
