@@ -5,6 +5,7 @@ colour-science, the field's reference, the way back to 8-bit sRGB, and `kmquant 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import subprocess
 import sys
@@ -16,10 +17,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kmquant import compressed, fitting, initial, pixels, spaces
+from kmquant import compressed, fitting, initial, pixels, runs, spaces
 from kmquant.agreement import compare_in_space
+from kmquant.config_checks import check_names
 from kmquant.fitting import Task
-from kmquant.implementations import HEADLINE, IMPLEMENTATIONS
+from kmquant.implementations import HEADLINE, IMPLEMENTATIONS, space_runs
 from kmquant.spaces import SPACES, to_srgb
 
 
@@ -163,6 +165,12 @@ def test_a_space_is_one_registry_entry(
     assert twice.meta["fit_sse"] == pytest.approx(4 * plain.meta["fit_sse"], rel=1e-9)
     assert twice_psnr == plain_psnr
     assert (tmp_path / "two.png").read_bytes() == (tmp_path / "rgb.png").read_bytes()
+    # The study takes it too: the config names it, its runs are planned and travel to a job.
+    study = {"k_values": [16], "seeds": [0], "spaces": ["rgb", "doubled"]}
+    check_names(study)
+    assert space_runs("python", "matched", "doubled", study) == ([16], [0])
+    run = {"k": 16, "mode": "matched", "seed": 0, "out": "a", "init": "s", "space": "doubled"}
+    assert runs.parse(json.dumps([run]))[0].space == "doubled"
 
 
 def exactly_tied(points: np.ndarray, centres: np.ndarray) -> int:
