@@ -402,20 +402,16 @@ def start_run(mode):
     return spec
 
 
-def per_mode(pattern, modes=MODES, **wildcards):
-    """`pattern` expanded for every mode with the seeds some implementation runs in it, every
-    K and the given wildcards."""
+def inits(*_):
+    """The shared starts of every shared-start mode, K and seed some implementation runs
+    in it, of every image (drawn in sRGB, read by every space's runs)."""
     return [
         path
-        for mode in modes
+        for mode in SHARED_START
         for path in expand(
-            pattern, mode=mode, k=KS, seed=mode_seeds_run(mode), **wildcards
+            RESULTS.init(), mode=mode, k=KS, seed=mode_seeds_run(mode), image=accepted()
         )
     ]
-
-
-def inits(*_):
-    return per_mode(RESULTS.init(), SHARED_START, image=accepted())
 
 
 def pairs(*_):
